@@ -1,0 +1,194 @@
+"""How much the measuring harness costs, and how truthful it is. Prints figures; asserts nothing.
+
+(a) overhead per measurement: the harness loop (repetition, check, stopping rule, committing
+    the row to SQLite) around a tiny Dask call, minus a bare ``time.perf_counter()`` loop around
+    the same call. Target: at most 1 ms.
+(b) duty cycle of the default study: time inside timed regions / wall time of the sweep, cluster
+    start excluded. Target: at least 0.8.
+(c) accuracy: a weak-scaling sleep workload whose ideal efficiency is exactly 1; the reported
+    efficiency and its distance from the truth. Target: within 3 %.
+
+Run: ``make bench`` or ``python benchmarks/harness.py [--skip-default-study]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from dask_bench.config import build_study
+from dask_bench.runner import PlannedPoint, Reporter, run_study
+from dask_bench.runner.measure import measure
+from dask_bench.store import Store, point_summaries
+from dask_bench.workloads import Trial
+
+
+def inc(x: int) -> int:
+    return x + 1
+
+
+def overhead(repeats: int = 200, batches: int = 5) -> dict[str, float]:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        counter = iter(range(10**9))
+
+        def call() -> int:
+            return int(client.submit(inc, next(counter), pure=False).result())
+
+        for _ in range(50):  # warm the connection and the worker
+            call()
+        bare, harness = [], []
+        store = Store(str(Path(tmp) / "o.db"), create=True)
+        run = store.create_run(
+            name="o", mode="weak", backend="local", layout={}, study={}, version="0"
+        )
+        point = store.add_point(
+            run,
+            suite="tasks",
+            workload="inc",
+            workload_version=1,
+            workers=1,
+            threads_per_worker=1,
+            memory_per_worker=1,
+            units=1,
+            chunks=1,
+            chunk_size=1,
+        )
+        settings = build_study({}).measurement.model_copy(
+            update={"warmup": 0, "min_repeats": repeats, "max_repeats": repeats, "target_ci": 1e-9}
+        )
+        trial = Trial(run=call, check=lambda r: None, nbytes=0, ntasks=1)
+        for _ in range(batches):
+            # bare: the same call, timed with perf_counter and nothing else
+            t0 = time.perf_counter()
+            for _ in range(repeats):
+                s = time.perf_counter()
+                call()
+                _ = time.perf_counter() - s
+            bare.append((time.perf_counter() - t0) / repeats)
+            t0 = time.perf_counter()
+            measure(
+                trial,
+                settings,
+                lambda rep: store.add_measurement(
+                    point, repetition=rep.index, warmup=rep.warmup, seconds=rep.seconds, ok=rep.ok
+                ),
+            )
+            harness.append((time.perf_counter() - t0) / repeats)
+        store.close()
+    diffs = [h - b for h, b in zip(harness, bare, strict=True)]
+    return {
+        "bare_ms": statistics.median(bare) * 1e3,
+        "harness_ms": statistics.median(harness) * 1e3,
+        "overhead_ms": statistics.median(diffs) * 1e3,
+    }
+
+
+class _Clock(Reporter):
+    """Notes when the sweep starts (first scale request, after the cluster started) and ends."""
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.end = 0.0
+
+    def scaling(self, workers: int) -> None:
+        if self.start is None:
+            self.start = time.perf_counter()
+
+    def point_done(self, point: PlannedPoint, status: str, error: str | None) -> None:
+        self.end = time.perf_counter()
+
+
+def duty_cycle(study_overrides: dict[str, Any]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "d.db")
+        clock = _Clock()
+        result = run_study(build_study({"database": db, "report": False, **study_overrides}), clock)
+        store = Store(db)
+        from dask_bench.store import measurements_frame
+
+        frame = measurements_frame(store, store.run(result.run_id))
+        store.close()
+    assert clock.start is not None
+    wall = clock.end - clock.start
+    timed = frame["seconds"].fillna(0)
+    return {
+        "wall_s": wall,
+        "points": float(result.points),
+        "duty_all": float(timed.sum()) / wall,
+        "duty_excl_warmup": float(timed[~frame["warmup"]].sum()) / wall,
+    }
+
+
+def accuracy() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "a.db")
+        study = build_study(
+            {
+                "database": db,
+                "report": False,
+                "deployment": {"workers": [1, 2]},
+                "suites": {
+                    "tasks": {
+                        "workloads": ["map-sleep"],
+                        "per_unit": 4,
+                        "options": {"sleep_seconds": 0.1},
+                    }
+                },
+                "measurement": {"min_repeats": 5, "target_ci": 0.01},
+            }
+        )
+        result = run_study(study)
+        store = Store(db)
+        frame = point_summaries(store, store.run(result.run_id)).set_index("units")
+        store.close()
+    eff = float(frame.loc[2, "efficiency"])
+    return {
+        "t1_s": float(frame.loc[1, "median"]),
+        "t2_s": float(frame.loc[2, "median"]),
+        "ideal_s": 0.4,
+        "efficiency": eff,
+        "error_pct": abs(eff - 1.0) * 100,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--skip-default-study",
+        action="store_true",
+        help="skip (b), which runs the whole default study (about two minutes)",
+    )
+    args = parser.parse_args()
+
+    o = overhead()
+    print(
+        f"(a) overhead per measurement: {o['overhead_ms']:.3f} ms "
+        f"(bare call {o['bare_ms']:.3f} ms, with harness {o['harness_ms']:.3f} ms; target <= 1 ms)"
+    )
+    if not args.skip_default_study:
+        d = duty_cycle({})
+        print(
+            f"(b) duty cycle of the default study: {d['duty_all']:.3f} counting warm-ups as timed, "
+            f"{d['duty_excl_warmup']:.3f} without them ({d['points']:.0f} points, sweep "
+            f"{d['wall_s']:.1f} s; target >= 0.8)"
+        )
+    a = accuracy()
+    print(
+        f"(c) sleep workload, ideal efficiency 1.0 (ideal time {a['ideal_s']} s): reported "
+        f"{a['efficiency']:.4f}, off by {a['error_pct']:.2f} % (T1 {a['t1_s']:.4f} s, "
+        f"T2 {a['t2_s']:.4f} s; target within 3 %)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""The study file: one YAML document validated once into typed models.
+
+Every key is documented in the README ("Study file reference") and on the fields
+below. Command-line flags are applied to the raw mapping before validation, so
+a flag and a key are checked by the same rules.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dask_bench.errors import ConfigError
+
+PositiveInt = Annotated[int, Field(gt=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+OptionValue = int | float
+
+#: Where results go when neither the study nor ``--db`` says otherwise.
+DEFAULT_DATABASE = "results/dask-bench.db"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def default_workers(cores: int | None = None) -> list[int]:
+    """Worker counts swept by default: powers of two below the core count, then the core count."""
+    cores = cores or os.cpu_count() or 1
+    sizes = [1]
+    while sizes[-1] * 2 < cores:
+        sizes.append(sizes[-1] * 2)
+    if sizes[-1] != cores:
+        sizes.append(cores)
+    return sizes
+
+
+class Deployment(_Model):
+    """How the cluster is deployed and which sizes are swept."""
+
+    backend: str = Field("local", description="Deployment back-end (dask-bench list backends).")
+    workers: list[PositiveInt] = Field(
+        default_factory=default_workers,
+        description="Worker counts to sweep, e.g. [1, 2, 4]; default 1, 2, 4, ... up to the cores.",
+    )
+    threads_per_worker: PositiveInt = Field(1, description="Threads in each worker process.")
+    memory_per_worker: str | PositiveInt = Field(
+        "auto",
+        description="Memory limit of each worker, e.g. '2GiB'; 'auto' = machine memory "
+        "divided by the largest worker count.",
+    )
+    startup_timeout: PositiveFloat = Field(
+        120.0, description="Seconds to wait for a requested number of workers to connect."
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Passed unchanged to the back-end's deployer (e.g. LocalCluster keywords).",
+    )
+
+    @field_validator("workers")
+    @classmethod
+    def _sorted_unique(cls, v: list[int]) -> list[int]:
+        if not v:
+            raise ValueError("must list at least one worker count")
+        return sorted(set(v))
+
+    @field_validator("memory_per_worker")
+    @classmethod
+    def _memory(cls, v: str | int) -> str | int:
+        if isinstance(v, str) and v != "auto":
+            from dask.utils import parse_bytes
+
+            try:
+                if parse_bytes(v) <= 0:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"{v!r} is not a memory size; use e.g. '2GiB' or 'auto'") from None
+        return v
+
+
+class _Suite(_Model):
+    workloads: list[str] | None = Field(
+        None, description="Workloads of the suite to run; default: all of them."
+    )
+    chunk_size: PositiveInt
+    per_unit: PositiveInt
+    total: PositiveInt | None = Field(
+        None,
+        description="Chunks in strong scaling; default: per_unit x the largest processing units.",
+    )
+    options: dict[str, OptionValue] = Field(
+        default_factory=dict, description="Workload options, e.g. sleep_seconds: 0.05."
+    )
+
+
+class TasksSuite(_Suite):
+    """Task patterns. A chunk is ``chunk_size`` tiny tasks (map-sleep: one sleep task)."""
+
+    chunk_size: PositiveInt = Field(50, description="Tiny tasks per chunk.")
+    per_unit: PositiveInt = Field(2, description="Chunks per processing unit in weak scaling.")
+
+
+class ArraysSuite(_Suite):
+    """dask.array workloads on float64 arrays made of square blocks."""
+
+    chunk_size: PositiveInt = Field(500, description="Edge of a square block (elements).")
+    per_unit: PositiveInt = Field(4, description="Blocks per processing unit in weak scaling.")
+
+
+class DataFramesSuite(_Suite):
+    """dask.dataframe workloads."""
+
+    chunk_size: PositiveInt = Field(20_000, description="Rows per partition.")
+    per_unit: PositiveInt = Field(4, description="Partitions per processing unit in weak scaling.")
+
+
+def _all_suites() -> dict[str, Any]:
+    return {"tasks": TasksSuite(), "arrays": ArraysSuite(), "dataframes": DataFramesSuite()}
+
+
+class Suites(_Model):
+    """Suites to run. Omit the whole section to run all three with defaults."""
+
+    tasks: TasksSuite | None = None
+    arrays: ArraysSuite | None = None
+    dataframes: DataFramesSuite | None = None
+
+    def selected(self) -> dict[str, _Suite]:
+        """The suites to run, by name, in a fixed order."""
+        return {n: s for n in ("tasks", "arrays", "dataframes") if (s := getattr(self, n))}
+
+
+class Measurement(_Model):
+    """How each point is measured."""
+
+    warmup: Annotated[int, Field(ge=0)] = Field(1, description="Warm-up repetitions, excluded.")
+    min_repeats: Annotated[int, Field(ge=2)] = Field(3, description="Fewest timed repetitions.")
+    max_repeats: PositiveInt = Field(20, description="Most timed repetitions.")
+    target_ci: PositiveFloat = Field(
+        0.05, description="Stop when the CI half-width is within this fraction of the mean."
+    )
+    confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the CI.")
+    point_budget: PositiveFloat | None = Field(
+        None, description="Seconds one point may take before repetitions stop early."
+    )
+    repetition_timeout: PositiveFloat | None = Field(
+        300.0, description="Seconds one repetition may take before it counts as failed."
+    )
+    seed: int = Field(42, description="Seed of all generated data.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Measurement:
+        if self.max_repeats < self.min_repeats:
+            raise ValueError(
+                f"max_repeats ({self.max_repeats}) is smaller than min_repeats ({self.min_repeats})"
+            )
+        return self
+
+
+class Study(_Model):
+    """A scaling study: deployment, sizes, workloads, precision and where results go."""
+
+    name: str | None = Field(None, description="Run name; default: '<backend>-<mode>'.")
+    mode: Literal["weak", "strong"] = Field("weak", description="Weak or strong scaling.")
+    deployment: Deployment = Field(default_factory=Deployment)
+    suites: Suites = Field(default_factory=lambda: Suites(**_all_suites()))
+    measurement: Measurement = Field(default_factory=Measurement)
+    database: str = Field(DEFAULT_DATABASE, description="SQLite file path or any SQLAlchemy URL.")
+    report: bool = Field(True, description="Write the HTML report next to the database.")
+
+    @property
+    def run_name(self) -> str:
+        """The name stored with the run."""
+        return self.name or f"{self.deployment.backend}-{self.mode}"
+
+
+# --- loading ---------------------------------------------------------------
+
+
+def read_study_file(path: str | Path) -> dict[str, Any]:
+    """Read a study file into a plain mapping (not yet validated)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"study file {p} does not exist; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read study file {p}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(
+            f"{p} is not valid YAML{where}: {problem}; fix the syntax (indentation, colons, quotes)"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{p} must hold a mapping of study keys (name, mode, deployment, suites, ...), "
+            f"not a {type(data).__name__}"
+        )
+    return data
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``value`` at a dotted key (``deployment.workers``), creating mappings as needed."""
+    *parents, last = dotted.split(".")
+    node = data
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[last] = value
+
+
+def build_study(
+    data: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    source: str = "study",
+) -> Study:
+    """Validate a study mapping, with dotted-key overrides applied first.
+
+    Parameters
+    ----------
+    data
+        The study as read from YAML (or built in Python).
+    overrides
+        Dotted keys to set before validation, e.g. ``{"deployment.workers": [1, 2]}``;
+        ``None`` values are ignored. The special key ``suites`` with a list of names
+        restricts the suites to those names.
+    source
+        Named in error messages (usually the file name).
+
+    Returns
+    -------
+    Study
+    """
+    raw: dict[str, Any] = _deepcopy(dict(data or {}))
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key == "suites":
+            _select_suites(raw, list(value), source)
+        else:
+            set_path(raw, key, value)
+    try:
+        study = Study.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, source)) from None
+    _check_against_registries(study, source)
+    return study
+
+
+def load_study(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Study:
+    """Load a study file (or the default study when ``path`` is None) with overrides.
+
+    Raises
+    ------
+    ConfigError
+        With a one-line message when the file or an override is invalid.
+    """
+    data = read_study_file(path) if path is not None else {}
+    return build_study(data, overrides, source=str(path) if path else "default study")
+
+
+def _deepcopy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deepcopy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deepcopy(v) for v in value]
+    return value
+
+
+def _select_suites(raw: dict[str, Any], names: list[str], source: str) -> None:
+    known = ("tasks", "arrays", "dataframes")
+    for n in names:
+        if n not in known:
+            raise ConfigError(f"unknown suite {n!r}; expected one of {', '.join(known)}")
+    current = raw.get("suites")
+    if current is None:
+        raw["suites"] = {n: {} for n in names}
+        return
+    if not isinstance(current, dict):
+        return  # let validation report the wrong type
+    missing = [n for n in names if n not in current]
+    if missing:
+        raise ConfigError(
+            f"--suite {', '.join(missing)} is not configured in {source}; "
+            f"it configures: {', '.join(current) or 'no suites'}"
+        )
+    raw["suites"] = {n: current[n] for n in names}
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: Any = Study
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _one_line(exc: ValidationError, source: str) -> str:
+    msgs = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            known = _known_keys(loc)
+            hint = f"; known keys here: {', '.join(known)}" if known else ""
+            msgs.append(f"unknown key '{key}'{hint}")
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
+            text = str(err["msg"]).removeprefix("Value error, ")
+            msgs.append(f"'{key}': {text}{shown}")
+    more = f" (and {len(msgs) - 2} more)" if len(msgs) > 2 else ""
+    return f"{source}: {'; '.join(msgs[:2])}{more}; see the study file reference in the README"
+
+
+def _check_against_registries(study: Study, source: str) -> None:
+    # Imported here: the registries import Dask, which the model itself does not need.
+    from dask_bench.deploy import get_backend
+    from dask_bench.workloads import get_workload, suite_workloads
+
+    get_backend(study.deployment.backend)
+    for suite_name, suite in study.suites.selected().items():
+        members = suite_workloads(suite_name)  # type: ignore[arg-type]
+        for name in suite.workloads or []:
+            get_workload(suite_name, name)
+        chosen = [w for w in members if suite.workloads is None or w.name in suite.workloads]
+        declared = {k for w in chosen for k in w.options}
+        unknown = sorted(set(suite.options) - declared)
+        if unknown:
+            raise ConfigError(
+                f"{source}: 'suites.{suite_name}.options' has unknown option(s) "
+                f"{', '.join(unknown)}; the selected workloads accept: "
+                f"{', '.join(sorted(declared)) or 'none'}"
+            )
+    if not study.suites.selected():
+        raise ConfigError(
+            f"{source}: 'suites' selects no suite; list at least one of tasks, arrays, dataframes"
+        )

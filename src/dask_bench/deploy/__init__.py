@@ -1,0 +1,92 @@
+"""Deployment back-ends behind one small interface, found through a registry.
+
+Back-end modules are imported only when used, so that an optional dependency
+that is not installed gives a clear "install dask-bench[...]" error instead of
+breaking every command.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from dask_bench.deploy.base import Backend, WorkerLayout
+from dask_bench.errors import BackendError, ConfigError
+
+
+@dataclass(frozen=True)
+class BackendEntry:
+    """A registered back-end: where it lives and what it needs."""
+
+    name: str
+    target: str  # "module:Class"
+    description: str
+    extra: str | None = None  # pip extra that installs its dependencies
+
+    def installed(self) -> bool:
+        """Whether its module (and so its dependencies) imports."""
+        try:
+            self.load()
+        except BackendError:
+            return False
+        return True
+
+    def load(self) -> type[Backend]:
+        """Import and return the back-end class."""
+        module_name, _, cls_name = self.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            hint = (
+                f"pip install 'dask-bench[{self.extra}]'" if self.extra else "reinstall dask-bench"
+            )
+            raise BackendError(
+                f"back-end {self.name!r} needs {exc.name or 'a missing package'}; "
+                f"install it with: {hint}"
+            ) from None
+        cls: type[Backend] = getattr(module, cls_name)
+        return cls
+
+
+_REGISTRY: dict[str, BackendEntry] = {}
+
+
+def register_backend(entry: BackendEntry) -> None:
+    """Make a back-end available by name."""
+    _REGISTRY[entry.name] = entry
+
+
+def backends() -> list[BackendEntry]:
+    """Every registered back-end, by name."""
+    return sorted(_REGISTRY.values(), key=lambda e: e.name)
+
+
+def get_backend(name: str) -> type[Backend]:
+    """Return the back-end class called ``name``.
+
+    Raises
+    ------
+    ConfigError
+        When no back-end has that name.
+    BackendError
+        When its optional dependencies are not installed.
+    """
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ConfigError(
+            f"unknown back-end {name!r}; known: {known} (see 'dask-bench list backends')"
+        )
+    return entry.load()
+
+
+register_backend(
+    BackendEntry(
+        "local",
+        "dask_bench.deploy.local:LocalBackend",
+        "distributed.LocalCluster on this machine "
+        "(worker processes, or threads with processes: false)",
+    )
+)
+
+__all__ = ["Backend", "BackendEntry", "WorkerLayout", "backends", "get_backend", "register_backend"]

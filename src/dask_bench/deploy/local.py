@@ -1,0 +1,81 @@
+"""The ``local`` back-end: :class:`distributed.LocalCluster` on this machine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dask_bench.deploy.base import Backend
+from dask_bench.errors import BackendError, ConfigError
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
+
+# Keys the study sets through the worker layout; setting them in ``options`` too
+# would make the recorded layout lie.
+_OWNED = {
+    "n_workers": "workers",
+    "threads_per_worker": "threads_per_worker",
+    "memory_limit": "memory_per_worker",
+}
+
+
+class LocalBackend(Backend):
+    """LocalCluster with the study's worker layout; ``options`` go to LocalCluster unchanged."""
+
+    name = "local"
+    description = "distributed.LocalCluster on this machine"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, field in _OWNED.items():
+            if key in self.options:
+                raise ConfigError(
+                    f"'deployment.options.{key}' is set by the study; "
+                    f"use 'deployment.{field}' instead"
+                )
+        self._cluster: LocalCluster | None = None
+        self._client: Client | None = None
+
+    def start(self) -> Client:
+        """Start a LocalCluster with no workers and connect a client to it."""
+        from distributed import Client, LocalCluster
+
+        kwargs: dict[str, Any] = {"dashboard_address": ":0", "processes": True}
+        kwargs.update(self.options)
+        try:
+            self._cluster = LocalCluster(
+                n_workers=0,
+                threads_per_worker=self.layout.threads_per_worker,
+                memory_limit=self.layout.memory_per_worker,
+                **kwargs,
+            )
+        except TypeError as exc:
+            raise ConfigError(
+                f"'deployment.options' is not accepted by LocalCluster: {exc}; "
+                "use LocalCluster keyword arguments"
+            ) from None
+        except OSError as exc:
+            raise BackendError(f"LocalCluster could not start: {exc}") from None
+        self._client = Client(self._cluster, set_as_default=True)
+        return self._client
+
+    def request(self, workers: int) -> None:
+        """Scale the LocalCluster to ``workers`` workers."""
+        if self._cluster is None:
+            raise RuntimeError("request() before start()")
+        self._cluster.scale(workers)
+
+    def close(self) -> None:
+        """Close the client, then the cluster (and with it every worker process)."""
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+    def describe(self) -> dict[str, Any]:
+        """Back-end, layout, options and whether workers are processes."""
+        info = super().describe()
+        info["processes"] = bool(self.options.get("processes", True))
+        return info

@@ -1,0 +1,87 @@
+"""Scale a cluster to exactly N workers and time how long the workers take to arrive."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dask_bench.errors import WorkersTimeout
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from dask_bench.deploy.base import Backend
+
+#: How often the scheduler is asked for its workers while waiting; bounds the
+#: resolution of the recorded arrival times.
+POLL_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class ScaleEvent:
+    """One scale step.
+
+    Attributes
+    ----------
+    requested
+        Workers asked for.
+    previous
+        Workers connected before the request.
+    time_to_first
+        Seconds from the request until the first new worker connected (None when
+        the step added no worker).
+    time_to_all
+        Seconds from the request until exactly ``requested`` workers were connected.
+    workers
+        Addresses of the connected workers, in the scheduler's order.
+    """
+
+    requested: int
+    previous: int
+    time_to_first: float | None
+    time_to_all: float
+    workers: tuple[str, ...]
+
+
+def connected_workers(client: Client) -> dict[str, dict[str, Any]]:
+    """The workers the scheduler knows now, by address."""
+    info = client.scheduler_info(n_workers=-1)
+    workers: dict[str, dict[str, Any]] = info.get("workers", {})
+    return workers
+
+
+def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleEvent:
+    """Request ``n`` workers and wait until exactly ``n`` with the layout's threads are connected.
+
+    Raises
+    ------
+    WorkersTimeout
+        When that does not happen within ``timeout`` seconds; the message says how
+        many were expected and how many arrived.
+    """
+    threads = backend.layout.threads_per_worker
+    before = set(connected_workers(client))
+    start = time.perf_counter()
+    backend.request(n)
+    first: float | None = None
+    while True:
+        workers = connected_workers(client)
+        now = time.perf_counter() - start
+        if first is None and set(workers) - before:
+            first = now
+        wrong = {a: w["nthreads"] for a, w in workers.items() if w.get("nthreads") != threads}
+        if wrong:
+            addr, got = next(iter(wrong.items()))
+            raise WorkersTimeout(
+                f"worker {addr} has {got} threads but the layout asks for {threads}; "
+                "check the back-end's worker options"
+            )
+        if len(workers) == n:
+            return ScaleEvent(n, len(before), first, now, tuple(workers))
+        if now > timeout:
+            raise WorkersTimeout(
+                f"expected {n} workers with {threads} thread(s) each, {len(workers)} arrived "
+                f"within {timeout:g} s; raise deployment.startup_timeout or check the back-end"
+            )
+        time.sleep(POLL_SECONDS)

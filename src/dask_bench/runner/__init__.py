@@ -1,0 +1,16 @@
+"""Plan a sweep, execute it, measure every point."""
+
+from dask_bench.runner.execute import RunResult, run_study
+from dask_bench.runner.plan import Plan, PlannedPoint, Step, plan_study
+from dask_bench.runner.progress import Reporter, RichReporter
+
+__all__ = [
+    "Plan",
+    "PlannedPoint",
+    "Reporter",
+    "RichReporter",
+    "RunResult",
+    "Step",
+    "plan_study",
+    "run_study",
+]

@@ -1,0 +1,256 @@
+"""Run a study: deploy, sweep, measure, store; close everything on every exit path."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from dask_bench._version import __version__
+from dask_bench.config import Study
+from dask_bench.deploy import Backend, get_backend
+from dask_bench.deploy.scaling import scale_to
+from dask_bench.errors import DaskBenchError
+from dask_bench.runner.measure import Repetition, measure
+from dask_bench.runner.plan import Plan, PlannedPoint, plan_study
+from dask_bench.runner.progress import Reporter
+from dask_bench.runner.provenance import cluster_versions, environment, merge_versions
+from dask_bench.store import Store, check_writable
+from dask_bench.store.schema import Point, Run
+from dask_bench.workloads import WorkloadContext
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished (or interrupted) study left behind."""
+
+    run_id: int
+    name: str
+    status: str
+    database: str
+    points: int
+    failed_points: int
+    message: str | None = None
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, delivered like Ctrl-C so that the same clean-up runs."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _uninterruptible() -> Iterator[None]:
+    """Hold off Ctrl-C while closing, so a second Ctrl-C cannot leak workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Execution:
+    """State of one study execution (kept out of the public API)."""
+
+    def __init__(
+        self, plan: Plan, store: Store, run: Run, backend: Backend, reporter: Reporter
+    ) -> None:
+        self.plan, self.store, self.run, self.backend = plan, store, run, backend
+        self.reporter = reporter
+        self.current: Point | None = None
+        self.versions: dict[str, Any] | None = None
+        self.failed = 0
+
+    def sweep(self) -> None:
+        study = self.plan.study
+        client = self.backend.start()
+        for step in self.plan.steps:
+            self.reporter.scaling(step.workers)
+            self.scale(client, step.workers, study.deployment.startup_timeout)
+            for point in step.points:
+                self.measure_point(client, point)
+
+    def scale(self, client: Client, workers: int, timeout: float) -> None:
+        try:
+            event = scale_to(self.backend, client, workers, timeout)
+        except DaskBenchError as exc:
+            self.store.add_scale_event(
+                self.run,
+                requested=workers,
+                previous=-1,
+                time_to_first=None,
+                time_to_all=None,
+                ok=False,
+                error=str(exc),
+            )
+            raise
+        self.store.add_scale_event(
+            self.run,
+            requested=workers,
+            previous=event.previous,
+            time_to_first=event.time_to_first,
+            time_to_all=event.time_to_all,
+            ok=True,
+        )
+        self.record_versions(client)
+
+    def record_versions(self, client: Client) -> None:
+        self.versions = merge_versions(self.versions, cluster_versions(client))
+        env = environment(self.backend.describe(), self.versions)
+        self.store.set_environment(self.run, env)
+        for m in env["version_mismatches"]:
+            self.reporter.warn(
+                f"{m['package']} differs: client {m['client']}, scheduler {m['scheduler']}, "
+                f"workers {sorted(set(map(str, m['workers'].values())))}"
+            )
+
+    def measure_point(self, client: Client, planned: PlannedPoint) -> None:
+        study = self.plan.study
+        self.reporter.point(planned)
+        row = self.store.add_point(
+            self.run,
+            suite=planned.workload.suite,
+            workload=planned.workload.name,
+            workload_version=planned.workload.version,
+            workers=planned.workers,
+            threads_per_worker=self.plan.layout.threads_per_worker,
+            memory_per_worker=self.plan.layout.memory_per_worker,
+            units=planned.units,
+            chunks=planned.chunks,
+            chunk_size=planned.chunk_size,
+            options=dict(planned.options),
+        )
+        self.current = row
+        ctx = WorkloadContext(
+            client=client,
+            units=planned.units,
+            chunks=planned.chunks,
+            chunk_size=planned.chunk_size,
+            options=planned.options,
+            seed=study.measurement.seed,
+            timeout=study.measurement.repetition_timeout,
+        )
+        try:
+            trial = planned.workload.func(ctx)
+        except Exception as exc:
+            self.fail_point(planned, row, f"preparation failed: {type(exc).__name__}: {exc}")
+            return
+
+        def store_repetition(rep: Repetition) -> None:
+            self.store.add_measurement(
+                row,
+                repetition=rep.index,
+                warmup=rep.warmup,
+                seconds=rep.seconds,
+                ok=rep.ok,
+                error=rep.error,
+                started_at=rep.started_at,
+            )
+            self.reporter.repetition(planned, rep.index, rep.warmup)
+
+        try:
+            outcome = measure(trial, study.measurement, store_repetition)
+        finally:
+            trial.release()
+        if outcome.status == "ok":
+            self.store.finish_point(row, "ok", nbytes=trial.nbytes, ntasks=trial.ntasks)
+            self.reporter.point_done(planned, "ok", None)
+        else:
+            self.fail_point(planned, row, outcome.error, nbytes=trial.nbytes, ntasks=trial.ntasks)
+        self.current = None
+
+    def fail_point(
+        self, planned: PlannedPoint, row: Point, error: str | None, **fields: Any
+    ) -> None:
+        self.failed += 1
+        self.store.finish_point(row, "failed", error, **fields)
+        self.reporter.point_done(planned, "failed", error)
+        self.current = None
+
+
+def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
+    """Run a study and store every measurement as it is taken.
+
+    Parameters
+    ----------
+    study
+        The validated study.
+    reporter
+        Receives progress events; default: none.
+
+    Returns
+    -------
+    RunResult
+        Also when the study was interrupted by Ctrl-C or SIGTERM: then
+        ``status == "interrupted"``, the cluster is closed and what was measured is kept.
+
+    Raises
+    ------
+    DaskBenchError
+        When the deployment fails (the run is stored as ``failed`` first).
+    """
+    reporter = reporter or Reporter()
+    plan = plan_study(study)
+    backend_cls = get_backend(study.deployment.backend)
+    backend = backend_cls(plan.layout, study.deployment.options)
+    check_writable(study.database)
+    store = Store(study.database, create=True)
+    run = store.create_run(
+        name=study.run_name,
+        mode=study.mode,
+        backend=study.deployment.backend,
+        layout=plan.layout.as_dict(),
+        study=study.model_dump(mode="json"),
+        version=__version__,
+    )
+    store.set_environment(run, environment(backend.describe()))
+    execution = _Execution(plan, store, run, backend, reporter)
+    status, message = "failed", None
+    try:
+        with _sigterm_as_interrupt():
+            execution.sweep()
+        status = "complete"
+    except KeyboardInterrupt:
+        status, message = "interrupted", "interrupted by the user (Ctrl-C or SIGTERM)"
+    except DaskBenchError as exc:
+        message = str(exc)
+        raise
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        with _uninterruptible():
+            try:
+                backend.close()
+            finally:
+                if execution.current is not None:
+                    point_status = "interrupted" if status == "interrupted" else "failed"
+                    store.finish_point(execution.current, point_status, message)
+                store.finish_run(run, status, message)
+                npoints = len(run.points)
+                store.close()
+    return RunResult(run.id, run.name, status, study.database, npoints, execution.failed, message)

@@ -1,0 +1,115 @@
+"""Plan a sweep: which worker counts, and at each, which workloads at which size."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import psutil
+
+from dask_bench.config import Study
+from dask_bench.deploy.base import WorkerLayout
+from dask_bench.workloads import Workload, get_workload, suite_workloads
+from dask_bench.workloads.registry import OptionValue, Suite
+
+
+@dataclass(frozen=True)
+class PlannedPoint:
+    """One workload at one size."""
+
+    workload: Workload
+    workers: int
+    units: int
+    chunks: int
+    chunk_size: int
+    options: Mapping[str, OptionValue]
+
+    @property
+    def label(self) -> str:
+        """Short text for progress displays."""
+        return f"{self.workload.key} @ {self.units} unit{'s' if self.units != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """All points measured at one worker count."""
+
+    workers: int
+    units: int
+    points: list[PlannedPoint] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole sweep, in execution order (worker counts ascending)."""
+
+    study: Study
+    layout: WorkerLayout
+    steps: list[Step]
+
+    @property
+    def points(self) -> list[PlannedPoint]:
+        """Every point, in execution order."""
+        return [p for s in self.steps for p in s.points]
+
+
+def resolve_layout(study: Study, total_memory: int | None = None) -> WorkerLayout:
+    """The worker layout with memory in bytes ('auto' = memory / largest worker count)."""
+    dep = study.deployment
+    memory = dep.memory_per_worker
+    if memory == "auto":
+        total = total_memory or psutil.virtual_memory().total
+        memory_bytes = total // max(dep.workers)
+    elif isinstance(memory, str):
+        from dask.utils import parse_bytes
+
+        memory_bytes = int(parse_bytes(memory))
+    else:
+        memory_bytes = int(memory)
+    return WorkerLayout(threads_per_worker=dep.threads_per_worker, memory_per_worker=memory_bytes)
+
+
+def plan_study(study: Study, total_memory: int | None = None) -> Plan:
+    """Expand a study into its sweep.
+
+    Weak scaling: a point with ``u`` processing units gets ``per_unit * u`` chunks.
+    Strong scaling: every point gets ``total`` chunks (default: ``per_unit`` times
+    the largest processing units of the sweep).
+    """
+    layout = resolve_layout(study, total_memory)
+    largest_units = layout.units(max(study.deployment.workers))
+    steps = []
+    for workers in study.deployment.workers:
+        units = layout.units(workers)
+        points = []
+        for suite_name, suite in study.suites.selected().items():
+            if suite.workloads is None:
+                chosen = suite_workloads(suite_name)  # type: ignore[arg-type]
+            else:
+                chosen = [get_workload(suite_name, n) for n in suite.workloads]
+            if study.mode == "weak":
+                chunks = suite.per_unit * units
+            else:
+                chunks = suite.total or suite.per_unit * largest_units
+            for wl in chosen:
+                points.append(
+                    PlannedPoint(
+                        wl,
+                        workers,
+                        units,
+                        chunks,
+                        suite.chunk_size,
+                        wl.resolve_options(suite.options),
+                    )
+                )
+        steps.append(Step(workers, units, points))
+    return Plan(study, layout, steps)
+
+
+def suites_of(plan: Plan) -> list[Suite]:
+    """The suites a plan measures, in order."""
+    seen: list[Suite] = []
+    for p in plan.points:
+        if p.workload.suite not in seen:
+            seen.append(p.workload.suite)
+    return seen

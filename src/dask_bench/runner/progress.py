@@ -1,0 +1,100 @@
+"""What the user sees while a study runs."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from dask_bench.runner.plan import PlannedPoint
+
+
+class Reporter:
+    """Receives study events; this base class ignores them (quiet runs, the Python API)."""
+
+    def __enter__(self) -> Reporter:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    def scaling(self, workers: int) -> None:
+        """The cluster is being scaled to ``workers`` workers."""
+
+    def point(self, point: PlannedPoint) -> None:
+        """Measuring ``point`` starts."""
+
+    def repetition(self, point: PlannedPoint, index: int, warmup: bool) -> None:
+        """Repetition ``index`` of ``point`` finished."""
+
+    def point_done(self, point: PlannedPoint, status: str, error: str | None) -> None:
+        """Measuring ``point`` ended."""
+
+    def warn(self, message: str) -> None:
+        """Something the user should know about."""
+
+
+class RichReporter(Reporter):
+    """A rich progress bar over the points, with workload, repetition and ETA."""
+
+    def __init__(self, total_points: int, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]{task.fields[where]}"),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.task: TaskID = self.progress.add_task("starting", total=total_points, where="")
+
+    def __enter__(self) -> RichReporter:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.progress.stop()
+
+    def scaling(self, workers: int) -> None:
+        """Show the scale step."""
+        self.progress.update(
+            self.task, description=f"scaling to {workers} workers", where=f"{workers}w"
+        )
+
+    def point(self, point: PlannedPoint) -> None:
+        """Show the point being measured."""
+        self.progress.update(
+            self.task, description=f"{point.workload.key} (preparing)", where=f"{point.units}u"
+        )
+
+    def repetition(self, point: PlannedPoint, index: int, warmup: bool) -> None:
+        """Show the repetition just finished."""
+        rep = "warm-up" if warmup else f"rep {index + 1}"
+        self.progress.update(self.task, description=f"{point.workload.key} {rep}")
+
+    def point_done(self, point: PlannedPoint, status: str, error: str | None) -> None:
+        """Advance the bar; print failures."""
+        if status != "ok":
+            self.console.print(f"[red]failed[/red] {point.label}: {error}")
+        self.progress.advance(self.task)
+
+    def warn(self, message: str) -> None:
+        """Print a warning above the bar."""
+        self.console.print(f"[yellow]warning:[/yellow] {message}")

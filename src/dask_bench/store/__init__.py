@@ -1,0 +1,14 @@
+"""The results database: every measurement with its provenance."""
+
+from dask_bench.store.db import Store, check_writable, database_url
+from dask_bench.store.read import measurements_frame, point_summaries
+from dask_bench.store.schema import SCHEMA_VERSION
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Store",
+    "check_writable",
+    "database_url",
+    "measurements_frame",
+    "point_summaries",
+]

@@ -1,0 +1,306 @@
+"""Open a results database and write to it, one committed row at a time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from dask_bench.errors import StoreError
+from dask_bench.store.schema import (
+    SCHEMA_VERSION,
+    Base,
+    Measurement,
+    Meta,
+    Point,
+    Run,
+    ScaleEventRow,
+)
+
+#: Migrations from version N to N + 1, applied in order to older databases.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def now() -> datetime:
+    """The current time in UTC, without tzinfo (as stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def database_url(database: str | os.PathLike[str]) -> str:
+    """Turn a path or URL into an SQLAlchemy URL (a bare path means SQLite)."""
+    database = os.fspath(database)
+    if "://" in database:
+        return database
+    return f"sqlite:///{Path(database).expanduser().resolve()}"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+        return Path(url[len(prefix) :])
+    return None
+
+
+def check_writable(database: str | os.PathLike[str]) -> None:
+    """Fail early, before anything is written, when a SQLite path cannot be written.
+
+    Raises
+    ------
+    StoreError
+    """
+    path = _sqlite_path(database_url(database))
+    if path is None:
+        return
+    if path.is_dir():
+        raise StoreError(
+            f"database path {path} is a directory; give a file name such as {path}/results.db"
+        )
+    parent = path.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise StoreError(
+            f"cannot create database {path}: {existing} is a file, not a directory; "
+            "choose another --db path"
+        )
+    target = path if path.exists() else existing
+    if target is not None and not os.access(target, os.W_OK):
+        raise StoreError(
+            f"cannot write database {path}: permission denied; choose a writable --db path"
+        )
+
+
+def _enable_sqlite_foreign_keys(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+class Store:
+    """A results database.
+
+    Parameters
+    ----------
+    database
+        A SQLite file path or an SQLAlchemy URL.
+    create
+        Create the database (and a missing parent folder) when it does not exist;
+        otherwise a missing database is an error.
+    """
+
+    def __init__(self, database: str | os.PathLike[str], *, create: bool = False) -> None:
+        self.url = database_url(database)
+        path = _sqlite_path(self.url)
+        if path is not None and not path.exists():
+            if not create:
+                raise StoreError(
+                    f"no results database at {path}; run 'dask-bench run' first or pass --db PATH"
+                )
+            check_writable(database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = create_engine(self.url)
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL {database!r}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            _enable_sqlite_foreign_keys(self.engine)
+        try:
+            self._prepare(create)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open database {database}: {exc.orig}") from None
+        self.session = Session(self.engine, expire_on_commit=False)
+
+    def _prepare(self, create: bool) -> None:
+        tables = set(inspect(self.engine).get_table_names())
+        if not tables:
+            if not create:
+                raise StoreError(
+                    f"{self.url} holds no dask-bench results; run 'dask-bench run' first"
+                )
+            Base.metadata.create_all(self.engine)
+            with Session(self.engine) as s:
+                s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+                s.commit()
+            return
+        if "meta" not in tables:
+            raise StoreError(
+                f"{self.url} is not a dask-bench database (no 'meta' table); choose another --db"
+            )
+        with Session(self.engine) as s:
+            row = s.get(Meta, "schema_version")
+            version = int(row.value) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.url} has schema version {version}, newer than this dask-bench reads "
+                f"({SCHEMA_VERSION}); upgrade dask-bench to read it"
+            )
+        self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        while version < SCHEMA_VERSION:
+            step = MIGRATIONS.get(version)
+            if step is None:
+                raise StoreError(
+                    f"{self.url} has schema version {version}, which cannot be migrated"
+                )
+            with self.engine.begin() as conn:
+                step(conn)
+                conn.execute(
+                    update(Meta)
+                    .where(Meta.key == "schema_version")
+                    .values(value=str(version + 1))
+                )
+            version += 1
+
+    # --- writing: every call commits, so a crash loses at most the call in flight ---
+
+    def _commit(self, *rows: Any) -> None:
+        try:
+            self.session.add_all(rows)
+            self.session.commit()
+        except SQLAlchemyError as exc:
+            self.session.rollback()
+            raise StoreError(f"cannot write to {self.url}: {exc}") from None
+
+    def create_run(
+        self,
+        *,
+        name: str,
+        mode: str,
+        backend: str,
+        layout: Mapping[str, Any],
+        study: Mapping[str, Any],
+        version: str,
+    ) -> Run:
+        """Insert a run with status ``running``."""
+        run = Run(
+            name=name,
+            status="running",
+            mode=mode,
+            backend=backend,
+            layout=dict(layout),
+            started_at=now(),
+            study=dict(study),
+            environment={},
+            dask_bench_version=version,
+        )
+        self._commit(run)
+        return run
+
+    def set_environment(self, run: Run, environment: Mapping[str, Any]) -> None:
+        """Store the run's provenance."""
+        run.environment = dict(environment)
+        self._commit(run)
+
+    def finish_run(self, run: Run, status: str, message: str | None = None) -> None:
+        """Close a run as ``complete``, ``interrupted`` or ``failed``."""
+        run.status, run.message, run.finished_at = status, message, now()
+        self._commit(run)
+
+    def add_point(self, run: Run, **fields: Any) -> Point:
+        """Insert a point with status ``running``."""
+        point = Point(run_id=run.id, status="running", started_at=now(), **fields)
+        self._commit(point)
+        return point
+
+    def finish_point(
+        self, point: Point, status: str, error: str | None = None, **fields: Any
+    ) -> None:
+        """Close a point as ``ok``, ``failed`` or ``interrupted``."""
+        point.status, point.error, point.finished_at = status, error, now()
+        for key, value in fields.items():
+            setattr(point, key, value)
+        self._commit(point)
+
+    def add_measurement(
+        self,
+        point: Point,
+        *,
+        repetition: int,
+        warmup: bool,
+        seconds: float | None,
+        ok: bool,
+        error: str | None = None,
+        started_at: datetime | None = None,
+    ) -> Measurement:
+        """Insert one repetition."""
+        row = Measurement(
+            point_id=point.id,
+            repetition=repetition,
+            warmup=warmup,
+            seconds=seconds,
+            ok=ok,
+            error=error,
+            started_at=started_at or now(),
+        )
+        self._commit(row)
+        return row
+
+    def add_scale_event(
+        self,
+        run: Run,
+        *,
+        requested: int,
+        previous: int,
+        time_to_first: float | None,
+        time_to_all: float | None,
+        ok: bool,
+        error: str | None = None,
+    ) -> ScaleEventRow:
+        """Insert one scale step."""
+        row = ScaleEventRow(
+            run_id=run.id,
+            requested=requested,
+            previous=previous,
+            time_to_first=time_to_first,
+            time_to_all=time_to_all,
+            ok=ok,
+            error=error,
+            at=now(),
+        )
+        self._commit(row)
+        return row
+
+    # --- reading ---
+
+    def runs(self) -> list[Run]:
+        """All runs, oldest first."""
+        return list(self.session.scalars(select(Run).order_by(Run.id)))
+
+    def run(self, ref: str | int | None = None) -> Run:
+        """A run by id or name (the latest of that name), or the latest run when ``ref`` is None.
+
+        Raises
+        ------
+        StoreError
+            When no run matches.
+        """
+        stmt = select(Run).order_by(Run.id.desc())
+        if ref is None:
+            found = self.session.scalars(stmt).first()
+            if found is None:
+                raise StoreError(f"{self.url} holds no runs yet; run 'dask-bench run' first")
+            return found
+        text = str(ref)
+        found = None
+        if text.isdigit():
+            found = self.session.get(Run, int(text))
+        if found is None:
+            found = self.session.scalars(stmt.where(Run.name == text)).first()
+        if found is None:
+            known = ", ".join(f"{r.id} ({r.name})" for r in self.runs()[-5:])
+            raise StoreError(f"no run {text!r} in {self.url}; recent runs: {known or 'none'}")
+        return found
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.session.close()
+        self.engine.dispose()

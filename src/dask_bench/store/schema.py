@@ -1,0 +1,109 @@
+"""Database tables. The schema carries a version; see :mod:`dask_bench.store.migrate`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+#: Bump on every change to the tables below, and add a migration.
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    """Declarative base of dask-bench tables."""
+
+
+class Meta(Base):
+    """Key/value facts about the database itself (the schema version)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Run(Base):
+    """One execution of a study."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # running|complete|interrupted|failed
+    mode: Mapped[str] = mapped_column(String(16))
+    backend: Mapped[str] = mapped_column(String(64))
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    study: Mapped[dict[str, Any]] = mapped_column(JSON)
+    environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dask_bench_version: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    points: Mapped[list[Point]] = relationship(back_populates="run", cascade="all, delete-orphan")
+    scale_events: Mapped[list[ScaleEventRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+
+class Point(Base):
+    """One workload at one size and layout."""
+
+    __tablename__ = "points"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    suite: Mapped[str] = mapped_column(String(32))
+    workload: Mapped[str] = mapped_column(String(64))
+    workload_version: Mapped[int] = mapped_column(Integer)
+    workers: Mapped[int] = mapped_column(Integer)
+    threads_per_worker: Mapped[int] = mapped_column(Integer)
+    memory_per_worker: Mapped[int] = mapped_column(Integer)
+    units: Mapped[int] = mapped_column(Integer)
+    chunks: Mapped[int] = mapped_column(Integer)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    nbytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ntasks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # running|ok|failed|interrupted
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    run: Mapped[Run] = relationship(back_populates="points")
+    measurements: Mapped[list[Measurement]] = relationship(
+        back_populates="point", cascade="all, delete-orphan"
+    )
+
+
+class Measurement(Base):
+    """One repetition of a point: its time, or why it failed."""
+
+    __tablename__ = "measurements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("points.id"), index=True)
+    repetition: Mapped[int] = mapped_column(Integer)  # warm-ups count from 0 too
+    warmup: Mapped[bool] = mapped_column(Boolean)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+
+    point: Mapped[Point] = relationship(back_populates="measurements")
+
+
+class ScaleEventRow(Base):
+    """One scale step: workers requested, and how long they took to arrive."""
+
+    __tablename__ = "scale_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    requested: Mapped[int] = mapped_column(Integer)
+    previous: Mapped[int] = mapped_column(Integer)
+    time_to_first: Mapped[float | None] = mapped_column(Float, nullable=True)
+    time_to_all: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    run: Mapped[Run] = relationship(back_populates="scale_events")

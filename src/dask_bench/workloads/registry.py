@@ -1,0 +1,250 @@
+"""The workload registry: plain functions registered with :func:`workload`.
+
+A workload function receives a :class:`WorkloadContext` (the client, the size of
+this point, the options) and returns a :class:`Trial`: what to run inside the
+timed region, how to check its result, and how much work one repetition does.
+Preparing data that the workload only reads happens in the function itself,
+before it returns, and therefore outside the timed region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from dask_bench.errors import ConfigError, RepetitionTimeout
+from dask_bench.stats import SUITE_UNITS
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+Suite = Literal["tasks", "arrays", "dataframes"]
+SUITES: tuple[Suite, ...] = ("tasks", "arrays", "dataframes")
+
+
+OptionValue = int | float
+R = TypeVar("R")
+
+
+def _noop() -> None:
+    return None
+
+
+@dataclass
+class Trial(Generic[R]):
+    """One prepared workload at one size, ready to be repeated.
+
+    Attributes
+    ----------
+    run
+        The timed region: submit the graph and return once the result exists
+        (on the client, or persisted on the cluster). Called once per repetition.
+    check
+        Verify a result of ``run``; raise :class:`~dask_bench.errors.WrongResult`
+        when it is wrong. Called outside the timed region.
+    nbytes
+        Bytes of data one repetition processes.
+    ntasks
+        Tasks one repetition executes.
+    release
+        Drop prepared data (called once, after the last repetition).
+    """
+
+    run: Callable[[], R]
+    check: Callable[[R], None]
+    nbytes: int
+    ntasks: int
+    release: Callable[[], None] = field(default=_noop)
+
+
+@dataclass(frozen=True)
+class WorkloadContext:
+    """What a workload function gets for one point of the sweep.
+
+    Attributes
+    ----------
+    client
+        A client connected to the cluster under test.
+    units
+        Processing units of this point (workers x threads per worker).
+    chunks
+        How many chunks (tasks for the ``tasks`` suite, array blocks, dataframe
+        partitions) the problem has at this point. In weak scaling this is
+        ``per_unit * units``; in strong scaling it is the fixed total.
+    chunk_size
+        The suite's chunk size: edge length of a square array block for
+        ``arrays``, rows per partition for ``dataframes``; unused by ``tasks``.
+    options
+        The workload's options: its declared defaults overridden by the study.
+    seed
+        Seed for any random data, so every repetition and run sees the same data.
+    timeout
+        Seconds one repetition may take, or ``None`` for no limit. Use
+        :meth:`compute` and :meth:`persist` so that the limit is honoured.
+    """
+
+    client: Client
+    units: int
+    chunks: int
+    chunk_size: int
+    options: Mapping[str, OptionValue]
+    seed: int = 42
+    timeout: float | None = None
+
+    def option(self, name: str) -> OptionValue:
+        """Return option ``name`` (declared by the workload, possibly overridden)."""
+        return self.options[name]
+
+    def compute(self, *collections: Any) -> Any:
+        """Compute collections on the cluster and return their results to the client.
+
+        Raises :class:`~dask_bench.errors.RepetitionTimeout` (after cancelling the
+        work) when it takes longer than :attr:`timeout`.
+        """
+        futures = self.client.compute(list(collections))
+        self._wait(futures)
+        results = self.client.gather(futures)
+        return results[0] if len(collections) == 1 else tuple(results)
+
+    def persist(self, *collections: Any) -> Any:
+        """Persist collections on the cluster and wait until every chunk exists.
+
+        Returns the persisted collections (one, or a tuple). Raises
+        :class:`~dask_bench.errors.RepetitionTimeout` when it takes longer than
+        :attr:`timeout`.
+        """
+        from distributed import futures_of
+
+        persisted = self.client.persist(list(collections))
+        self._wait(futures_of(persisted))
+        return persisted[0] if len(collections) == 1 else tuple(persisted)
+
+    def wait(self, futures: Any) -> None:
+        """Wait for futures (e.g. from ``client.map``) within :attr:`timeout`."""
+        self._wait(futures)
+
+    def _wait(self, futures: Any) -> None:
+        from distributed import wait
+
+        try:
+            wait(futures, timeout=self.timeout)
+        except TimeoutError as exc:
+            self.client.cancel(futures)
+            raise RepetitionTimeout(f"repetition exceeded its timeout of {self.timeout} s") from exc
+
+
+WorkloadFunc = Callable[[WorkloadContext], Trial[Any]]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A registered workload.
+
+    Attributes
+    ----------
+    suite
+        The suite it belongs to.
+    name
+        Its name, unique within the suite.
+    description
+        One line for ``dask-bench list workloads``.
+    func
+        The workload function.
+    version
+        Bumped whenever the workload's meaning changes, so that stored results of
+        different versions are never compared as equals.
+    options
+        Declared options and their defaults.
+    """
+
+    suite: Suite
+    name: str
+    description: str
+    func: WorkloadFunc
+    version: int = 1
+    options: Mapping[str, OptionValue] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """``suite/name``, the workload's unique key."""
+        return f"{self.suite}/{self.name}"
+
+    @property
+    def unit(self) -> str:
+        """Throughput unit reported for this workload."""
+        return SUITE_UNITS[self.suite]
+
+    def resolve_options(self, overrides: Mapping[str, OptionValue]) -> dict[str, OptionValue]:
+        """Return the declared defaults updated with those ``overrides`` it declares."""
+        return {k: overrides.get(k, v) for k, v in self.options.items()}
+
+
+_REGISTRY: dict[str, Workload] = {}
+
+
+def workload(
+    suite: Suite,
+    name: str,
+    description: str,
+    *,
+    version: int = 1,
+    options: Mapping[str, OptionValue] | None = None,
+) -> Callable[[WorkloadFunc], WorkloadFunc]:
+    """Register a workload function.
+
+    Parameters
+    ----------
+    suite
+        One of ``tasks``, ``arrays``, ``dataframes``.
+    name
+        Unique within the suite (lowercase, words joined by ``-``).
+    description
+        One line shown by ``dask-bench list workloads``.
+    version
+        Bump when the computation changes meaning.
+    options
+        Options the workload understands, with their defaults.
+
+    Returns
+    -------
+    The decorator; the function itself is returned unchanged.
+    """
+    if suite not in SUITES:
+        raise ValueError(f"unknown suite {suite!r}; expected one of {', '.join(SUITES)}")
+
+    def register(func: WorkloadFunc) -> WorkloadFunc:
+        key = f"{suite}/{name}"
+        if key in _REGISTRY:
+            raise ValueError(f"workload {key} is registered twice")
+        _REGISTRY[key] = Workload(suite, name, description, func, version, dict(options or {}))
+        return func
+
+    return register
+
+
+def unregister(key: str) -> None:
+    """Remove a workload (for tests that register their own)."""
+    _REGISTRY.pop(key, None)
+
+
+def all_workloads() -> list[Workload]:
+    """Every registered workload, in suite order, then registration order."""
+    return sorted(_REGISTRY.values(), key=lambda w: SUITES.index(w.suite))
+
+
+def suite_workloads(suite: Suite) -> list[Workload]:
+    """The registered workloads of one suite, in registration order."""
+    return [w for w in _REGISTRY.values() if w.suite == suite]
+
+
+def get_workload(suite: str, name: str) -> Workload:
+    """Look up a workload, with a clear error naming the known ones."""
+    try:
+        return _REGISTRY[f"{suite}/{name}"]
+    except KeyError:
+        known = ", ".join(w.name for w in _REGISTRY.values() if w.suite == suite)
+        raise ConfigError(
+            f"unknown workload {name!r} in suite {suite!r}; known: {known or 'none'} "
+            "(see 'dask-bench list workloads')"
+        ) from None

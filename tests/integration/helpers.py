@@ -1,0 +1,71 @@
+"""Shared pieces of the integration tests."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+BIN = Path(sys.executable).parent
+
+
+def tiny_study(db: Path, **extra):
+    """A study small enough for 2 cores: tasks suite, 1 and 2 workers, quick precision."""
+    study = {
+        "name": "tiny",
+        "deployment": {"workers": [1, 2], "memory_per_worker": "1GiB"},
+        "suites": {
+            "tasks": {
+                "workloads": ["map-tiny", "map-sleep"],
+                "chunk_size": 10,
+                "per_unit": 2,
+                "options": {"sleep_seconds": 0.05},
+            }
+        },
+        "measurement": {"min_repeats": 3, "max_repeats": 6, "target_ci": 0.2},
+        "database": str(db),
+        "report": False,
+    }
+    for key, value in extra.items():
+        study[key] = value
+    return study
+
+
+def query(db: Path, sql: str, *args):
+    with sqlite3.connect(db) as con:
+        return con.execute(sql, args).fetchall()
+
+
+def dask_bench(*args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess[str]:
+    """Run the installed command line."""
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [str(BIN / "dask-bench"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        **kw,
+    )
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def alive(procs: list[psutil.Process]) -> list[psutil.Process]:
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out

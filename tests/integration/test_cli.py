@@ -1,0 +1,170 @@
+"""The command line, run as a user would: dask-bench and dask bench, in subprocesses."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from .helpers import BIN, alive, dask_bench, descendants, query, tiny_study
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    db = folder / "results.db"
+    spec = tiny_study(db, report=True)
+    study = folder / "study.yaml"
+    study.write_text(yaml.safe_dump(spec))
+    proc = dask_bench("run", str(study), "--name", "try1", "--quiet", cwd=folder)
+    return folder, db, proc
+
+
+def test_run_prints_tables_and_writes_report(finished):
+    folder, db, proc = finished
+    assert proc.returncode == 0, proc.stderr
+    assert "map-sleep" in proc.stdout and "map-tiny" in proc.stdout
+    assert "efficiency" in proc.stdout.lower()
+    reports = list(folder.glob("results-report-*.html"))
+    assert len(reports) == 1 and f"report: {reports[0]}" in proc.stdout.replace("\n", "")
+    assert query(db, "select name, status from runs") == [("try1", "complete")]
+
+
+def test_show_latest_and_by_name(finished):
+    _, db, _ = finished
+    by_name = dask_bench("show", "try1", "--db", str(db))
+    latest = dask_bench("show", "--db", str(db))
+    assert by_name.returncode == 0 and latest.returncode == 0
+    assert by_name.stdout == latest.stdout
+    assert "map-sleep" in latest.stdout
+
+
+def test_dask_bench_is_also_dask_bench_subcommand(finished):
+    _, db, _ = finished
+    proc = subprocess.run(
+        [str(BIN / "dask"), "bench", "show", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "map-sleep" in proc.stdout
+    listing = subprocess.run(
+        [str(BIN / "dask"), "bench", "list", "workloads"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    for name in ("map-tiny", "transpose-add", "groupby-mean"):
+        assert name in listing.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_export_round_trips(finished, tmp_path, fmt):
+    _, db, _ = finished
+    out = tmp_path / f"m.{fmt}"
+    proc = dask_bench("export", "try1", "--format", fmt, "-o", str(out), "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    frame = {"csv": pd.read_csv, "parquet": pd.read_parquet, "json": pd.read_json}[fmt](out)
+    assert len(frame) == query(db, "select count(*) from measurements")[0][0]
+    assert set(frame["workload"]) == {"map-tiny", "map-sleep"}
+
+
+def test_list_backends_and_runs(finished):
+    _, db, _ = finished
+    assert "local" in dask_bench("list", "backends").stdout
+    runs = dask_bench("list", "runs", "--db", str(db))
+    assert runs.returncode == 0 and "try1" in runs.stdout
+
+
+BAD = [
+    ("mode: [oops\n", "not valid YAML"),
+    ("colour: blue\n", "unknown key 'colour'"),
+    ("suites: {tasks: {workloads: [warp-drive]}}\n", "unknown workload 'warp-drive'"),
+    ("deployment: {backend: mainframe}\n", "unknown back-end 'mainframe'"),
+    ("suites: {arrays: {per_unit: 0}}\n", "'suites.arrays.per_unit'"),
+    ("deployment: {workers: [-1]}\n", "'deployment.workers.0'"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD)
+def test_bad_study_files_one_line_exit_2_nothing_written(tmp_path, text, message):
+    study = tmp_path / "bad.yaml"
+    study.write_text(text)
+    db = tmp_path / "out.db"
+    proc = dask_bench("run", str(study), "--db", str(db), "--quiet")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not db.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_unwritable_database_path(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    proc = dask_bench("run", "--db", str(blocker / "r.db"), "--workers", "1", "--quiet")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error: cannot create database")
+    assert "Traceback" not in proc.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = dask_bench("--debug", "show", "--db", str(tmp_path / "none.db"))
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+    plain = dask_bench("show", "--db", str(tmp_path / "none.db"))
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    assert "no results database" in plain.stderr
+
+
+def test_unknown_run_is_one_line(finished):
+    _, db, _ = finished
+    proc = dask_bench("show", "nope", "--db", str(db))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: no run 'nope'")
+
+
+def test_sigint_marks_run_interrupted_keeps_data_and_leaves_no_workers(tmp_path):
+    db = tmp_path / "i.db"
+    spec = tiny_study(db)
+    # long enough that the signal surely lands mid-study
+    spec["suites"]["tasks"].update(workloads=["map-sleep"], options={"sleep_seconds": 0.3})
+    spec["measurement"].update(min_repeats=20, max_repeats=20)
+    study = tmp_path / "study.yaml"
+    study.write_text(yaml.safe_dump(spec))
+    proc = subprocess.Popen(
+        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    seen: set = set()
+    while time.monotonic() < deadline:
+        seen |= set(descendants(proc.pid))
+        if (
+            db.exists()
+            and query(db, "select count(*) from measurements where warmup = 0")[0][0] >= 2
+        ):
+            break
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("no measurement was stored within 120 s")
+    seen |= set(descendants(proc.pid))
+    assert seen, "the study should have started worker processes"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert query(db, "select status from runs") == [("interrupted",)]
+    assert query(db, "select count(*) from measurements")[0][0] >= 3
+    assert query(db, "select status from points") == [("interrupted",)]
+    deadline = time.monotonic() + 15
+    while alive(list(seen)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive(list(seen)) == []

@@ -1,0 +1,181 @@
+"""Every registered workload on a real two-worker LocalCluster, at tiny sizes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import Client, LocalCluster, futures_of, get_task_stream, wait
+
+from dask_bench.errors import RepetitionTimeout, WrongResult
+from dask_bench.workloads import Trial, Workload, WorkloadContext, all_workloads, get_workload
+
+pytestmark = pytest.mark.integration
+
+# Tiny chunk sizes: tasks per chunk, block edge, rows per partition.
+CHUNK_SIZE = {"tasks": 5, "arrays": 16, "dataframes": 500}
+OVERRIDES = {"sleep_seconds": 0.01}
+WORKLOADS = all_workloads()
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def make_context(client: Client, w: Workload, chunks: int, **kw: Any) -> WorkloadContext:
+    options = w.resolve_options({**OVERRIDES, **kw.pop("options", {})})
+    kw.setdefault("timeout", 60.0)
+    return WorkloadContext(client, 2, chunks, CHUNK_SIZE[w.suite], options, seed=7, **kw)
+
+
+def timed_run(client: Client, trial: Trial[Any]) -> tuple[Any, int]:
+    """Run once; return the result and the number of tasks the cluster executed."""
+    with get_task_stream(client) as stream:
+        result = trial.run()
+    return result, len(stream.data)
+
+
+def scheduler_task_count(client: Client) -> int:
+    return int(client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)))
+
+
+def wait_until_cluster_empty(client: Client, seconds: float = 10.0) -> int:
+    deadline = time.monotonic() + seconds
+    while (left := scheduler_task_count(client)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def output_keys(result: Any) -> set[Any]:
+    return {f.key for f in futures_of(result)}
+
+
+@pytest.mark.parametrize("w", WORKLOADS, ids=[w.key for w in WORKLOADS])
+def test_workload_runs_checks_scales_and_releases(client: Client, w: Workload) -> None:
+    figures = {}
+    for chunks in (1, 4):
+        trial = w.func(make_context(client, w, chunks))
+        first, executed_first = timed_run(client, trial)
+        trial.check(first)
+        # The first result is still held: the second run must still do all the work.
+        second, executed_second = timed_run(client, trial)
+        trial.check(second)
+        assert executed_first == trial.ntasks, f"chunks={chunks}"
+        assert executed_second == trial.ntasks, f"chunks={chunks}"
+        if futures_of(first):
+            assert not output_keys(first) & output_keys(second), "outputs reused"
+        figures[chunks] = (trial.nbytes, trial.ntasks)
+        del first, second
+        trial.release()
+        # The trial is still referenced, yet nothing may remain on the cluster.
+        assert wait_until_cluster_empty(client) == 0, f"data left after release, chunks={chunks}"
+
+    (bytes1, tasks1), (bytes4, tasks4) = figures[1], figures[4]
+    assert tasks1 > 0
+    # Shuffles have no all-to-all stage at one chunk, so only a lower bound is general.
+    assert 2 * tasks1 <= tasks4, figures
+    if w.suite == "tasks":
+        assert bytes1 == bytes4 == 0
+    else:
+        assert bytes1 > 0
+        assert bytes4 == 4 * bytes1, figures
+
+
+# The task counts of the tasks suite in closed form, n = chunks * chunk_size.
+TASK_COUNTS = {
+    "map-tiny": lambda chunks, n: n,
+    "map-sleep": lambda chunks, n: chunks,
+    "tree-reduce": lambda chunks, n: 2 * n - 1,
+    "chain": lambda chunks, n: n,
+    "stencil": lambda chunks, n: 5 * n + 1,  # 5 steps of n cells, one task gathering them
+    "dynamic": lambda chunks, n: n,
+}
+
+
+@pytest.mark.parametrize("name", sorted(TASK_COUNTS))
+@pytest.mark.parametrize("chunks", [1, 3, 8])
+def test_tasks_suite_counts(client: Client, name: str, chunks: int) -> None:
+    w = get_workload("tasks", name)
+    trial = w.func(make_context(client, w, chunks))
+    assert trial.ntasks == TASK_COUNTS[name](chunks, chunks * CHUNK_SIZE["tasks"])
+
+
+def corruptions(client: Client, result: Any) -> list[Any]:
+    """Wrong results of the same type as ``result`` (persisted, like it, if it is)."""
+    if isinstance(result, list):
+        return [result[:-1], [*result[:-1], result[-1] + 1]]
+    if isinstance(result, (int, np.integer)):
+        return [result + 1, result - 1]
+    if isinstance(result, (float, np.floating)):
+        return [result * 1.5, float("nan")]
+    if isinstance(result, np.ndarray):
+        shifted = result.copy()
+        shifted.flat[0] += 0.5
+        return [shifted, result[:-1]]
+    if isinstance(result, (pd.DataFrame, pd.Series)):
+        return [result * 1.5, result.iloc[:-1]]
+    if isinstance(result, da.Array):
+        wrong = [result + 1.0, result[:-1]]
+    elif isinstance(result, dd.DataFrame):
+        floats = [c for c, t in result.dtypes.items() if t.kind == "f"]
+        wrong = [
+            result.map_partitions(lambda part: part.iloc[1:]),  # a row less everywhere
+            result.map_partitions(lambda part: part.assign(**{c: part[c] * 1.5 for c in floats})),
+        ]
+    else:
+        raise AssertionError(f"no corruption for a result of type {type(result)}")
+    persisted = client.persist(wrong)
+    wait(futures_of(persisted))
+    return list(persisted)
+
+
+@pytest.mark.parametrize("w", WORKLOADS, ids=[w.key for w in WORKLOADS])
+def test_check_rejects_wrong_results(client: Client, w: Workload) -> None:
+    trial = w.func(make_context(client, w, 4))
+    try:
+        result = trial.run()
+        trial.check(result)
+        for n, wrong in enumerate(corruptions(client, result)):
+            with pytest.raises(WrongResult):
+                trial.check(wrong)
+                pytest.fail(f"corruption {n} accepted")
+    finally:
+        trial.release()
+
+
+def test_map_sleep_timeout_raises(client: Client) -> None:
+    w = get_workload("tasks", "map-sleep")
+    ctx = make_context(client, w, 2, timeout=0.2, options={"sleep_seconds": 1.0})
+    trial = w.func(ctx)
+    with pytest.raises(RepetitionTimeout):
+        trial.run()
+    assert wait_until_cluster_empty(client) == 0  # the sleeping tasks were cancelled
+
+
+def test_dynamic_timeout_raises_and_cancels(client: Client) -> None:
+    w = get_workload("tasks", "dynamic")
+    trial = w.func(make_context(client, w, 40, timeout=0.01))
+    with pytest.raises(RepetitionTimeout):
+        trial.run()
+    assert wait_until_cluster_empty(client) == 0
+
+
+def test_data_is_deterministic_from_the_seed(client: Client) -> None:
+    w = get_workload("arrays", "std")
+    a = w.func(make_context(client, w, 2)).run()
+    b = w.func(make_context(client, w, 2)).run()
+    other = w.func(WorkloadContext(client, 2, 2, 16, {}, seed=8)).run()
+    assert a == b
+    assert a != other

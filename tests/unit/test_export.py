@@ -1,0 +1,176 @@
+"""Exports of every repetition, read back with pandas and compared to what was inserted."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from dask_bench.errors import ConfigError
+from dask_bench.report import EXPORT_FORMATS, export_run
+from dask_bench.store import Store
+from dask_bench.store.schema import Run
+
+T0 = datetime(2024, 5, 17, 9, 30, 0, 250_000)
+ERROR = "KilledWorker: <worker 'tcp://10.0.0.1:4000'>, \"quoted\", comma"
+
+# (suite, workload, units, [(repetition, warmup, seconds, ok, error)])
+INSERTED: list[tuple[str, str, int, list[tuple[int, bool, float | None, bool, str | None]]]] = [
+    ("tasks", "map-sleep", 1, [(0, True, 3.5, True, None), (0, False, 1.0, True, None),
+                               (1, False, 1.25, True, None)]),
+    ("tasks", "map-sleep", 2, [(0, False, 1.5, True, None)]),
+    ("arrays", "sum", 1, [(0, False, 0.125, True, None), (1, False, None, False, ERROR)]),
+    ("arrays", "sum", 2, [(0, False, None, False, ERROR)]),
+]  # fmt: skip
+
+
+def build_store(tmp_path: Path) -> tuple[Store, Run]:
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = store.create_run(
+        name="export-run", mode="strong", backend="local",
+        layout={"threads_per_worker": 2, "memory_per_worker": 2**30}, study={}, version="0.1.0",
+    )  # fmt: skip
+    minute = 0
+    for suite, workload, units, reps in INSERTED:
+        point = store.add_point(
+            run, suite=suite, workload=workload, workload_version=3, workers=units,
+            threads_per_worker=2, memory_per_worker=2**30, units=2 * units, chunks=8,
+            chunk_size=100, nbytes=None if suite == "tasks" else 1_000_000 * units,
+            ntasks=400 * units if suite == "tasks" else None,
+        )  # fmt: skip
+        for rep, warmup, seconds, ok, error in reps:
+            minute += 1
+            store.add_measurement(
+                point, repetition=rep, warmup=warmup, seconds=seconds, ok=ok, error=error,
+                started_at=T0.replace(minute=minute),
+            )  # fmt: skip
+        failed = all(not r[3] for r in reps)
+        store.finish_point(point, "failed" if failed else "ok", error=ERROR if failed else None)
+    store.finish_run(run, "complete")
+    return store, run
+
+
+def expected_rows(run: Run) -> list[dict[str, Any]]:
+    rows, minute = [], 0
+    for suite, workload, units, reps in INSERTED:
+        for rep, warmup, seconds, ok, error in reps:
+            minute += 1
+            rows.append({
+                "run_id": run.id, "run_name": "export-run", "backend": "local", "mode": "strong",
+                "suite": suite, "workload": workload, "workers": units, "units": 2 * units,
+                "threads_per_worker": 2, "repetition": rep, "warmup": warmup, "seconds": seconds,
+                "ok": ok, "error": error, "started_at": T0.replace(minute=minute),
+                "point_status": "failed" if all(not r[3] for r in reps) else "ok",
+            })  # fmt: skip
+    return rows
+
+
+def same(a: Any, b: Any) -> bool:
+    missing = (a is None or (isinstance(a, float) and math.isnan(a)), b is None)
+    if any(missing):
+        return all(missing)
+    if isinstance(b, float):
+        return float(a) == pytest.approx(b)
+    if isinstance(b, bool):
+        return bool(a) is b
+    if isinstance(b, datetime):
+        return pd.Timestamp(a).to_pydatetime() == b
+    return bool(a == b)
+
+
+def check_frame(frame: pd.DataFrame, run: Run) -> None:
+    expected = expected_rows(run)
+    assert len(frame) == len(expected) == 7
+    for got, want in zip(frame.to_dict("records"), expected, strict=True):
+        for key, value in want.items():
+            assert same(got[key], value), (key, got[key], value)
+
+
+def read_back(fmt: str, path: Path) -> pd.DataFrame:
+    if fmt == "csv":
+        return pd.read_csv(path, parse_dates=["started_at"], keep_default_na=True)
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    return pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+def test_round_trip(tmp_path: Path, fmt: str) -> None:
+    store, run = build_store(tmp_path)
+    out = export_run(store, run, fmt, tmp_path / f"run.{fmt}")
+    assert out == tmp_path / f"run.{fmt}"
+    check_frame(read_back(fmt, out), run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", f"run.{fmt}"]
+
+
+def test_json_is_records_with_iso_dates(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    records = json.loads(export_run(store, run, "json", tmp_path / "x.json").read_text())
+    assert isinstance(records, list) and isinstance(records[0], dict)
+    assert records[0]["started_at"] == "2024-05-17T09:01:00.250000"
+    assert records[0]["warmup"] is True and records[1]["seconds"] == 1.0
+    assert records[-1]["seconds"] is None and records[-1]["error"] == ERROR
+
+
+def test_csv_dates_are_iso(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    text = export_run(store, run, "csv", tmp_path / "x.csv").read_text()
+    assert "2024-05-17T09:01:00.250000" in text
+
+
+def test_unknown_format(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        export_run(store, run, "xlsx", tmp_path / "x.xlsx")
+    message = str(info.value)
+    assert "\n" not in message and "'xlsx'" in message
+    assert all(f in message for f in EXPORT_FORMATS)
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_missing_folder_is_named(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(ConfigError, match=str(missing)):
+        export_run(store, run, "csv", missing / "x.csv")
+
+
+def test_existing_file_is_replaced(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    target = tmp_path / "x.csv"
+    target.write_text("stale,content\n" * 100)
+    export_run(store, run, "csv", target)
+    check_frame(read_back("csv", target), run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "x.csv"]
+
+
+def test_crash_while_writing_keeps_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, run = build_store(tmp_path)
+    target = tmp_path / "x.csv"
+    target.write_text("previous export\n")
+
+    def half_write(self: pd.DataFrame, path: Any, *args: Any, **kwargs: Any) -> None:
+        Path(path).write_text("run_id,run_na")  # a partial file, then the crash
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_write)
+    with pytest.raises(OSError, match="disk full"):
+        export_run(store, run, "csv", target)
+    assert target.read_text() == "previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "x.csv"]
+
+
+def test_run_without_measurements_exports_header_only(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = store.create_run(name="e", mode="weak", backend="local", layout={}, study={},
+                           version="0.1.0")  # fmt: skip
+    out = export_run(store, run, "csv", tmp_path / "e.csv")
+    frame = pd.read_csv(out)
+    assert frame.empty and "seconds" in frame.columns and "workload" in frame.columns

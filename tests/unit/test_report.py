@@ -1,0 +1,396 @@
+"""Tables, figures and the HTML report, checked against timings inserted by hand."""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import re
+import statistics
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from dask_bench.errors import ConfigError
+from dask_bench.report import (
+    default_report_path,
+    figure_png,
+    run_header,
+    runs_table,
+    suite_figures,
+    suite_tables,
+    write_report,
+)
+from dask_bench.store import Store
+from dask_bench.store.schema import Run
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+XSS = "<script>alert('x')</script> worker lost"
+GIB = 2**30
+
+# suite -> workload -> units -> timed seconds (None: the point failed, no timing)
+TIMINGS: dict[str, dict[str, dict[int, list[float] | None]]] = {
+    "tasks": {
+        "map-sleep": {1: [1.0, 1.2, 1.1], 2: [1.25, 1.3, 1.2]},
+        "tree-reduce": {1: [0.5, 0.6, 0.55], 2: None},
+    },
+    "arrays": {
+        "sum": {1: [2.0, 2.2, 2.1], 2: [2.5]},  # a single repetition at 2 units
+        "matmul": {1: [1.0, 1.0, 1.0], 2: [2.4, 2.5, 2.6]},
+        "transpose": {1: [0.2, 0.22, 0.21], 2: [0.3, 0.33, 0.31]},
+    },
+}
+NTASKS = 1000
+NBYTES = 200_000_000
+
+
+def build_store(
+    tmp_path: Path, *, mode: str = "weak", environment: dict[str, Any] | None = None
+) -> tuple[Store, Run]:
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = store.create_run(
+        name="ci-run",
+        mode=mode,
+        backend="local",
+        layout={"threads_per_worker": 1, "memory_per_worker": 2 * GIB},
+        study={"measurement": {"confidence": 0.95}},
+        version="0.1.0",
+    )
+    if environment is not None:
+        store.set_environment(run, environment)
+    for suite, workloads in TIMINGS.items():
+        for workload, by_units in workloads.items():
+            for units, seconds in by_units.items():
+                point = store.add_point(
+                    run, suite=suite, workload=workload, workload_version=1, workers=units,
+                    threads_per_worker=1, memory_per_worker=2 * GIB, units=units, chunks=4 * units,
+                    chunk_size=50, options={}, nbytes=NBYTES * units, ntasks=NTASKS * units,
+                )  # fmt: skip
+                # A slow warm-up that must not enter any statistic.
+                store.add_measurement(point, repetition=0, warmup=True, seconds=9.0, ok=True)
+                if seconds is None:
+                    store.add_measurement(
+                        point, repetition=0, warmup=False, seconds=None, ok=False, error=XSS
+                    )
+                    store.finish_point(point, "failed", error=XSS)
+                    continue
+                for i, s in enumerate(seconds):
+                    store.add_measurement(point, repetition=i, warmup=False, seconds=s, ok=True)
+                store.finish_point(point, "ok")
+    store.finish_run(run, "complete")
+    return store, run
+
+
+def full_environment(mismatch: bool = False) -> dict[str, Any]:
+    client = {"dask": "2024.8.0", "distributed": "2024.8.0", "python": "3.11.2"}
+    worker = {**client, "dask": "2024.1.0"} if mismatch else dict(client)
+    env: dict[str, Any] = {
+        "host": {
+            "hostname": "bench-host",
+            "cpu_model": "Test CPU",
+            "cores": 8,
+            "memory_bytes": 16 * GIB,
+            "os": "Linux",
+            "python": "3.11.2",
+        },
+        "versions": {"client": client, "scheduler": dict(client), "workers": {"tcp://w1": worker}},
+        "version_mismatches": [],
+        "deployment": {"backend": "local", "options": {"processes": True}},
+        "dask_bench": "0.1.0",
+    }
+    if mismatch:
+        env["version_mismatches"] = [{
+            "package": "dask", "client": "2024.8.0", "scheduler": "2024.8.0",
+            "workers": {"tcp://w1": "2024.1.0"},
+        }]  # fmt: skip
+    return env
+
+
+def render(renderable: Any) -> str:
+    console = Console(file=io.StringIO(), width=250, color_system=None)
+    console.print(renderable)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert isinstance(out, str)
+    return out
+
+
+def column(table: Table, header: str) -> list[Text]:
+    (col,) = [c for c in table.columns if c.header == header]
+    cells = list(col.cells)
+    assert all(isinstance(c, Text) for c in cells)
+    return cells  # type: ignore[return-value]
+
+
+def rows_of(table: Table) -> list[dict[str, str]]:
+    """Each row as header -> plain text, with the workload filled down."""
+    headers = [str(c.header) for c in table.columns]
+    columns = [[c.plain for c in column(table, h)] for h in headers]
+    rows = [dict(zip(headers, values, strict=True)) for values in zip(*columns, strict=True)]
+    for previous, row in itertools.pairwise(rows):
+        row["workload"] = row["workload"] or previous["workload"]
+    return rows
+
+
+def find(rows: list[dict[str, str]], workload: str, units: int) -> dict[str, str]:
+    (row,) = [
+        r for r in rows if r["workload"] == workload and r["units (w x t)"].startswith(f"{units} ")
+    ]
+    return row
+
+
+def weak_efficiency(suite: str, workload: str, units: int) -> float:
+    base, this = TIMINGS[suite][workload][1], TIMINGS[suite][workload][units]
+    assert base is not None and this is not None
+    return statistics.median(base) / statistics.median(this)
+
+
+# --- terminal tables ---
+
+
+def test_one_table_per_suite_in_suite_order(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    tables = suite_tables(store, run)
+    assert [str(t.title).split()[0] for t in tables] == ["tasks", "arrays"]
+    assert [t.row_count for t in tables] == [4, 6]
+
+
+def test_table_numbers_match_inserted_timings(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    tasks, arrays = suite_tables(store, run)
+    rows = rows_of(tasks)
+    row = find(rows, "map-sleep", 2)
+    assert row["median"] == f"{statistics.median([1.25, 1.3, 1.2]):.3f} s" == "1.250 s"
+    assert row["n"] == "3"
+    assert row["units (w x t)"] == "2 (2x1)"
+    eff = weak_efficiency("tasks", "map-sleep", 2)
+    assert row["efficiency"] == f"{eff * 100:.0f}%" == "88%"
+    # tasks/s: 2000 tasks in a median 1.25 s
+    assert row["throughput"] == f"{2 * NTASKS / 1.25:,.0f} tasks/s" == "1,600 tasks/s"
+    assert find(rows, "map-sleep", 1)["efficiency"] == "100%"
+    # Student-t half-width of [1.0, 1.2, 1.1]: t(0.975, 2) * s / sqrt(3) = 4.303 * 0.1 / 1.732
+    assert find(rows, "map-sleep", 1)["± CI"] == "± 0.248 s"
+
+    arows = rows_of(arrays)
+    single = find(arows, "sum", 2)
+    assert single["n"] == "1"
+    assert single["± CI"] == "—"
+    assert single["median"] == "2.500 s"
+    assert single["throughput"] == f"{2 * NBYTES / 2.5 / 1e6:,.0f} MB/s" == "160 MB/s"
+    assert find(arows, "transpose", 2)["median"] == "310.0 ms"
+
+
+def test_failed_point_shows_its_short_error(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    row = find(rows_of(suite_tables(store, run)[0]), "tree-reduce", 2)
+    assert row["status"] == f"failed: {XSS}"
+    assert row["median"] == "—"
+    assert row["efficiency"] == "—"
+    assert row["n"] == "0"
+    # The ok point keeps a green, unflagged status.
+    assert find(rows_of(suite_tables(store, run)[0]), "tree-reduce", 1)["status"] == "ok"
+
+
+def test_efficiency_colours(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    arrays = suite_tables(store, run)[1]
+    effs = column(arrays, "efficiency")
+    by_text = {c.plain: str(c.style) for c in effs}
+    red = f"{weak_efficiency('arrays', 'matmul', 2) * 100:.0f}%"  # 1.0 / 2.5 = 40 %
+    yellow = f"{weak_efficiency('arrays', 'transpose', 2) * 100:.0f}%"  # 0.21 / 0.31 = 68 %
+    assert (red, yellow) == ("40%", "68%")
+    assert by_text[red] == "red"
+    assert by_text[yellow] == "yellow"
+    assert by_text["84%"] == ""  # sum: 2.1 / 2.5, above the 80 % threshold
+
+
+def test_strong_mode_adds_speedup(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path, mode="strong")
+    rows = rows_of(suite_tables(store, run)[0])
+    row = find(rows, "map-sleep", 2)
+    speedup = statistics.median([1.0, 1.2, 1.1]) / statistics.median([1.25, 1.3, 1.2])
+    assert row["speedup"] == f"{speedup:.2f}x" == "0.88x"
+    assert row["efficiency"] == f"{speedup / 2 * 100:.0f}%" == "44%"
+
+
+def test_rich_markup_in_errors_is_not_interpreted(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    point = store.add_point(
+        run, suite="tasks", workload="bad", workload_version=1, workers=1, threads_per_worker=1,
+        memory_per_worker=GIB, units=1, chunks=1, chunk_size=1,
+    )  # fmt: skip
+    store.finish_point(point, "failed", error="[bold red]boom[/] in [x]")
+    assert "failed: [bold red]boom[/] in [x]" in render(suite_tables(store, run)[0])
+
+
+def test_failed_point_without_message(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    point = store.add_point(
+        run, suite="tasks", workload="silent", workload_version=1, workers=1, threads_per_worker=1,
+        memory_per_worker=GIB, units=1, chunks=1, chunk_size=1,
+    )  # fmt: skip
+    store.finish_point(point, "interrupted")
+    row = find(rows_of(suite_tables(store, run)[0]), "silent", 1)
+    assert row["status"] == "interrupted"
+    html = write_report(store, run, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert not re.search(r"\bnan\b", html, re.IGNORECASE)
+
+
+def test_run_header_and_runs_table(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path, environment=full_environment(mismatch=True))
+    text = render(run_header(run))
+    for expected in ("ci-run (id 1)", "complete", "weak scaling", "local", "1 thread, 2.0 GiB",
+                     "2024.8.0", "bench-host"):  # fmt: skip
+        assert expected in text
+    assert "version mismatch for dask" in text
+
+    other = store.create_run(
+        name="second", mode="strong", backend="local", layout={}, study={}, version="0.1.0"
+    )
+    listing = render(runs_table(store.runs()))
+    cells = [
+        [c.strip() for c in re.split("[│┃]", line)[1:-1]]
+        for line in listing.splitlines()
+        if line[:1] in ("│", "┃")
+    ]
+    assert cells[0] == ["id", "name", "status", "mode", "backend", "started", "points"]
+    assert cells[1][:5] == ["1", "ci-run", "complete", "weak", "local"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", cells[1][5])
+    assert cells[1][6] == "10 (1 failed)"
+    assert cells[2][:5] == [str(other.id), "second", "running", "strong", "local"]
+    assert cells[2][6] == "0"
+
+
+def test_header_tolerates_missing_provenance(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    store.finish_run(run, "interrupted", "stopped by Ctrl-C")
+    text = render(run_header(run))
+    assert "dask" in text and "unknown" in text
+    assert "results may be partial: stopped by Ctrl-C" in text
+
+
+# --- figures ---
+
+
+def test_figures_render_as_png(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    figures = suite_figures(store, run)
+    assert list(figures) == ["tasks", "arrays"]
+    eff, thr = figures["arrays"]
+    ax = eff.axes[0]
+    assert ax.get_xlabel().startswith("processing units")
+    assert "%" in ax.get_ylabel()
+    labels = ax.get_legend().get_texts()
+    assert {t.get_text() for t in labels} >= {"sum", "matmul", "transpose", "ideal (100%)"}
+    assert "arrays" in ax.get_title() and "weak" in ax.get_title() and "local" in ax.get_title()
+    # The ideal efficiency line sits at 1.0.
+    assert any(list(line.get_ydata()) == [1.0, 1.0] for line in ax.get_lines())
+    tax = thr.axes[0]
+    assert "MB/s" in tax.get_ylabel()
+    assert tax.get_xscale() == "log" and tax.get_yscale() == "log"
+    # matmul's linear ideal grows from its 1-unit point: 200 MB in 1.0 s -> 200, then 400 MB/s.
+    ideal = [
+        [float(y) for y in ln.get_ydata()] for ln in tax.get_lines() if ln.get_linestyle() == "--"
+    ]
+    assert len(ideal) == 3
+    assert any(ys == pytest.approx([200.0, 400.0]) for ys in ideal)
+    png = figure_png(thr)
+    assert png.startswith(PNG_MAGIC) and len(png) > 10_000
+    assert figure_png(eff).startswith(PNG_MAGIC)
+
+
+# --- HTML report ---
+
+
+def test_report_is_self_contained(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path, environment=full_environment())
+    out = write_report(store, run, tmp_path / "report.html")
+    assert out == tmp_path / "report.html"
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+    assert "http://" not in html and "https://" not in html
+    assert "<link" not in html and "<script" not in html
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) == 4  # two figures for each of the two suites
+    for img in images:
+        match = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', img)
+        assert match, img
+        png = base64.b64decode(match.group(1), validate=True)
+        assert png.startswith(PNG_MAGIC) and len(png) > 10_000
+    for expected in ("ci-run", "bench-host", "Test CPU", "2024.8.0", "1 thread, 2.0 GiB"):
+        assert expected in html
+    assert "88%" in html and "1.250 s" in html
+    assert 'class="warning"' not in html  # complete run, no mismatch
+
+
+def test_report_escapes_errors(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    html = write_report(store, run, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; worker lost" in html
+
+
+def test_report_warns_about_mismatch_and_partial_run(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path, environment=full_environment(mismatch=True))
+    store.finish_run(run, "interrupted")
+    html = write_report(store, run, tmp_path / "report.html").read_text(encoding="utf-8")
+    warnings = re.findall(r'<div class="warning">(.*?)</div>', html)
+    assert any("version mismatch for dask" in w and "2024.1.0" in w for w in warnings)
+    assert any("interrupted" in w for w in warnings)
+    assert '<tr class="mismatch"><td>dask</td>' in html
+
+
+def test_report_of_run_without_points(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = store.create_run(name="empty", mode="weak", backend="local", layout={}, study={},
+                           version="0.1.0")  # fmt: skip
+    html = write_report(store, run, tmp_path / "e.html").read_text(encoding="utf-8")
+    assert "no measured points" in html
+    assert "running" in html and 'class="warning"' in html
+
+
+def test_report_overwrites_atomically_and_leaves_no_temp(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    target = tmp_path / "report.html"
+    target.write_text("old")
+    write_report(store, run, target)
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "report.html"]
+
+
+def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store, run = build_store(tmp_path)
+    target = tmp_path / "report.html"
+    target.write_text("old")
+
+    def boom(*_: Any, **__: Any) -> bytes:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("dask_bench.report.html.figure_png", boom)
+    with pytest.raises(RuntimeError):
+        write_report(store, run, target)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "report.html"]
+
+
+def test_report_missing_folder(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    with pytest.raises(ConfigError, match="nope"):
+        write_report(store, run, tmp_path / "nope" / "report.html")
+
+
+def test_default_report_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = Run(id=7, name="x", started_at=datetime(2024, 1, 1))
+    db = tmp_path / "sub" / "results.db"
+    assert default_report_path(db, run) == tmp_path / "sub" / "results-report-7.html"
+    assert default_report_path(f"sqlite:///{db}", run) == tmp_path / "sub" / "results-report-7.html"
+    monkeypatch.chdir(tmp_path)
+    assert default_report_path("results.db", run) == tmp_path / "results-report-7.html"
+    url = "postgresql://user@host/benchdb"
+    assert default_report_path(url, run) == tmp_path / "benchdb-report-7.html"
+    assert default_report_path("sqlite://", run) == tmp_path / "dask-bench-report-7.html"

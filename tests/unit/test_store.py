@@ -1,0 +1,148 @@
+import sqlite3
+
+import pytest
+
+from dask_bench.errors import StoreError
+from dask_bench.store import SCHEMA_VERSION, Store, check_writable, point_summaries
+
+
+def new_run(store, name="r"):
+    return store.create_run(
+        name=name,
+        mode="weak",
+        backend="local",
+        layout={"threads_per_worker": 1},
+        study={"measurement": {"confidence": 0.95}},
+        version="0",
+    )
+
+
+def add_point(store, run, units, times, workload="std", warmup=0.5):
+    p = store.add_point(
+        run,
+        suite="arrays",
+        workload=workload,
+        workload_version=1,
+        workers=units,
+        threads_per_worker=1,
+        memory_per_worker=2**30,
+        units=units,
+        chunks=4 * units,
+        chunk_size=10,
+        options={},
+        nbytes=8_000_000 * units,
+        ntasks=10,
+    )
+    store.add_measurement(p, repetition=0, warmup=True, seconds=warmup, ok=True)
+    for i, t in enumerate(times):
+        store.add_measurement(p, repetition=i, warmup=False, seconds=t, ok=True)
+    store.finish_point(p, "ok")
+    return p
+
+
+def test_new_database_records_schema_version(tmp_path):
+    db = tmp_path / "sub" / "r.db"
+    Store(str(db), create=True).close()
+    con = sqlite3.connect(db)
+    assert con.execute("select value from meta where key='schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "r.db"
+    Store(str(db), create=True).close()
+    con = sqlite3.connect(db)
+    con.execute("update meta set value='99' where key='schema_version'")
+    con.commit()
+    with pytest.raises(StoreError, match="schema version 99, newer than this dask-bench reads"):
+        Store(str(db))
+
+
+def test_foreign_database_is_refused(tmp_path):
+    db = tmp_path / "other.db"
+    con = sqlite3.connect(db)
+    con.execute("create table x (a int)")
+    con.commit()
+    with pytest.raises(StoreError, match="not a dask-bench database"):
+        Store(str(db))
+
+
+def test_missing_database_is_an_error_when_reading(tmp_path):
+    with pytest.raises(StoreError, match="no results database"):
+        Store(str(tmp_path / "absent.db"))
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_unwritable_paths(tmp_path):
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    with pytest.raises(StoreError, match="is a file, not a directory"):
+        check_writable(str(afile / "r.db"))
+    with pytest.raises(StoreError, match="is a directory"):
+        check_writable(str(tmp_path))
+    check_writable(str(tmp_path / "new" / "r.db"))  # a missing folder will be created
+
+
+def test_each_measurement_is_visible_before_the_run_ends(tmp_path):
+    db = str(tmp_path / "r.db")
+    writer = Store(db, create=True)
+    run = new_run(writer)
+    p = writer.add_point(
+        run,
+        suite="tasks",
+        workload="chain",
+        workload_version=1,
+        workers=1,
+        threads_per_worker=1,
+        memory_per_worker=1,
+        units=1,
+        chunks=1,
+        chunk_size=1,
+    )
+    writer.add_measurement(p, repetition=0, warmup=False, seconds=0.1, ok=True)
+    # a second connection (as after a crash of the writer) sees the committed row
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from measurements").fetchone() == (1,)
+    assert con.execute("select status from runs").fetchone() == ("running",)
+
+
+def test_run_lookup(tmp_path):
+    store = Store(str(tmp_path / "r.db"), create=True)
+    with pytest.raises(StoreError, match="holds no runs yet"):
+        store.run()
+    a, b, c = new_run(store, "a"), new_run(store, "b"), new_run(store, "a")
+    assert store.run().id == c.id
+    assert store.run(str(b.id)).id == b.id
+    assert store.run("a").id == c.id  # latest of that name
+    with pytest.raises(StoreError, match="no run 'zzz'"):
+        store.run("zzz")
+    assert [r.id for r in store.runs()] == [a.id, b.id, c.id]
+
+
+def test_point_summaries_compute_efficiency_from_medians(tmp_path):
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = new_run(store)
+    add_point(store, run, 1, [1.0, 1.2, 1.1])
+    add_point(store, run, 2, [1.4, 1.3, 1.5])
+    failed = store.add_point(
+        run,
+        suite="arrays",
+        workload="std",
+        workload_version=1,
+        workers=4,
+        threads_per_worker=1,
+        memory_per_worker=1,
+        units=4,
+        chunks=16,
+        chunk_size=10,
+    )
+    store.add_measurement(failed, repetition=0, warmup=True, seconds=None, ok=False, error="boom")
+    store.finish_point(failed, "failed", "warm-up: boom")
+    frame = point_summaries(store, run).set_index("units")
+    assert frame.loc[1, "median"] == pytest.approx(1.1)
+    assert frame.loc[1, "n"] == 3  # warm-up excluded
+    assert frame.loc[2, "efficiency"] == pytest.approx(1.1 / 1.4)
+    assert frame.loc[2, "throughput"] == pytest.approx(16.0 / 1.4)
+    assert frame.loc[4, "n"] == 0 and frame.loc[4, "status"] == "failed"
+    assert frame.loc[4, "error"] == "warm-up: boom"
