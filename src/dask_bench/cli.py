@@ -5,9 +5,10 @@ Commands stay thin: they parse options, call the library and print.
 
 from __future__ import annotations
 
+import logging
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -115,6 +116,8 @@ def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) 
         "report": report,
     }
     study = load_study(study_file, overrides)
+    # p2p shuffles log a WARNING per shuffle on the in-process scheduler; it is not news.
+    logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
     total = len(plan_study(study).points)
     reporter = Reporter() if quiet else RichReporter(total)
     with reporter:

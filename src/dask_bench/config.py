@@ -101,14 +101,14 @@ class _Suite(_Model):
 class TasksSuite(_Suite):
     """Task patterns. A chunk is ``chunk_size`` tiny tasks (map-sleep: one sleep task)."""
 
-    chunk_size: PositiveInt = Field(50, description="Tiny tasks per chunk.")
+    chunk_size: PositiveInt = Field(20, description="Tiny tasks per chunk.")
     per_unit: PositiveInt = Field(2, description="Chunks per processing unit in weak scaling.")
 
 
 class ArraysSuite(_Suite):
     """dask.array workloads on float64 arrays made of square blocks."""
 
-    chunk_size: PositiveInt = Field(500, description="Edge of a square block (elements).")
+    chunk_size: PositiveInt = Field(1000, description="Edge of a square block (elements).")
     per_unit: PositiveInt = Field(4, description="Blocks per processing unit in weak scaling.")
 
 
@@ -146,7 +146,9 @@ class Measurement(_Model):
     )
     confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the CI.")
     point_budget: PositiveFloat | None = Field(
-        None, description="Seconds one point may take before repetitions stop early."
+        2.0,
+        description="Seconds after which a point stops repeating once min_repeats are done; "
+        "null: repeat until precise or max_repeats.",
     )
     repetition_timeout: PositiveFloat | None = Field(
         300.0, description="Seconds one repetition may take before it counts as failed."

@@ -28,7 +28,7 @@ def test_run_prints_tables_and_writes_report(finished):
     folder, db, proc = finished
     assert proc.returncode == 0, proc.stderr
     assert "map-sleep" in proc.stdout and "map-tiny" in proc.stdout
-    assert "efficiency" in proc.stdout.lower()
+    assert "eff." in proc.stdout and "units = workers x 1 thread" in proc.stdout
     reports = list(folder.glob("results-report-*.html"))
     assert len(reports) == 1 and f"report: {reports[0]}" in proc.stdout.replace("\n", "")
     assert query(db, "select name, status from runs") == [("try1", "complete")]

@@ -31,7 +31,9 @@ def timed_trial(clock, durations, check=lambda r: None):
 
 
 def settings(**kw):
-    return Measurement(**{"warmup": 1, "min_repeats": 3, "max_repeats": 8, **kw})
+    return Measurement(
+        **{"warmup": 1, "min_repeats": 3, "max_repeats": 8, "point_budget": None, **kw}
+    )
 
 
 def test_warmup_is_excluded_and_precise_points_stop_at_minimum():
@@ -61,10 +63,19 @@ def test_precision_reached_midway():
 def test_point_budget_stops_early():
     clock = Clock()
     out = measure(
-        timed_trial(clock, itertools.cycle([1.0, 3.0])), settings(point_budget=6.0), clock=clock
+        timed_trial(clock, itertools.cycle([1.0, 3.0])), settings(point_budget=9.0), clock=clock
     )
+    # warm-up 1 s, then 3 + 1 + 3 + 1 = 8 s: over budget after the 4th timing (9 s in all)
     assert out.stopped_by == "budget"
-    assert sum(out.timings) + 1.0 >= 6.0 and len(out.timings) < 8
+    assert out.timings == [3.0, 1.0, 3.0, 1.0]
+
+
+def test_point_budget_never_cuts_below_the_minimum():
+    clock = Clock()
+    out = measure(
+        timed_trial(clock, itertools.cycle([1.0, 3.0])), settings(point_budget=0.5), clock=clock
+    )
+    assert out.stopped_by == "budget" and len(out.timings) == 3
 
 
 def test_wrong_result_fails_the_point_and_keeps_the_time():
@@ -93,7 +104,7 @@ def test_timeout_is_reported_as_timeout():
         raise RepetitionTimeout("repetition exceeded its timeout of 1 s")
 
     out = measure(Trial(run=run, check=lambda r: None, nbytes=0, ntasks=0), settings(warmup=0))
-    assert out.error.startswith("timeout: ")
+    assert out.error.startswith("timeout: ") and out.timed_out
 
 
 def test_keyboard_interrupt_is_not_swallowed():

@@ -230,44 +230,64 @@ def _status_cell(row: Mapping[str, Any]) -> Text:
     return _styled(text, style)
 
 
-def _units_text(row: Mapping[str, Any]) -> str:
-    return f"{int(row['units'])} ({int(row['workers'])}x{int(row['threads_per_worker'])})"
-
-
 def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     """The table of one suite's points (rows of :func:`dask_bench.store.point_summaries`)."""
     strong = run.mode == "strong"
-    table = Table(title=f"{suite} — {run.mode} scaling", title_justify="left")
-    table.add_column("workload")
-    table.add_column("units (w x t)", justify="right")
-    table.add_column("median", justify="right")
-    table.add_column("± CI", justify="right")
-    table.add_column("n", justify="right")
-    table.add_column("throughput", justify="right")
+    records = points.to_dict("records")
+    unit = str(records[0]["throughput_unit"]) if records else ""
+    show_status = any(r["status"] != "ok" for r in records)
+    imprecise = [r for r in records if r.get("stopped_by") in IMPRECISE]
+    threads = int(records[0]["threads_per_worker"]) if records else 1
+    table = Table(
+        title=f"{suite} — {run.mode} scaling, units = workers x {threads} thread"
+        f"{'s' if threads != 1 else ''}",
+        title_justify="left",
+        caption=f"* confidence target not reached ({_why(imprecise)})" if imprecise else None,
+        caption_justify="left",
+    )
+    # no_wrap keeps one line per point; a narrow terminal crops the last columns instead.
+    table.add_column("workload", no_wrap=True)
+    table.add_column("units", justify="right", no_wrap=True)
+    table.add_column("median", justify="right", no_wrap=True)
+    table.add_column("± CI", justify="right", no_wrap=True)
+    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column(unit or "throughput", justify="right", no_wrap=True)
     if strong:
-        table.add_column("speedup", justify="right")
-    table.add_column("efficiency", justify="right")
-    table.add_column("status")
+        table.add_column("speedup", justify="right", no_wrap=True)
+    table.add_column("eff.", justify="right", no_wrap=True)
+    if show_status:
+        table.add_column("status")
     previous = None
-    for row in points.to_dict("records"):
+    for row in records:
         n = int(row["n"])
         half = row["ci_halfwidth"] if n >= 2 else None
+        star = "*" if row.get("stopped_by") in IMPRECISE else ""
         cells: list[RenderableType] = [
             # The workload name only on its first row keeps groups easy to scan.
             _styled("" if row["workload"] == previous else str(row["workload"]), "bold"),
-            _styled(_units_text(row)),
+            _styled(str(int(row["units"]))),
             _styled(format_seconds(row["median"])),
-            _styled("—" if half is None else "± " + format_seconds(half, like=row["median"])),
-            _styled(str(n)),
-            _styled(format_throughput(row["throughput"], str(row["throughput_unit"]))),
+            _styled("—" if half is None else "±" + format_seconds(half, like=row["median"])),
+            _styled(f"{n}{star}", "yellow" if star else ""),
+            _styled(format_throughput(row["throughput"], "")),
         ]
         if strong:
             sp = row["speedup"]
             cells.append(_styled("—" if is_missing(sp) else f"{sp:.2f}x"))
-        cells += [_efficiency_cell(row["efficiency"]), _status_cell(row)]
+        cells.append(_efficiency_cell(row["efficiency"]))
+        if show_status:
+            cells.append(_status_cell(row))
         table.add_row(*cells)
         previous = row["workload"]
     return table
+
+
+#: Why repetitions stopped, when it was not because the mean was precise enough.
+IMPRECISE = {"budget": "time budget", "max_repeats": "max repeats"}
+
+
+def _why(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(sorted({IMPRECISE[str(r["stopped_by"])] for r in rows}))
 
 
 def suite_tables(store: Store, run: Run) -> list[Table]:

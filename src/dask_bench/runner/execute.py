@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from dask_bench._version import __version__
 from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend
-from dask_bench.deploy.scaling import scale_to
+from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.errors import DaskBenchError
 from dask_bench.runner.measure import Repetition, measure
 from dask_bench.runner.plan import Plan, PlannedPoint, plan_study
@@ -176,12 +176,34 @@ class _Execution:
             outcome = measure(trial, study.measurement, store_repetition)
         finally:
             trial.release()
+        if outcome.timed_out:
+            outcome.error = f"{outcome.error}; {self.recover(client, planned.workers)}"
+        sizes: dict[str, Any] = {
+            "nbytes": trial.nbytes,
+            "ntasks": trial.ntasks,
+            "stopped_by": outcome.stopped_by,
+        }
         if outcome.status == "ok":
-            self.store.finish_point(row, "ok", nbytes=trial.nbytes, ntasks=trial.ntasks)
+            self.store.finish_point(row, "ok", **sizes)
             self.reporter.point_done(planned, "ok", None)
         else:
-            self.fail_point(planned, row, outcome.error, nbytes=trial.nbytes, ntasks=trial.ntasks)
+            self.fail_point(planned, row, outcome.error, **sizes)
         self.current = None
+
+    def recover(self, client: Client, workers: int) -> str:
+        """Stop work a timed-out repetition left running; cancelling cannot stop a running task.
+
+        Returns what was done, for the point's error message.
+        """
+        timeout = self.plan.study.deployment.startup_timeout
+        try:
+            client.restart(timeout=timeout, wait_for_workers=True)
+        except Exception as exc:
+            self.reporter.warn(f"could not restart the workers after a timeout: {exc}")
+            return "workers could not be restarted; later points may be disturbed"
+        if len(connected_workers(client)) != workers:
+            scale_to(self.backend, client, workers, timeout)
+        return "workers restarted"
 
     def fail_point(
         self, planned: PlannedPoint, row: Point, error: str | None, **fields: Any

@@ -25,6 +25,7 @@ class Repetition:
     ok: bool
     error: str | None
     started_at: datetime
+    timed_out: bool = False
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Outcome:
     error: str | None = None
     timings: list[float] = field(default_factory=list)
     stopped_by: str = ""  # precision | max_repeats | budget | failure
+    timed_out: bool = False  # the failure was a repetition timeout
 
 
 def _describe(exc: BaseException) -> str:
@@ -63,7 +65,8 @@ def run_once(
         trial.check(result)
         del result  # release the result before the next repetition
     except Exception as exc:
-        return Repetition(index, warmup, seconds, False, _describe(exc), started)
+        timed_out = isinstance(exc, RepetitionTimeout)
+        return Repetition(index, warmup, seconds, False, _describe(exc), started, timed_out)
     return Repetition(index, warmup, seconds, True, None, started)
 
 
@@ -78,8 +81,8 @@ def measure(
     The stopping rule: after at least ``min_repeats`` timed repetitions, stop once
     the confidence interval half-width of the mean is within ``target_ci`` of the
     mean; never run more than ``max_repeats``; with a ``point_budget``, stop once
-    the point has used it (at least one timed repetition always runs). The first
-    failed repetition ends the point.
+    the point has used it and ``min_repeats`` are done. The first failed repetition
+    ends the point.
 
     Parameters
     ----------
@@ -97,13 +100,13 @@ def measure(
         rep = run_once(trial, i, True, clock)
         on_repetition(rep)
         if not rep.ok:
-            return Outcome("failed", f"warm-up: {rep.error}", stopped_by="failure")
+            return Outcome("failed", f"warm-up: {rep.error}", [], "failure", rep.timed_out)
     timings: list[float] = []
     while True:
         rep = run_once(trial, len(timings), False, clock)
         on_repetition(rep)
         if not rep.ok:
-            return Outcome("failed", rep.error, timings, "failure")
+            return Outcome("failed", rep.error, timings, "failure", rep.timed_out)
         assert rep.seconds is not None
         timings.append(rep.seconds)
         if precise_enough(
@@ -115,5 +118,7 @@ def measure(
             return Outcome("ok", None, timings, "precision")
         if len(timings) >= settings.max_repeats:
             return Outcome("ok", None, timings, "max_repeats")
-        if settings.point_budget is not None and clock() - start >= settings.point_budget:
+        spent = clock() - start
+        over_budget = settings.point_budget is not None and spent >= settings.point_budget
+        if over_budget and len(timings) >= settings.min_repeats:
             return Outcome("ok", None, timings, "budget")

@@ -154,9 +154,7 @@ class Store:
             with self.engine.begin() as conn:
                 step(conn)
                 conn.execute(
-                    update(Meta)
-                    .where(Meta.key == "schema_version")
-                    .values(value=str(version + 1))
+                    update(Meta).where(Meta.key == "schema_version").values(value=str(version + 1))
                 )
             version += 1
 

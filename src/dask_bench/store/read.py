@@ -123,6 +123,7 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
                 "throughput": throughput(p.suite, s.median, p.nbytes, p.ntasks) if s else math.nan,
                 "throughput_unit": SUITE_UNITS.get(p.suite, ""),
                 "n_failed": len(failed),
+                "stopped_by": p.stopped_by,
                 "error": p.error or (failed[0].error if failed else None),
             }
         )

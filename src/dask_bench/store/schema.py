@@ -66,6 +66,8 @@ class Point(Base):
     nbytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ntasks: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # running|ok|failed|interrupted
+    # why repetitions stopped: precision | max_repeats | budget | failure
+    stopped_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from dask_bench.errors import ConfigError, RepetitionTimeout
-from dask_bench.stats import SUITE_UNITS
+from dask_bench.stats import SUITE_UNITS as SUITE_UNITS
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -73,8 +73,8 @@ class WorkloadContext:
         partitions) the problem has at this point. In weak scaling this is
         ``per_unit * units``; in strong scaling it is the fixed total.
     chunk_size
-        The suite's chunk size: edge length of a square array block for
-        ``arrays``, rows per partition for ``dataframes``; unused by ``tasks``.
+        The suite's chunk size: tiny tasks per chunk for ``tasks``, edge length
+        of a square array block for ``arrays``, rows per partition for ``dataframes``.
     options
         The workload's options: its declared defaults overridden by the study.
     seed
