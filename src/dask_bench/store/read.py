@@ -12,32 +12,23 @@ from dask_bench.stats import SUITE_UNITS, efficiency, summarize, throughput
 from dask_bench.store.db import Store
 from dask_bench.store.schema import Measurement, Point, Run
 
+#: Point attributes carried by both frames below, in column order.
+POINT_FIELDS = (
+    "suite", "workload", "workload_version", "workers", "threads_per_worker",
+    "memory_per_worker", "units", "chunks", "chunk_size", "nbytes", "ntasks",
+)  # fmt: skip
+#: Repetition attributes of :func:`measurements_frame`.
+REPETITION_FIELDS = ("repetition", "warmup", "seconds", "ok", "error", "started_at")
 #: Columns of :func:`measurements_frame`, in order.
 MEASUREMENT_COLUMNS = [
-    "run_id",
-    "run_name",
-    "backend",
-    "mode",
-    "point_id",
-    "suite",
-    "workload",
-    "workload_version",
-    "workers",
-    "threads_per_worker",
-    "memory_per_worker",
-    "units",
-    "chunks",
-    "chunk_size",
-    "nbytes",
-    "ntasks",
-    "point_status",
-    "repetition",
-    "warmup",
-    "seconds",
-    "ok",
-    "error",
-    "started_at",
-]
+    "run_id", "run_name", "backend", "mode", "point_id", *POINT_FIELDS, "point_status",
+    "stopped_by", *REPETITION_FIELDS,
+]  # fmt: skip
+_SUMMARY_FIELDS = ("n", "median", "mean", "std", "min", "max", "ci_low", "ci_high")
+
+
+def _point_columns(p: Point) -> dict[str, Any]:
+    return {"point_id": p.id, **{f: getattr(p, f) for f in POINT_FIELDS}}
 
 
 def measurements_frame(store: Store, run: Run) -> pd.DataFrame:
@@ -48,35 +39,17 @@ def measurements_frame(store: Store, run: Run) -> pd.DataFrame:
         .where(Point.run_id == run.id)
         .order_by(Point.id, Measurement.id)
     )
-    rows: list[dict[str, Any]] = []
-    for p, m in store.session.execute(stmt):
-        rows.append(
-            {
-                "run_id": run.id,
-                "run_name": run.name,
-                "backend": run.backend,
-                "mode": run.mode,
-                "point_id": p.id,
-                "suite": p.suite,
-                "workload": p.workload,
-                "workload_version": p.workload_version,
-                "workers": p.workers,
-                "threads_per_worker": p.threads_per_worker,
-                "memory_per_worker": p.memory_per_worker,
-                "units": p.units,
-                "chunks": p.chunks,
-                "chunk_size": p.chunk_size,
-                "nbytes": p.nbytes,
-                "ntasks": p.ntasks,
-                "point_status": p.status,
-                "repetition": m.repetition,
-                "warmup": m.warmup,
-                "seconds": m.seconds,
-                "ok": m.ok,
-                "error": m.error,
-                "started_at": m.started_at,
-            }
-        )
+    head = {"run_id": run.id, "run_name": run.name, "backend": run.backend, "mode": run.mode}
+    rows = [
+        {
+            **head,
+            **_point_columns(p),
+            "point_status": p.status,
+            "stopped_by": p.stopped_by,
+            **{f: getattr(m, f) for f in REPETITION_FIELDS},
+        }
+        for p, m in store.session.execute(stmt)
+    ]
     return pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS)
 
 
@@ -85,42 +58,28 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
 
     Efficiency and speedup are relative to the smallest successful point of the
     same workload (see :func:`dask_bench.stats.efficiency`); points without a
-    successful timing have NaN there.
+    successful timing have n = 0 and NaN there.
     """
     confidence = float(run.study.get("measurement", {}).get("confidence", 0.95))
-    points = list(
-        store.session.scalars(select(Point).where(Point.run_id == run.id).order_by(Point.id))
-    )
+    points = store.session.scalars(select(Point).where(Point.run_id == run.id).order_by(Point.id))
     rows: list[dict[str, Any]] = []
     for p in points:
         timed = [
             m.seconds for m in p.measurements if m.ok and not m.warmup and m.seconds is not None
         ]
         failed = [m for m in p.measurements if not m.ok]
-        s = summarize(timed, confidence) if timed else None
+        stats: dict[str, Any] = dict.fromkeys(_SUMMARY_FIELDS, math.nan) | {"n": 0}
+        stats["ci_halfwidth"] = stats["throughput"] = math.nan
+        if timed:
+            s = summarize(timed, confidence)
+            stats = {f: getattr(s, f) for f in _SUMMARY_FIELDS}
+            stats["ci_halfwidth"] = s.ci_halfwidth
+            stats["throughput"] = throughput(p.suite, s.median, p.nbytes, p.ntasks)
         rows.append(
             {
-                "point_id": p.id,
-                "suite": p.suite,
-                "workload": p.workload,
-                "workload_version": p.workload_version,
-                "workers": p.workers,
-                "threads_per_worker": p.threads_per_worker,
-                "units": p.units,
-                "chunks": p.chunks,
-                "nbytes": p.nbytes,
-                "ntasks": p.ntasks,
+                **_point_columns(p),
                 "status": p.status,
-                "n": s.n if s else 0,
-                "median": s.median if s else math.nan,
-                "mean": s.mean if s else math.nan,
-                "std": s.std if s else math.nan,
-                "min": s.min if s else math.nan,
-                "max": s.max if s else math.nan,
-                "ci_low": s.ci_low if s else math.nan,
-                "ci_high": s.ci_high if s else math.nan,
-                "ci_halfwidth": s.ci_halfwidth if s else math.nan,
-                "throughput": throughput(p.suite, s.median, p.nbytes, p.ntasks) if s else math.nan,
+                **stats,
                 "throughput_unit": SUITE_UNITS.get(p.suite, ""),
                 "n_failed": len(failed),
                 "stopped_by": p.stopped_by,
