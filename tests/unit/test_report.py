@@ -403,3 +403,21 @@ def test_points_that_missed_the_confidence_target_are_starred(tmp_path: Path) ->
     assert find(rows_of(table), "map-sleep", 1)["n"] == "3"
     assert str(table.caption) == "* confidence target not reached (time budget)"
     assert suite_tables(store, run)[1].caption is None
+
+
+def test_many_workloads_get_distinct_colours(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from dask_bench.report import efficiency_figure
+
+    store, run = build_store(tmp_path)
+    points = pd.DataFrame(
+        [
+            {"workload": f"w{i}", "units": u, "efficiency": 1.0 / u, "n": 3}
+            for i in range(12)
+            for u in (1, 2)
+        ]
+    )
+    ax = efficiency_figure(run, "dataframes", points).axes[0]
+    colours = [line.get_color() for line in ax.get_lines() if line.get_label().startswith("w")]
+    assert len(colours) == 12 and len(set(map(str, colours))) == 12

@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -34,10 +35,14 @@ DPI = 110
 IDEAL_COLOR = "0.35"
 
 
-def _new_figure() -> tuple[Figure, Axes]:
+def _new_figure(lines: int = 0) -> tuple[Figure, Axes]:
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     FigureCanvasAgg(fig)  # attaches itself to fig: PNG output without pyplot
-    return fig, fig.add_subplot()
+    ax = fig.add_subplot()
+    if lines > 10:
+        # the default cycle has 10 colours; more workloads would share colours
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
+    return fig, ax
 
 
 def _title(run: Run, suite: str, what: str) -> str:
@@ -95,7 +100,7 @@ def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         With the ideal efficiency (100 %) as a dashed line and failed points
         marked on the x axis.
     """
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(points["workload"].nunique())
     units = _sizes(points)
     ax.axhline(1.0, label="ideal (100%)", color=IDEAL_COLOR, linestyle="--", linewidth=1.2)
     good = points[points["efficiency"].notna()]
@@ -147,7 +152,7 @@ def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         Log-log when more than one cluster size was measured; each workload's
         dashed ideal grows linearly from its smallest successful point.
     """
-    fig, ax = _new_figure()
+    fig, ax = _new_figure(points["workload"].nunique())
     units = _sizes(points)
     good = points[points["throughput"].notna() & (points["throughput"] > 0)]
     unit_names = sorted({str(u) for u in good["throughput_unit"] if u})
