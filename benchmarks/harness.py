@@ -31,7 +31,7 @@ def inc(x: int) -> int:
     return x + 1
 
 
-def overhead(repeats: int = 200, batches: int = 5) -> dict[str, float]:
+def overhead(repeats: int = 50, batches: int = 20) -> dict[str, float]:
     from distributed import Client, LocalCluster
 
     with (

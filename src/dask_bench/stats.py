@@ -6,6 +6,7 @@ repeating) and the report (to summarise stored timings) share one definition.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ class Summary:
         return self.ci_halfwidth / abs(self.mean)
 
 
+@functools.lru_cache(maxsize=1024)
+def t_critical(confidence: float, df: int) -> float:
+    """Two-sided critical value of Student's t (cached: the stopping rule asks every repetition)."""
+    return float(_st.t.ppf((1 + confidence) / 2, df))
+
+
 def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
     """Summarise timings.
 
@@ -66,11 +73,8 @@ def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
     mean = float(a.mean())
     std = float(a.std(ddof=1)) if n > 1 else 0.0
     if n > 1:
-        sem = std / math.sqrt(n)
-        if sem == 0:
-            lo = hi = mean
-        else:
-            lo, hi = (float(v) for v in _st.t.interval(confidence, n - 1, loc=mean, scale=sem))
+        half = t_critical(confidence, n - 1) * std / math.sqrt(n)
+        lo, hi = mean - half, mean + half
     else:
         lo = hi = math.nan
     return Summary(

@@ -105,7 +105,10 @@ def test_round_trip(tmp_path: Path, fmt: str) -> None:
     out = export_run(store, run, fmt, tmp_path / f"run.{fmt}")
     assert out == tmp_path / f"run.{fmt}"
     check_frame(read_back(fmt, out), run)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", f"run.{fmt}"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "r.db",
+        f"run.{fmt}",
+    ]
 
 
 def test_json_is_records_with_iso_dates(tmp_path: Path) -> None:
@@ -146,7 +149,10 @@ def test_existing_file_is_replaced(tmp_path: Path) -> None:
     target.write_text("stale,content\n" * 100)
     export_run(store, run, "csv", target)
     check_frame(read_back("csv", target), run)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "x.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "r.db",
+        "x.csv",
+    ]
 
 
 def test_crash_while_writing_keeps_old_file(
@@ -164,7 +170,10 @@ def test_crash_while_writing_keeps_old_file(
     with pytest.raises(OSError, match="disk full"):
         export_run(store, run, "csv", target)
     assert target.read_text() == "previous export\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "x.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "r.db",
+        "x.csv",
+    ]
 
 
 def test_run_without_measurements_exports_header_only(tmp_path: Path) -> None:

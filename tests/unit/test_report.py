@@ -357,7 +357,10 @@ def test_report_overwrites_atomically_and_leaves_no_temp(tmp_path: Path) -> None
     target.write_text("old")
     write_report(store, run, target)
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "r.db",
+        "report.html",
+    ]
 
 
 def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,7 +375,10 @@ def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(RuntimeError):
         write_report(store, run, target)
     assert target.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.db", "report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "r.db",
+        "report.html",
+    ]
 
 
 def test_report_missing_folder(tmp_path: Path) -> None:
@@ -410,7 +416,7 @@ def test_many_workloads_get_distinct_colours(tmp_path: Path) -> None:
 
     from dask_bench.report import efficiency_figure
 
-    store, run = build_store(tmp_path)
+    _, run = build_store(tmp_path)
     points = pd.DataFrame(
         [
             {"workload": f"w{i}", "units": u, "efficiency": 1.0 / u, "n": 3}

@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,32 @@ def test_point_summaries_compute_efficiency_from_medians(tmp_path):
     assert frame.loc[2, "throughput"] == pytest.approx(16.0 / 1.4)
     assert frame.loc[4, "n"] == 0 and frame.loc[4, "status"] == "failed"
     assert frame.loc[4, "error"] == "warm-up: boom"
+
+
+def test_local_sqlite_uses_a_write_ahead_log(tmp_path):
+    db = tmp_path / "r.db"
+    store = Store(db, create=True)
+    with store.engine.connect() as con:
+        assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert con.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert con.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.close()
+
+
+def test_network_filesystems_keep_the_rollback_journal(tmp_path, monkeypatch):
+    from dask_bench.store import db as dbmod
+    from dask_bench.store.db import filesystem_type, sqlite_pragmas
+
+    mounts = [("/", "ext4"), ("/home", "nfs4"), ("/home/a/scratch", "xfs"), ("/homework", "ext4")]
+    assert filesystem_type(Path("/home/a/r.db"), mounts) == "nfs4"
+    assert filesystem_type(Path("/home/a/scratch/r.db"), mounts) == "xfs"
+    assert filesystem_type(Path("/homework/r.db"), mounts) == "ext4"  # not under /home
+    assert filesystem_type(Path("/tmp/r.db"), mounts) == "ext4"
+    assert sqlite_pragmas(None)["journal_mode"] == "WAL"
+    assert sqlite_pragmas(tmp_path / "r.db")["journal_mode"] == "WAL"
+    monkeypatch.setattr(dbmod, "filesystem_type", lambda path: "lustre")
+    assert sqlite_pragmas(tmp_path / "r.db") == {
+        "journal_mode": "DELETE",
+        "synchronous": "FULL",
+        "foreign_keys": "ON",
+    }
