@@ -140,9 +140,11 @@ SUITE_UNITS: dict[str, str] = {"tasks": "tasks/s", "arrays": "MB/s", "dataframes
 
 
 def throughput(suite: str, seconds: float, nbytes: int | None, ntasks: int | None) -> float:
-    """Work per second: tasks/s for the ``tasks`` suite, MB/s (10^6 bytes) otherwise."""
-    if not seconds or math.isnan(seconds):
+    """Work per second: tasks/s for the ``tasks`` suite, MB/s (10^6 bytes) otherwise.
+
+    NaN when the time or the amount of work is unknown (e.g. an interrupted point).
+    """
+    work = ntasks if suite == "tasks" else nbytes
+    if not seconds or math.isnan(seconds) or work is None:
         return math.nan
-    if suite == "tasks":
-        return (ntasks or 0) / seconds
-    return (nbytes or 0) / seconds / 1e6
+    return work / seconds if suite == "tasks" else work / seconds / 1e6

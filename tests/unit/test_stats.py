@@ -62,3 +62,5 @@ def test_throughput_units():
     assert throughput("tasks", 2.0, None, 100) == 50
     assert throughput("arrays", 0.5, 4_000_000, None) == 8.0
     assert math.isnan(throughput("arrays", float("nan"), 1, 1))
+    assert math.isnan(throughput("tasks", 1.0, None, None))  # work unknown, not zero
+    assert math.isnan(throughput("arrays", 1.0, None, 5))
