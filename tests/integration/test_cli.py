@@ -168,3 +168,32 @@ def test_sigint_marks_run_interrupted_keeps_data_and_leaves_no_workers(tmp_path)
     while alive(list(seen)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert alive(list(seen)) == []
+
+
+def test_workers_that_do_not_arrive_in_time(tmp_path):
+    db = tmp_path / "w.db"
+    spec = tiny_study(db)
+    spec["deployment"]["startup_timeout"] = 0.01  # no worker process starts in 10 ms
+    study = tmp_path / "study.yaml"
+    study.write_text(yaml.safe_dump(spec))
+    proc = subprocess.Popen(
+        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: set = set()
+    while proc.poll() is None:
+        seen |= set(descendants(proc.pid))
+        time.sleep(0.05)
+    err = proc.stderr.read()
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("error: expected 1 worker with 1 thread(s) each, 0 arrived within")
+    assert query(db, "select status from runs") == [("failed",)]
+    assert query(db, "select requested, previous, ok from scale_events") == [(1, 0, 0)]
+    deadline = time.monotonic() + 15
+    while alive(list(seen)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive(list(seen)) == []

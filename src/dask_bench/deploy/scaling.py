@@ -81,7 +81,8 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
             return ScaleEvent(n, len(before), first, now, tuple(workers))
         if now > timeout:
             raise WorkersTimeout(
-                f"expected {n} workers with {threads} thread(s) each, {len(workers)} arrived "
+                f"expected {n} worker{'s' if n != 1 else ''} with {threads} thread(s) each, "
+                f"{len(workers)} arrived "
                 f"within {timeout:g} s; raise deployment.startup_timeout or check the back-end"
             )
         time.sleep(POLL_SECONDS)

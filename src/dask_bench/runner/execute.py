@@ -84,6 +84,7 @@ class _Execution:
         self.current: Point | None = None
         self.versions: dict[str, Any] | None = None
         self.failed = 0
+        self.connected = 0  # workers connected after the last successful scale step
 
     def sweep(self) -> None:
         study = self.plan.study
@@ -101,7 +102,7 @@ class _Execution:
             self.store.add_scale_event(
                 self.run,
                 requested=workers,
-                previous=-1,
+                previous=self.connected,
                 time_to_first=None,
                 time_to_all=None,
                 ok=False,
@@ -116,6 +117,7 @@ class _Execution:
             time_to_all=event.time_to_all,
             ok=True,
         )
+        self.connected = workers
         self.record_versions(client)
 
     def record_versions(self, client: Client) -> None:
