@@ -69,3 +69,27 @@ def alive(procs: list[psutil.Process]) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             pass
     return out
+
+
+def start_study(folder: Path, spec: dict) -> subprocess.Popen[str]:
+    """Write ``spec`` as a study file in ``folder`` and start ``dask-bench run`` on it."""
+    import yaml
+
+    study = folder / "study.yaml"
+    study.write_text(yaml.safe_dump(spec))
+    return subprocess.Popen(
+        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_gone(procs: set[psutil.Process], within: float = 15) -> list[psutil.Process]:
+    """Wait up to ``within`` seconds for ``procs`` to exit; return those still alive."""
+    import time
+
+    deadline = time.monotonic() + within
+    while alive(list(procs)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive(list(procs))

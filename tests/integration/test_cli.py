@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from .helpers import BIN, alive, dask_bench, descendants, query, tiny_study
+from .helpers import BIN, dask_bench, descendants, query, start_study, tiny_study, wait_gone
 
 
 @pytest.fixture(scope="module")
@@ -134,14 +134,7 @@ def test_sigint_marks_run_interrupted_keeps_data_and_leaves_no_workers(tmp_path)
     # long enough that the signal surely lands mid-study
     spec["suites"]["tasks"].update(workloads=["map-sleep"], options={"sleep_seconds": 0.3})
     spec["measurement"].update(min_repeats=20, max_repeats=20)
-    study = tmp_path / "study.yaml"
-    study.write_text(yaml.safe_dump(spec))
-    proc = subprocess.Popen(
-        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_study(tmp_path, spec)
     deadline = time.monotonic() + 120
     seen: set = set()
     while time.monotonic() < deadline:
@@ -164,24 +157,14 @@ def test_sigint_marks_run_interrupted_keeps_data_and_leaves_no_workers(tmp_path)
     assert query(db, "select status from runs") == [("interrupted",)]
     assert query(db, "select count(*) from measurements")[0][0] >= 3
     assert query(db, "select status from points") == [("interrupted",)]
-    deadline = time.monotonic() + 15
-    while alive(list(seen)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert alive(list(seen)) == []
+    assert wait_gone(seen) == []
 
 
 def test_workers_that_do_not_arrive_in_time(tmp_path):
     db = tmp_path / "w.db"
     spec = tiny_study(db)
     spec["deployment"]["startup_timeout"] = 0.01  # no worker process starts in 10 ms
-    study = tmp_path / "study.yaml"
-    study.write_text(yaml.safe_dump(spec))
-    proc = subprocess.Popen(
-        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_study(tmp_path, spec)
     seen: set = set()
     while proc.poll() is None:
         seen |= set(descendants(proc.pid))
@@ -193,7 +176,4 @@ def test_workers_that_do_not_arrive_in_time(tmp_path):
     assert lines[0].startswith("error: expected 1 worker with 1 thread(s) each, 0 arrived within")
     assert query(db, "select status from runs") == [("failed",)]
     assert query(db, "select requested, previous, ok from scale_events") == [(1, 0, 0)]
-    deadline = time.monotonic() + 15
-    while alive(list(seen)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert alive(list(seen)) == []
+    assert wait_gone(seen) == []

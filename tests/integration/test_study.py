@@ -131,8 +131,15 @@ def faulty_workloads():
 
         return Trial(run=run, check=lambda r: None, nbytes=0, ntasks=1)
 
+    @workload("tasks", "test-slow-prep", "prepares input for longer than the timeout")
+    def slow_prep(ctx):
+        import time
+
+        ctx.wait([ctx.client.submit(time.sleep, 10, pure=False)])
+        raise AssertionError("unreachable: the wait above times out")
+
     yield
-    for name in ("test-wrong", "test-raises", "test-slow"):
+    for name in ("test-wrong", "test-raises", "test-slow", "test-slow-prep"):
         unregister(f"tasks/{name}")
 
 
@@ -141,11 +148,12 @@ def test_failures_are_stored_and_the_study_goes_on(tmp_path, faulty_workloads):
     spec = tiny_study(db)
     spec["deployment"]["workers"] = [1]
     spec["suites"]["tasks"].update(
-        workloads=["test-wrong", "test-raises", "test-slow", "map-tiny"], options={}
+        workloads=["test-wrong", "test-raises", "test-slow", "test-slow-prep", "map-tiny"],
+        options={},
     )
     spec["measurement"]["repetition_timeout"] = 2.0
     result = run_study(build_study(spec))
-    assert result.status == "complete" and result.failed_points == 3
+    assert result.status == "complete" and result.failed_points == 4
     rows = dict((w, (s, e)) for w, s, e in query(db, "select workload, status, error from points"))
     assert rows["test-wrong"] == ("failed", "warm-up: wrong result: expected 4, got 3")
     assert rows["test-raises"][0] == "failed"
@@ -153,6 +161,11 @@ def test_failures_are_stored_and_the_study_goes_on(tmp_path, faulty_workloads):
     assert rows["test-slow"] == (
         "failed",
         "warm-up: timeout: repetition exceeded its timeout of 2.0 s; workers restarted",
+    )
+    assert rows["test-slow-prep"] == (
+        "failed",
+        "preparation failed: RepetitionTimeout: repetition exceeded its timeout of 2.0 s; "
+        "workers restarted",
     )
     assert rows["map-tiny"] == ("ok", None)
     # map-tiny ran on workers freed from the timed-out task; the failed repetitions are stored

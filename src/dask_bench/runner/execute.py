@@ -14,7 +14,7 @@ from dask_bench._version import __version__
 from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend
 from dask_bench.deploy.scaling import connected_workers, scale_to
-from dask_bench.errors import DaskBenchError
+from dask_bench.errors import DaskBenchError, RepetitionTimeout
 from dask_bench.runner.measure import Repetition, measure
 from dask_bench.runner.plan import Plan, PlannedPoint, plan_study
 from dask_bench.runner.progress import Reporter
@@ -159,7 +159,10 @@ class _Execution:
         try:
             trial = planned.workload.func(ctx)
         except Exception as exc:
-            self.fail_point(planned, row, f"preparation failed: {type(exc).__name__}: {exc}")
+            error = f"preparation failed: {type(exc).__name__}: {exc}"
+            if isinstance(exc, RepetitionTimeout):
+                error = f"{error}; {self.recover(client, planned.workers)}"
+            self.fail_point(planned, row, error)
             return
 
         def store_repetition(rep: Repetition) -> None:
