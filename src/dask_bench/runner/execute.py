@@ -160,9 +160,8 @@ class _Execution:
             trial = planned.workload.func(ctx)
         except Exception as exc:
             error = f"preparation failed: {type(exc).__name__}: {exc}"
-            if isinstance(exc, RepetitionTimeout):
-                error = f"{error}; {self.recover(client, planned.workers)}"
-            self.fail_point(planned, row, error)
+            timed_out = isinstance(exc, RepetitionTimeout)
+            self.fail_point(client, planned, row, error, timed_out)
             return
 
         def store_repetition(rep: Repetition) -> None:
@@ -181,8 +180,6 @@ class _Execution:
             outcome = measure(trial, study.measurement, store_repetition)
         finally:
             trial.release()
-        if outcome.timed_out:
-            outcome.error = f"{outcome.error}; {self.recover(client, planned.workers)}"
         sizes: dict[str, Any] = {
             "nbytes": trial.nbytes,
             "ntasks": trial.ntasks,
@@ -192,7 +189,7 @@ class _Execution:
             self.store.finish_point(row, "ok", **sizes)
             self.reporter.point_done(planned, "ok", None)
         else:
-            self.fail_point(planned, row, outcome.error, **sizes)
+            self.fail_point(client, planned, row, outcome.error, outcome.timed_out, **sizes)
         self.current = None
 
     def recover(self, client: Client, workers: int) -> str:
@@ -211,8 +208,17 @@ class _Execution:
         return "workers restarted"
 
     def fail_point(
-        self, planned: PlannedPoint, row: Point, error: str | None, **fields: Any
+        self,
+        client: Client,
+        planned: PlannedPoint,
+        row: Point,
+        error: str | None,
+        timed_out: bool = False,
+        **fields: Any,
     ) -> None:
+        if timed_out:
+            # a timeout may leave work running on the workers: clear it before the next point
+            error = f"{error}; {self.recover(client, planned.workers)}"
         self.failed += 1
         self.store.finish_point(row, "failed", error, **fields)
         self.reporter.point_done(planned, "failed", error)

@@ -24,7 +24,8 @@ MEASUREMENT_COLUMNS = [
     "run_id", "run_name", "backend", "mode", "point_id", *POINT_FIELDS, "point_status",
     "stopped_by", *REPETITION_FIELDS,
 ]  # fmt: skip
-_SUMMARY_FIELDS = ("n", "median", "mean", "std", "min", "max", "ci_low", "ci_high")
+#: Attributes of :class:`~dask_bench.stats.Summary` carried by :func:`point_summaries`.
+_SUMMARY_FIELDS = ("n", "median", "mean", "std", "min", "max", "ci_low", "ci_high", "ci_halfwidth")
 
 
 def _point_columns(p: Point) -> dict[str, Any]:
@@ -68,12 +69,11 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
             m.seconds for m in p.measurements if m.ok and not m.warmup and m.seconds is not None
         ]
         failed = [m for m in p.measurements if not m.ok]
-        stats: dict[str, Any] = dict.fromkeys(_SUMMARY_FIELDS, math.nan) | {"n": 0}
-        stats["ci_halfwidth"] = stats["throughput"] = math.nan
+        stats: dict[str, Any] = dict.fromkeys((*_SUMMARY_FIELDS, "throughput"), math.nan)
+        stats["n"] = 0
         if timed:
             s = summarize(timed, confidence)
             stats = {f: getattr(s, f) for f in _SUMMARY_FIELDS}
-            stats["ci_halfwidth"] = s.ci_halfwidth
             stats["throughput"] = throughput(p.suite, s.median, p.nbytes, p.ntasks)
         rows.append(
             {
