@@ -1,0 +1,67 @@
+"""The click group shared by every command, and small helpers of the commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from dask_bench._version import __version__
+from dask_bench.errors import DaskBenchError
+
+if TYPE_CHECKING:
+    from dask_bench.store import Store
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Exit code of a study stopped by Ctrl-C/SIGTERM (the shell's convention for SIGINT).
+EXIT_INTERRUPTED = 130
+
+
+class _Group(click.Group):
+    """A click group that turns :class:`DaskBenchError` into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DaskBenchError as exc:
+            if ctx.find_root().meta.get("dask_bench.debug"):
+                raise
+            click.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+
+
+def db_option() -> Callable[[_F], _F]:
+    """The ``--db`` option of the commands that read the results database."""
+    from dask_bench.config import DEFAULT_DATABASE
+
+    return click.option(
+        "--db",
+        "database",
+        default=DEFAULT_DATABASE,
+        show_default=True,
+        help="SQLite file or SQLAlchemy URL of the results database.",
+    )
+
+
+@contextmanager
+def open_store(database: str) -> Iterator[Store]:
+    """An existing results database, closed afterwards (a missing one is an error)."""
+    from dask_bench.store import Store
+
+    store = Store(database)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@click.group(name="bench", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dask-bench")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Measure how well Dask scales on a deployment, and why."""
+    ctx.find_root().meta["dask_bench.debug"] = debug

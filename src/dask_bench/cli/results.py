@@ -1,0 +1,82 @@
+"""``dask-bench list``, ``show`` and ``export``: read stored runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from dask_bench.cli._app import cli, db_option, open_store
+from dask_bench.cli.run import summarise
+
+
+@cli.command(name="list")
+@click.argument("what", type=click.Choice(["workloads", "backends", "runs"]))
+@db_option()
+def list_(what: str, database: str) -> None:
+    """List the workloads, back-ends or stored runs."""
+    from rich.table import Table
+
+    out = Console()
+    if what == "workloads":
+        from dask_bench.workloads import all_workloads
+
+        table = Table("suite", "workload", "description", "options")
+        for w in all_workloads():
+            opts = ", ".join(f"{k}={v}" for k, v in w.options.items())
+            table.add_row(w.suite, w.name, w.description, opts)
+        out.print(table)
+    elif what == "backends":
+        from dask_bench.deploy import backends
+
+        table = Table("back-end", "installed", "description")
+        for b in backends():
+            table.add_row(
+                b.name,
+                "yes" if b.installed() else f"no: pip install dask-bench[{b.extra}]",
+                b.description,
+            )
+        out.print(table)
+    else:
+        from dask_bench.report import runs_table
+
+        with open_store(database) as store:
+            out.print(runs_table(store.runs()))
+
+
+@cli.command()
+@click.argument("run_ref", metavar="[RUN]", required=False)
+@db_option()
+def show(run_ref: str | None, database: str) -> None:
+    """Show the tables of a stored run (id or name; default: the latest)."""
+    with open_store(database) as store:
+        run_id = store.run(run_ref).id
+    summarise(database, run_id, write=False)
+
+
+@cli.command()
+@click.argument("run_ref", metavar="RUN")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "json"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write.",
+)
+@db_option()
+def export(run_ref: str, fmt: str, output: Path, database: str) -> None:
+    """Export every repetition of a run (with its point and run columns) to a file."""
+    from dask_bench.report import export_run
+
+    with open_store(database) as store:
+        path = export_run(store, store.run(run_ref), fmt, output)
+    click.echo(f"wrote {path}")

@@ -1,0 +1,104 @@
+"""``dask-bench run``: run a scaling study and summarise it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from dask_bench.cli._app import EXIT_INTERRUPTED, cli, open_store
+
+
+def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        sizes = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a comma-separated list of integers, e.g. 1,2,4"
+        ) from None
+    if not sizes or any(s <= 0 for s in sizes):
+        raise click.BadParameter(f"{value!r}: worker counts must be positive integers, e.g. 1,2,4")
+    return sizes
+
+
+@cli.command()
+@click.argument("study_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--workers", callback=_workers, help="Worker counts to sweep, e.g. 1,2,4.")
+@click.option("--threads-per-worker", type=click.IntRange(min=1), help="Threads per worker.")
+@click.option("--memory-per-worker", help="Memory limit per worker, e.g. 2GiB.")
+@click.option("--mode", type=click.Choice(["weak", "strong"]), help="Weak or strong scaling.")
+@click.option("--suite", "suites", multiple=True, help="Run only this suite (repeatable).")
+@click.option("--backend", help="Deployment back-end (see 'dask-bench list backends').")
+@click.option("--db", "database", help="SQLite file or SQLAlchemy URL for the results.")
+@click.option("--name", help="Name of the run.")
+@click.option("--min-repeats", type=click.IntRange(min=2), help="Fewest timed repetitions.")
+@click.option("--max-repeats", type=click.IntRange(min=1), help="Most timed repetitions.")
+@click.option(
+    "--target-ci",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Target CI half-width relative to the mean, e.g. 0.05.",
+)
+@click.option(
+    "--point-budget",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one point may take.",
+)
+@click.option("--report/--no-report", default=None, help="Write the HTML report (default: yes).")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) -> None:
+    """Run a scaling study (default: weak scaling on a LocalCluster, all suites)."""
+    from dask_bench.config import load_study
+    from dask_bench.runner import Reporter, RichReporter, plan_study, run_study
+
+    overrides = {
+        "deployment.workers": flags["workers"],
+        "deployment.threads_per_worker": flags["threads_per_worker"],
+        "deployment.memory_per_worker": flags["memory_per_worker"],
+        "deployment.backend": flags["backend"],
+        "mode": flags["mode"],
+        "suites": list(flags["suites"]) or None,
+        "database": flags["database"],
+        "name": flags["name"],
+        "measurement.min_repeats": flags["min_repeats"],
+        "measurement.max_repeats": flags["max_repeats"],
+        "measurement.target_ci": flags["target_ci"],
+        "measurement.point_budget": flags["point_budget"],
+        "report": report,
+    }
+    study = load_study(study_file, overrides)
+    # p2p shuffles log a WARNING per shuffle on the in-process scheduler; it is not news.
+    logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
+    total = len(plan_study(study).points)
+    reporter = Reporter() if quiet else RichReporter(total)
+    with reporter:
+        result = run_study(study, reporter)
+    summarise(study.database, result.run_id, write=study.report and result.status == "complete")
+    err = Console(stderr=True)
+    if result.status == "interrupted":
+        err.print(
+            f"[yellow]interrupted:[/yellow] run {result.run_id} kept {result.points} point(s)"
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    if result.failed_points:
+        err.print(f"[red]{result.failed_points} point(s) failed[/red]; see the table above")
+        sys.exit(1)
+
+
+def summarise(database: str, run_id: int, write: bool) -> None:
+    """Print a run's header and tables; with ``write``, also write its report."""
+    from dask_bench.report import default_report_path, run_header, suite_tables, write_report
+
+    with open_store(database) as store:
+        run_ = store.run(run_id)
+        out = Console()
+        out.print(run_header(run_))
+        for table in suite_tables(store, run_):
+            out.print(table)
+        if write:
+            path = write_report(store, run_, default_report_path(database, run_))
+            out.print(f"report: {path}")
