@@ -1,7 +1,12 @@
 """The results database: every measurement with its provenance."""
 
 from dask_bench.store.db import Store, check_writable, database_url
-from dask_bench.store.read import measurements_frame, point_summaries
+from dask_bench.store.read import (
+    measurements_frame,
+    point_summaries,
+    run_summaries,
+    timed_samples,
+)
 from dask_bench.store.schema import SCHEMA_VERSION
 
 __all__ = [
@@ -11,4 +16,6 @@ __all__ = [
     "database_url",
     "measurements_frame",
     "point_summaries",
+    "run_summaries",
+    "timed_samples",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -54,6 +55,52 @@ def measurements_frame(store: Store, run: Run) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS)
 
 
+def timed_samples(store: Store, run_ids: Sequence[int]) -> pd.DataFrame:
+    """The successful timed repetitions (warm-ups excluded) of some runs.
+
+    Parameters
+    ----------
+    store
+        The results database.
+    run_ids
+        Ids of the runs to read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``run_id``, ``point_id``, ``seconds``, in insertion order: the
+        samples that every statistic of dask-bench is computed from.
+    """
+    stmt = (
+        select(Point.run_id, Measurement.point_id, Measurement.seconds)
+        .join(Point, Measurement.point_id == Point.id)
+        .where(
+            Point.run_id.in_(list(run_ids)),
+            Measurement.ok.is_(True),
+            Measurement.warmup.is_(False),
+            Measurement.seconds.is_not(None),
+        )
+        .order_by(Measurement.id)
+    )
+    rows = store.session.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["run_id", "point_id", "seconds"])
+
+
+def _failures(store: Store, run: Run) -> dict[int, tuple[int, str | None]]:
+    """Per point: the number of failed repetitions and the first failure's error."""
+    stmt = (
+        select(Measurement.point_id, Measurement.error)
+        .join(Point, Measurement.point_id == Point.id)
+        .where(Point.run_id == run.id, Measurement.ok.is_(False))
+        .order_by(Measurement.id)
+    )
+    out: dict[int, tuple[int, str | None]] = {}
+    for point_id, error in store.session.execute(stmt):
+        count, first = out.get(point_id, (0, error))
+        out[point_id] = (count + 1, first)
+    return out
+
+
 def point_summaries(store: Store, run: Run) -> pd.DataFrame:
     """One row per point: timing summary, throughput, speedup and efficiency.
 
@@ -63,12 +110,15 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
     """
     confidence = float(run.study.get("measurement", {}).get("confidence", 0.95))
     points = store.session.scalars(select(Point).where(Point.run_id == run.id).order_by(Point.id))
+    # Two set-wise queries instead of one lazy load per point: reports of large
+    # stores read every repetition of a run.
+    samples = timed_samples(store, [run.id])
+    by_point = samples.groupby("point_id")["seconds"].agg(list).to_dict()
+    failures = _failures(store, run)
     rows: list[dict[str, Any]] = []
     for p in points:
-        timed = [
-            m.seconds for m in p.measurements if m.ok and not m.warmup and m.seconds is not None
-        ]
-        failed = [m for m in p.measurements if not m.ok]
+        timed = by_point.get(p.id, [])
+        n_failed, first_error = failures.get(p.id, (0, None))
         stats: dict[str, Any] = dict.fromkeys((*_SUMMARY_FIELDS, "throughput"), math.nan)
         stats["n"] = 0
         if timed:
@@ -81,21 +131,23 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
                 "status": p.status,
                 **stats,
                 "throughput_unit": SUITE_UNITS.get(p.suite, ""),
-                "n_failed": len(failed),
+                "n_failed": n_failed,
                 "stopped_by": p.stopped_by,
-                "error": p.error or (failed[0].error if failed else None),
+                "error": p.error or first_error,
             }
         )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["speedup"] = math.nan
-    frame["efficiency"] = math.nan
+    frame.insert(0, "run_id", run.id)
+    for column in ("speedup", "efficiency", "efficiency_low", "efficiency_high"):
+        frame[column] = math.nan
     for _, group in frame.groupby(["suite", "workload"], sort=False):
         good = group[group["n"] > 0]
         if good.empty:
             continue
         base = good.loc[good["units"].idxmin()]
+        base_rel = _relative_halfwidth(base)
         for idx, row in good.iterrows():
             sp, eff = efficiency(
                 int(base["units"]),
@@ -104,5 +156,49 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
                 float(row["median"]),
                 run.mode,
             )
-            frame.loc[idx, ["speedup", "efficiency"]] = [sp, eff]
+            # First-order propagation of the two relative CI half-widths to the
+            # ratio; the base point is exactly 100 % by definition.
+            rel = 0.0 if idx == base.name else math.hypot(base_rel, _relative_halfwidth(row))
+            frame.loc[idx, ["speedup", "efficiency", "efficiency_low", "efficiency_high"]] = [
+                sp,
+                eff,
+                eff * max(0.0, 1 - rel),
+                eff * (1 + rel),
+            ]
     return frame
+
+
+def _relative_halfwidth(row: pd.Series) -> float:
+    """A point's CI half-width relative to its mean; 0 when unknown (one sample)."""
+    half, mean = float(row["ci_halfwidth"]), float(row["mean"])
+    if math.isnan(half) or not mean:
+        return 0.0
+    return half / mean
+
+
+def run_summaries(store: Store, runs: Sequence[Run]) -> pd.DataFrame:
+    """:func:`point_summaries` of several runs, one frame, with run columns first.
+
+    Parameters
+    ----------
+    store
+        The results database.
+    runs
+        The runs, in the order wanted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Adds ``run_name``, ``backend``, ``mode`` and ``started_at`` to every row.
+    """
+    parts = []
+    for run in runs:
+        part = point_summaries(store, run)
+        if part.empty:
+            continue
+        part.insert(1, "run_name", run.name)
+        part.insert(2, "backend", run.backend)
+        part.insert(3, "mode", run.mode)
+        part.insert(4, "started_at", run.started_at)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
