@@ -10,9 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from dask_bench.report._markup import esc, kv_table, table, td
 from dask_bench.report.export import atomic_output, check_output
 from dask_bench.report.figures import efficiency_figure, figure_png, throughput_figure
 from dask_bench.report.tables import (
@@ -60,11 +60,6 @@ footer { margin-top: 3em; color: #777; font-size: 85%; }
 """
 
 
-def _e(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return escape("—" if value is None else str(value), quote=True)
-
-
 def default_report_path(database: str | os.PathLike[str], run: Run) -> Path:
     """Where a run's report goes by default: ``<db stem>-report-<run id>.html``.
 
@@ -92,22 +87,6 @@ def default_report_path(database: str | os.PathLike[str], run: Run) -> Path:
         return db_file.parent / f"{db_file.stem}-report-{run.id}.html"
     stem = Path(name).stem if name and name != ":memory:" else "dask-bench"
     return Path.cwd() / f"{stem}-report-{run.id}.html"
-
-
-def _kv_table(rows: Iterable[tuple[str, Any]]) -> str:
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return f'<table class="kv">{body}</table>'
-
-
-def _table(headers: Sequence[str], rows: Iterable[str]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _td(value: Any, cls: str = "", title: str | None = None) -> str:
-    attrs = f' class="{_e(cls)}"' if cls else ""
-    attrs += f' title="{_e(title)}"' if title else ""
-    return f"<td{attrs}>{_e(value)}</td>"
 
 
 def _duration(run: Run) -> str | None:
@@ -142,7 +121,7 @@ def _provenance(run: Run) -> str:
             ("OS", host.get("os")),
             ("Python", host.get("python")),
         ]
-    return _kv_table(rows)
+    return kv_table(rows)
 
 
 def _versions(run: Run) -> str:
@@ -159,11 +138,11 @@ def _versions(run: Run) -> str:
         seen = sorted({str(v.get(pkg)) for v in workers.values() if isinstance(v, Mapping)})
         on_workers = ", ".join(seen) if seen else None
         same = scheduler.get(pkg) == client.get(pkg) and seen in ([], [str(client.get(pkg))])
-        cells = _td(pkg) + _td(client.get(pkg)) + _td(scheduler.get(pkg)) + _td(on_workers)
+        cells = td(pkg) + td(client.get(pkg)) + td(scheduler.get(pkg)) + td(on_workers)
         row_attr = "" if same else ' class="mismatch"'
         rows.append(f"<tr{row_attr}>{cells}</tr>")
     headers = ("package", "client", "scheduler", f"workers ({len(workers)})")
-    return _table(headers, rows)
+    return table(headers, rows)
 
 
 def _scale_events(run: Run) -> str:
@@ -171,16 +150,16 @@ def _scale_events(run: Run) -> str:
         return ""
     rows = [
         "<tr>"
-        + _td(ev.previous, "num")
-        + _td(ev.requested, "num")
-        + _td(format_seconds(ev.time_to_first), "num")
-        + _td(format_seconds(ev.time_to_all), "num")
-        + _td("ok" if ev.ok else f"failed: {ev.error or ''}", "ok" if ev.ok else "bad")
+        + td(ev.previous, "num")
+        + td(ev.requested, "num")
+        + td(format_seconds(ev.time_to_first), "num")
+        + td(format_seconds(ev.time_to_all), "num")
+        + td("ok" if ev.ok else f"failed: {ev.error or ''}", "ok" if ev.ok else "bad")
         + "</tr>"
         for ev in run.scale_events
     ]
     headers = ("from workers", "to workers", "first arrived", "all arrived", "status")
-    return "<h2>Scaling steps</h2>" + _table(headers, rows)
+    return "<h2>Scaling steps</h2>" + table(headers, rows)
 
 
 def _points_table(run: Run, points: pd.DataFrame) -> str:
@@ -194,29 +173,29 @@ def _points_table(run: Run, points: pd.DataFrame) -> str:
         half = row["ci_halfwidth"] if n >= 2 else None
         units = f"{int(row['units'])} ({int(row['workers'])}x{int(row['threads_per_worker'])})"
         cells = [
-            _td(row["workload"]),
-            _td(units, "num"),
-            _td(format_seconds(row["median"]), "num"),
-            _td("—" if half is None else "± " + format_seconds(half, like=row["median"]), "num"),
-            _td(n, "num"),
-            _td(int(row["n_failed"]), "num"),
-            _td(format_throughput(row["throughput"], str(row["throughput_unit"])), "num"),
+            td(row["workload"]),
+            td(units, "num"),
+            td(format_seconds(row["median"]), "num"),
+            td("—" if half is None else "± " + format_seconds(half, like=row["median"]), "num"),
+            td(n, "num"),
+            td(int(row["n_failed"]), "num"),
+            td(format_throughput(row["throughput"], str(row["throughput_unit"])), "num"),
         ]
         if strong:
             sp = row["speedup"]
-            cells.append(_td("—" if is_missing(sp) else f"{sp:.2f}x", "num"))
+            cells.append(td("—" if is_missing(sp) else f"{sp:.2f}x", "num"))
         level = efficiency_level(row["efficiency"])
-        cells.append(_td(format_efficiency(row["efficiency"]), f"num {level}"))
+        cells.append(td(format_efficiency(row["efficiency"]), f"num {level}"))
         status_cls = "ok" if row["status"] == "ok" and not row["n_failed"] else "bad"
         # The cell shows the short error; hovering shows the full (escaped) text.
-        cells.append(_td(point_status(row), status_cls, title=error_text(row.get("error"))))
+        cells.append(td(point_status(row), status_cls, title=error_text(row.get("error"))))
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return _table(headers, rows)
+    return table(headers, rows)
 
 
 def _img(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
-    return f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}"></figure>'
+    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
 def _suite_section(run: Run, suite: str, points: pd.DataFrame) -> str:
@@ -225,7 +204,7 @@ def _suite_section(run: Run, suite: str, points: pd.DataFrame) -> str:
         _img(figure_png(throughput_figure(run, suite, points)), f"{suite} throughput"),
     ]
     return (
-        f"<section><h2>Suite {_e(suite)}</h2><div>{''.join(figures)}</div>"
+        f"<section><h2>Suite {esc(suite)}</h2><div>{''.join(figures)}</div>"
         f"{_points_table(run, points)}</section>"
     )
 
@@ -245,7 +224,7 @@ def render_report(store: Store, run: Run) -> str:
     str
         A complete HTML document with no external resource.
     """
-    warnings = "".join(f'<div class="warning">⚠ {_e(w)}</div>' for w in warnings_of(run))
+    warnings = "".join(f'<div class="warning">⚠ {esc(w)}</div>' for w in warnings_of(run))
     suites = suite_frames(store, run)
     body = "".join(_suite_section(run, s, p) for s, p in suites.items())
     if not suites:
@@ -254,14 +233,14 @@ def render_report(store: Store, run: Run) -> str:
     title = f"dask-bench: {run.name} (run {run.id})"
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
         f"<style>{CSS}</style></head><body>"
-        f"<h1>{_e(title)}</h1>"
-        f"<p>{_e(run.mode)} scaling on back-end {_e(run.backend)}, "
-        f"{_e(format_layout(run.layout))}</p>{warnings}"
+        f"<h1>{esc(title)}</h1>"
+        f"<p>{esc(run.mode)} scaling on back-end {esc(run.backend)}, "
+        f"{esc(format_layout(run.layout))}</p>{warnings}"
         f"<h2>Provenance</h2>{_provenance(run)}<h3>Package versions</h3>{_versions(run)}"
         f"{_scale_events(run)}{body}"
-        f"<footer>Generated {_e(generated)}. Medians of timed repetitions (warm-ups excluded); "
+        f"<footer>Generated {esc(generated)}. Medians of timed repetitions (warm-ups excluded); "
         "± is the half-width of the confidence interval of the mean; efficiency is relative "
         "to each workload's smallest successful point.</footer></body></html>\n"
     )
