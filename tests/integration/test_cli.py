@@ -29,9 +29,29 @@ def test_run_prints_tables_and_writes_report(finished):
     assert proc.returncode == 0, proc.stderr
     assert "map-sleep" in proc.stdout and "map-tiny" in proc.stdout
     assert "eff." in proc.stdout and "units = workers x 1 thread" in proc.stdout
-    reports = list(folder.glob("results-report-*.html"))
+    reports = list(folder.glob("results-report-*/index.html"))
     assert len(reports) == 1 and f"report: {reports[0]}" in proc.stdout.replace("\n", "")
+    assert (reports[0].parent / "figures" / "tasks-efficiency.svg").is_file()
     assert query(db, "select name, status from runs") == [("try1", "complete")]
+
+
+def test_report_command(finished):
+    folder, db, _ = finished
+    proc = dask_bench("report", "try1", "--db", str(db), "-o", str(folder / "rep"), "--pdf")
+    assert proc.returncode == 0, proc.stderr
+    index = folder / "rep" / "index.html"
+    assert proc.stdout.strip() == f"report: {index}"
+    assert "map-sleep" in index.read_text(encoding="utf-8")
+    assert (folder / "rep" / "figures" / "startup.pdf").is_file()
+    # Bad input: one line, exit 2, nothing written.
+    for args, message in [
+        (("report", "99"), "no run '99'"),
+        (("report", "1", "try1"), "name the same run twice"),
+    ]:
+        bad = dask_bench(*args, "--db", str(db), "-o", str(folder / "bad"))
+        assert bad.returncode == 2, bad.stderr
+        assert message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+        assert not (folder / "bad").exists()
 
 
 def test_show_latest_and_by_name(finished):

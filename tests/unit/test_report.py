@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import itertools
 import re
 import statistics
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,99 +14,26 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dask_bench.errors import ConfigError
 from dask_bench.report import (
-    default_report_path,
+    build_report,
     figure_png,
+    heatmap_figure,
     run_header,
     runs_table,
     suite_figures,
     suite_tables,
-    write_report,
 )
-from dask_bench.store import Store
-from dask_bench.store.schema import Run
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-XSS = "<script>alert('x')</script> worker lost"
-GIB = 2**30
-
-# suite -> workload -> units -> timed seconds (None: the point failed, no timing)
-TIMINGS: dict[str, dict[str, dict[int, list[float] | None]]] = {
-    "tasks": {
-        "map-sleep": {1: [1.0, 1.2, 1.1], 2: [1.25, 1.3, 1.2]},
-        "tree-reduce": {1: [0.5, 0.6, 0.55], 2: None},
-    },
-    "arrays": {
-        "sum": {1: [2.0, 2.2, 2.1], 2: [2.5]},  # a single repetition at 2 units
-        "matmul": {1: [1.0, 1.0, 1.0], 2: [2.4, 2.5, 2.6]},
-        "transpose": {1: [0.2, 0.22, 0.21], 2: [0.3, 0.33, 0.31]},
-    },
-}
-NTASKS = 1000
-NBYTES = 200_000_000
-
-
-def build_store(
-    tmp_path: Path, *, mode: str = "weak", environment: dict[str, Any] | None = None
-) -> tuple[Store, Run]:
-    store = Store(str(tmp_path / "r.db"), create=True)
-    run = store.create_run(
-        name="ci-run",
-        mode=mode,
-        backend="local",
-        layout={"threads_per_worker": 1, "memory_per_worker": 2 * GIB},
-        study={"measurement": {"confidence": 0.95}},
-        version="0.1.0",
-    )
-    if environment is not None:
-        store.set_environment(run, environment)
-    for suite, workloads in TIMINGS.items():
-        for workload, by_units in workloads.items():
-            for units, seconds in by_units.items():
-                point = store.add_point(
-                    run, suite=suite, workload=workload, workload_version=1, workers=units,
-                    threads_per_worker=1, memory_per_worker=2 * GIB, units=units, chunks=4 * units,
-                    chunk_size=50, options={}, nbytes=NBYTES * units, ntasks=NTASKS * units,
-                )  # fmt: skip
-                # A slow warm-up that must not enter any statistic.
-                store.add_measurement(point, repetition=0, warmup=True, seconds=9.0, ok=True)
-                if seconds is None:
-                    store.add_measurement(
-                        point, repetition=0, warmup=False, seconds=None, ok=False, error=XSS
-                    )
-                    store.finish_point(point, "failed", error=XSS)
-                    continue
-                for i, s in enumerate(seconds):
-                    store.add_measurement(point, repetition=i, warmup=False, seconds=s, ok=True)
-                store.finish_point(point, "ok")
-    store.finish_run(run, "complete")
-    return store, run
-
-
-def full_environment(mismatch: bool = False) -> dict[str, Any]:
-    client = {"dask": "2024.8.0", "distributed": "2024.8.0", "python": "3.11.2"}
-    worker = {**client, "dask": "2024.1.0"} if mismatch else dict(client)
-    env: dict[str, Any] = {
-        "host": {
-            "hostname": "bench-host",
-            "cpu_model": "Test CPU",
-            "cores": 8,
-            "memory_bytes": 16 * GIB,
-            "os": "Linux",
-            "python": "3.11.2",
-        },
-        "versions": {"client": client, "scheduler": dict(client), "workers": {"tcp://w1": worker}},
-        "version_mismatches": [],
-        "deployment": {"backend": "local", "options": {"processes": True}},
-        "dask_bench": "0.1.0",
-    }
-    if mismatch:
-        env["version_mismatches"] = [{
-            "package": "dask", "client": "2024.8.0", "scheduler": "2024.8.0",
-            "workers": {"tcp://w1": "2024.1.0"},
-        }]  # fmt: skip
-    return env
+from dask_bench.report.tables import suite_frames
+from tests.unit.report_data import (
+    GIB,
+    NBYTES,
+    NTASKS,
+    PNG_MAGIC,
+    TIMINGS,
+    XSS,
+    build_store,
+    full_environment,
+)
 
 
 def render(renderable: Any) -> str:
@@ -233,7 +158,7 @@ def test_failed_point_without_message(tmp_path: Path) -> None:
     store.finish_point(point, "interrupted")
     row = find(rows_of(suite_tables(store, run)[0]), "silent", 1)
     assert row["status"] == "interrupted"
-    html = write_report(store, run, tmp_path / "r.html").read_text(encoding="utf-8")
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
     assert not re.search(r"\bnan\b", html, re.IGNORECASE)
 
 
@@ -277,7 +202,7 @@ def test_figures_render_as_png(tmp_path: Path) -> None:
     store, run = build_store(tmp_path)
     figures = suite_figures(store, run)
     assert list(figures) == ["tasks", "arrays"]
-    eff, thr = figures["arrays"]
+    eff, thr, wall, heat = figures["arrays"]
     ax = eff.axes[0]
     assert ax.get_xlabel().startswith("processing units")
     assert "%" in ax.get_ylabel()
@@ -298,105 +223,45 @@ def test_figures_render_as_png(tmp_path: Path) -> None:
     png = figure_png(thr)
     assert png.startswith(PNG_MAGIC) and len(png) > 10_000
     assert figure_png(eff).startswith(PNG_MAGIC)
-
-
-# --- HTML report ---
-
-
-def test_report_is_self_contained(tmp_path: Path) -> None:
-    store, run = build_store(tmp_path, environment=full_environment())
-    out = write_report(store, run, tmp_path / "report.html")
-    assert out == tmp_path / "report.html"
-    html = out.read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>")
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
-    assert "http://" not in html and "https://" not in html
-    assert "<link" not in html and "<script" not in html
-    images = re.findall(r"<img\b[^>]*>", html)
-    assert len(images) == 4  # two figures for each of the two suites
-    for img in images:
-        match = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', img)
-        assert match, img
-        png = base64.b64decode(match.group(1), validate=True)
-        assert png.startswith(PNG_MAGIC) and len(png) > 10_000
-    for expected in ("ci-run", "bench-host", "Test CPU", "2024.8.0", "1 thread, 2.0 GiB"):
-        assert expected in html
-    assert "88%" in html and "1.250 s" in html
-    assert 'class="warning"' not in html  # complete run, no mismatch
-
-
-def test_report_escapes_errors(tmp_path: Path) -> None:
-    store, run = build_store(tmp_path)
-    html = write_report(store, run, tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "<script" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; worker lost" in html
-
-
-def test_report_warns_about_mismatch_and_partial_run(tmp_path: Path) -> None:
-    store, run = build_store(tmp_path, environment=full_environment(mismatch=True))
-    store.finish_run(run, "interrupted")
-    html = write_report(store, run, tmp_path / "report.html").read_text(encoding="utf-8")
-    warnings = re.findall(r'<div class="warning">(.*?)</div>', html)
-    assert any("version mismatch for dask" in w and "2024.1.0" in w for w in warnings)
-    assert any("interrupted" in w for w in warnings)
-    assert '<tr class="mismatch"><td>dask</td>' in html
-
-
-def test_report_of_run_without_points(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "r.db"), create=True)
-    run = store.create_run(name="empty", mode="weak", backend="local", layout={}, study={},
-                           version="0.1.0")  # fmt: skip
-    html = write_report(store, run, tmp_path / "e.html").read_text(encoding="utf-8")
-    assert "no measured points" in html
-    assert "running" in html and 'class="warning"' in html
-
-
-def test_report_overwrites_atomically_and_leaves_no_temp(tmp_path: Path) -> None:
-    store, run = build_store(tmp_path)
-    target = tmp_path / "report.html"
-    target.write_text("old")
-    write_report(store, run, target)
-    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
-        "r.db",
-        "report.html",
+    # Wall time: matmul's medians 1.0 s then 2.5 s, and a flat weak-scaling ideal at 1.0 s.
+    wax = wall.axes[0]
+    assert "wall time" in wax.get_ylabel() and wax.get_yscale() == "log"
+    solid = [
+        [float(y) for y in ln.get_ydata()] for ln in wax.get_lines() if ln.get_linestyle() == "-"
     ]
-
-
-def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store, run = build_store(tmp_path)
-    target = tmp_path / "report.html"
-    target.write_text("old")
-
-    def boom(*_: Any, **__: Any) -> bytes:
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr("dask_bench.report.html.figure_png", boom)
-    with pytest.raises(RuntimeError):
-        write_report(store, run, target)
-    assert target.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
-        "r.db",
-        "report.html",
+    assert [1.0, 2.5] in solid
+    flat = [
+        [float(y) for y in ln.get_ydata()] for ln in wax.get_lines() if ln.get_linestyle() == "--"
     ]
+    assert [1.0, 1.0] in flat
+    # Heatmap: one row per workload, one column per size; matmul is 100 % then 40 %.
+    hax = heat.axes[0]
+    assert [t.get_text() for t in hax.get_yticklabels()] == ["sum", "matmul", "transpose"]
+    grid = hax.get_images()[0].get_array()
+    assert grid[1].tolist() == pytest.approx([1.0, 0.4])
+    assert {"100%", "40%"} <= {t.get_text() for t in hax.texts}
 
 
-def test_report_missing_folder(tmp_path: Path) -> None:
+def test_efficiency_band_widens_with_noise(tmp_path: Path) -> None:
     store, run = build_store(tmp_path)
-    with pytest.raises(ConfigError, match="nope"):
-        write_report(store, run, tmp_path / "nope" / "report.html")
+    arrays = suite_frames(store, run)["arrays"]
+    transpose = arrays[arrays["workload"] == "transpose"].set_index("units")
+    # The base point is exactly 100 %; the 2-unit band holds its efficiency.
+    assert transpose.loc[1, "efficiency_low"] == transpose.loc[1, "efficiency_high"] == 1.0
+    low, eff, high = transpose.loc[2, ["efficiency_low", "efficiency", "efficiency_high"]]
+    assert low < eff < high
+    # matmul has identical base timings but noise at 2 units: still a band.
+    matmul = arrays[arrays["workload"] == "matmul"].set_index("units")
+    assert matmul.loc[2, "efficiency_high"] > matmul.loc[2, "efficiency_low"]
 
 
-def test_default_report_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    run = Run(id=7, name="x", started_at=datetime(2024, 1, 1))
-    db = tmp_path / "sub" / "results.db"
-    assert default_report_path(db, run) == tmp_path / "sub" / "results-report-7.html"
-    assert default_report_path(f"sqlite:///{db}", run) == tmp_path / "sub" / "results-report-7.html"
-    monkeypatch.chdir(tmp_path)
-    assert default_report_path("results.db", run) == tmp_path / "results-report-7.html"
-    url = "postgresql://user@host/benchdb"
-    assert default_report_path(url, run) == tmp_path / "benchdb-report-7.html"
-    assert default_report_path("sqlite://", run) == tmp_path / "dask-bench-report-7.html"
+def test_heatmap_marks_failed_points(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    tasks = suite_frames(store, run)["tasks"]
+    ax = heatmap_figure(run, "tasks", tasks).axes[0]
+    grid = ax.get_images()[0].get_array()
+    assert bool(grid.mask[1, 1])  # tree-reduce at 2 units failed: no colour
+    assert [t.get_text() for t in ax.texts].count("x") == 1
 
 
 def test_points_that_missed_the_confidence_target_are_starred(tmp_path: Path) -> None:

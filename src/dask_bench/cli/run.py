@@ -91,7 +91,7 @@ def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) 
 
 def summarise(database: str, run_id: int, write: bool) -> None:
     """Print a run's header and tables; with ``write``, also write its report."""
-    from dask_bench.report import default_report_path, run_header, suite_tables, write_report
+    from dask_bench.report import build_report, default_report_dir, run_header, suite_tables
 
     with open_store(database) as store:
         run_ = store.run(run_id)
@@ -100,5 +100,5 @@ def summarise(database: str, run_id: int, write: bool) -> None:
         for table in suite_tables(store, run_):
             out.print(table)
         if write:
-            path = write_report(store, run_, default_report_path(database, run_))
+            path = build_report(store, [run_], default_report_dir(database, [run_]))
             out.print(f"report: {path}")

@@ -3,27 +3,38 @@
 The report only reads the results database; it never runs or deploys anything.
 """
 
+from dask_bench.report._plot import FIGURE_FORMATS, figure_bytes, figure_png
+from dask_bench.report.build import build_report, default_report_dir
 from dask_bench.report.export import EXPORT_FORMATS, export_run
 from dask_bench.report.figures import (
     efficiency_figure,
-    figure_png,
+    heatmap_figure,
     suite_figures,
     throughput_figure,
+    walltime_figure,
 )
-from dask_bench.report.html import default_report_path, render_report, write_report
+from dask_bench.report.overlay import overlay_figure, run_colors, startup_figure
+from dask_bench.report.summary import suite_summary
 from dask_bench.report.tables import run_header, runs_table, suite_tables
 
 __all__ = [
     "EXPORT_FORMATS",
-    "default_report_path",
+    "FIGURE_FORMATS",
+    "build_report",
+    "default_report_dir",
     "efficiency_figure",
     "export_run",
+    "figure_bytes",
     "figure_png",
-    "render_report",
+    "heatmap_figure",
+    "overlay_figure",
+    "run_colors",
     "run_header",
     "runs_table",
+    "startup_figure",
     "suite_figures",
+    "suite_summary",
     "suite_tables",
     "throughput_figure",
-    "write_report",
+    "walltime_figure",
 ]

@@ -1,85 +1,42 @@
-"""Scaling figures of a run, one pair per suite: efficiency and throughput.
+"""Scaling figures of one run, per suite: efficiency, throughput, wall time, heatmap.
 
-Figures are built on :class:`matplotlib.figure.Figure` with an Agg canvas, never
-through pyplot, so that rendering does not depend on (or leak into) global state
-and works without a display.
+Each function takes the suite's rows of :func:`dask_bench.store.point_summaries`
+and returns a :class:`matplotlib.figure.Figure`; rendering is the caller's job.
 """
 
 from __future__ import annotations
 
-import io
-from typing import Any
+import math
 
+import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import (
-    FixedLocator,
-    FuncFormatter,
-    LogLocator,
-    NullFormatter,
-    NullLocator,
-    PercentFormatter,
-)
+from matplotlib.ticker import PercentFormatter
 
+from dask_bench.report._plot import (
+    FIGSIZE,
+    IDEAL_COLOR,
+    legend,
+    new_figure,
+    no_data,
+    plain_log_y,
+    sizes,
+    units_axis,
+)
 from dask_bench.report.tables import format_layout, suite_frames
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 
-#: Size of one figure in inches, and the resolution of its PNG.
-FIGSIZE = (7.0, 4.4)
-DPI = 110
-IDEAL_COLOR = "0.35"
-
-
-def _new_figure(lines: int = 0) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    FigureCanvasAgg(fig)  # attaches itself to fig: PNG output without pyplot
-    ax = fig.add_subplot()
-    if lines > 10:
-        # the default cycle has 10 colours; more workloads would share colours
-        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
-    return fig, ax
+#: Colour map of the efficiency heatmap: red (0 %) through yellow to green (100 %).
+HEATMAP_CMAP = "RdYlGn"
 
 
 def _title(run: Run, suite: str, what: str) -> str:
     return (
         f"{suite}: {what} — {run.mode} scaling\nback-end {run.backend}, {format_layout(run.layout)}"
     )
-
-
-def _units_axis(ax: Axes, units: list[int], log: bool) -> None:
-    """Processing units on x, ticked at the measured sizes only."""
-    if log:
-        ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_locator(FixedLocator(units))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xticklabels([str(u) for u in units])
-    ax.set_xlabel("processing units (threads over all workers)")
-
-
-def _sizes(points: pd.DataFrame) -> list[int]:
-    return sorted({int(u) for u in points["units"]})
-
-
-def _legend(ax: Axes, *args: list[Any]) -> None:
-    # Outside the axes, so it never hides a line; constrained layout makes room for it.
-    ax.legend(*args, title="workload", fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
-
-
-def _plain_log_y(ax: Axes) -> None:
-    """Label a log y axis with plain numbers at 1-2-5 steps (few decades are typical)."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
-
-
-def _no_data(ax: Axes) -> None:
-    ax.text(0.5, 0.5, "no successful points", ha="center", va="center", transform=ax.transAxes)
 
 
 def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
@@ -97,17 +54,27 @@ def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        With the ideal efficiency (100 %) as a dashed line and failed points
-        marked on the x axis.
+        With the ideal efficiency (100 %) as a dashed line, a shaded band for the
+        confidence interval of each line, and failed points marked on the x axis.
     """
-    fig, ax = _new_figure(points["workload"].nunique())
-    units = _sizes(points)
+    fig, ax = new_figure(points["workload"].nunique())
+    units = sizes(points)
     ax.axhline(1.0, label="ideal (100%)", color=IDEAL_COLOR, linestyle="--", linewidth=1.2)
     good = points[points["efficiency"].notna()]
     top = 1.0
     for workload, group in good.groupby("workload", sort=False):
         group = group.sort_values("units")
-        ax.plot(group["units"], group["efficiency"], marker="o", label=str(workload))
+        (line,) = ax.plot(group["units"], group["efficiency"], marker="o", label=str(workload))
+        if "efficiency_low" in group:
+            ax.fill_between(
+                group["units"],
+                group["efficiency_low"],
+                group["efficiency_high"],
+                color=line.get_color(),
+                alpha=0.15,
+                linewidth=0,
+            )
+            top = max(top, float(group["efficiency_high"].max()))
         top = max(top, float(group["efficiency"].max()))
     failed = points[points["n"] == 0]
     if not failed.empty:
@@ -122,14 +89,18 @@ def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
             label="failed point",
         )
     if good.empty:
-        _no_data(ax)
-    _units_axis(ax, units, log=len(units) > 2)
+        no_data(ax)
+    units_axis(ax, units, log=len(units) > 2)
     ax.set_ylim(0, top * 1.08)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     what = "T(base)/T(n)" if run.mode == "weak" else "speedup / (n / base)"
     ax.set_ylabel(f"parallel efficiency (%), {what}")
     ax.grid(True, alpha=0.3)
-    _legend(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    if not good.empty:
+        handles.append(Line2D([], [], color=IDEAL_COLOR, alpha=0.3, linewidth=6))
+        labels.append("band: confidence interval")
+    legend(ax, handles, labels)
     ax.set_title(_title(run, suite, "parallel efficiency"), fontsize="medium")
     return fig
 
@@ -152,42 +123,144 @@ def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         Log-log when more than one cluster size was measured; each workload's
         dashed ideal grows linearly from its smallest successful point.
     """
-    fig, ax = _new_figure(points["workload"].nunique())
-    units = _sizes(points)
+    fig, ax = new_figure(points["workload"].nunique())
+    units = sizes(points)
     good = points[points["throughput"].notna() & (points["throughput"] > 0)]
     unit_names = sorted({str(u) for u in good["throughput_unit"] if u})
     for workload, group in good.groupby("workload", sort=False):
         group = group.sort_values("units")
         (line,) = ax.plot(group["units"], group["throughput"], marker="o", label=str(workload))
         base_units, base = float(group["units"].iloc[0]), float(group["throughput"].iloc[0])
-        ideal = [base * u / base_units for u in units if u >= base_units]
-        ax.plot(
-            [u for u in units if u >= base_units],
-            ideal,
-            color=line.get_color(),
-            linestyle="--",
-            linewidth=1.0,
-            alpha=0.6,
-        )
+        ideal_units = [u for u in units if u >= base_units]
+        ideal = [base * u / base_units for u in ideal_units]
+        ax.plot(ideal_units, ideal, color=line.get_color(), linestyle="--", lw=1.0, alpha=0.6)
     if good.empty:
-        _no_data(ax)
+        no_data(ax)
     log = len(units) > 1 and not good.empty
     if log:
-        _plain_log_y(ax)
-    _units_axis(ax, units, log=log)
+        plain_log_y(ax)
+    units_axis(ax, units, log=log)
     ax.set_ylabel(f"throughput ({', '.join(unit_names) or 'work/s'}, median time)")
     ax.grid(True, which="both", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     # One legend entry for all ideals: they share a meaning, only their colour differs.
     handles.append(Line2D([], [], color=IDEAL_COLOR, linestyle="--", linewidth=1.0))
     labels.append("dashed: ideal (linear in units)")
-    _legend(ax, handles, labels)
+    legend(ax, handles, labels)
     ax.set_title(_title(run, suite, "throughput"), fontsize="medium")
     return fig
 
 
+def walltime_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
+    """Median wall time against processing units, with CI error bars and ideals.
+
+    Parameters
+    ----------
+    run
+        The run the points belong to (the ideal depends on its mode).
+    suite
+        Name of the suite.
+    points
+        That suite's rows of :func:`dask_bench.store.point_summaries`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Log-log; the dashed ideal is flat in weak scaling (constant time) and
+        falls as ``1/n`` in strong scaling, from each workload's smallest point.
+    """
+    fig, ax = new_figure(points["workload"].nunique())
+    units = sizes(points)
+    good = points[points["median"].notna() & (points["median"] > 0)]
+    for workload, group in good.groupby("workload", sort=False):
+        group = group.sort_values("units")
+        half = group["ci_halfwidth"].fillna(0.0)
+        bars = ax.errorbar(
+            group["units"], group["median"], yerr=half, marker="o", capsize=3, label=str(workload)
+        )
+        color = bars.lines[0].get_color()
+        base_units, base = float(group["units"].iloc[0]), float(group["median"].iloc[0])
+        ideal_units = [u for u in units if u >= base_units]
+        ideal = [base * base_units / u if run.mode == "strong" else base for u in ideal_units]
+        ax.plot(ideal_units, ideal, color=color, linestyle="--", lw=1.0, alpha=0.6)
+    if good.empty:
+        no_data(ax)
+    else:
+        plain_log_y(ax)
+    units_axis(ax, units, log=len(units) > 1)
+    ax.set_ylabel("wall time per repetition (s, median ± CI)")
+    ax.grid(True, which="both", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    ideal_text = "constant time" if run.mode == "weak" else "time ∝ 1/units"
+    handles.append(Line2D([], [], color=IDEAL_COLOR, linestyle="--", linewidth=1.0))
+    labels.append(f"dashed: ideal ({ideal_text})")
+    legend(ax, handles, labels)
+    ax.set_title(_title(run, suite, "wall time"), fontsize="medium")
+    return fig
+
+
+def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
+    """Efficiency of every workload (rows) at every size (columns), as coloured cells.
+
+    Parameters
+    ----------
+    run
+        The run the points belong to.
+    suite
+        Name of the suite.
+    points
+        That suite's rows of :func:`dask_bench.store.point_summaries`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Cells show the efficiency in %; ``x`` marks a failed point and an empty
+        cell a size that was not measured.
+    """
+    workloads = list(dict.fromkeys(points["workload"]))
+    units = sizes(points)
+    height = max(FIGSIZE[1] * 0.6, 1.2 + 0.32 * len(workloads))
+    fig, ax = new_figure(figsize=(FIGSIZE[0], height))
+    grid = np.full((len(workloads), len(units)), np.nan)
+    failed: list[tuple[int, int]] = []
+    for row in points.itertuples(index=False):
+        i, j = workloads.index(str(row.workload)), units.index(int(row.units))
+        if row.n == 0:
+            failed.append((i, j))
+        else:
+            grid[i, j] = float(row.efficiency)
+    norm = Normalize(vmin=0.0, vmax=1.0)
+    image = ax.imshow(
+        np.ma.masked_invalid(grid), cmap=HEATMAP_CMAP, norm=norm, aspect="auto", origin="upper"
+    )
+    ax.set_facecolor("0.92")  # not measured
+    for (i, j), value in np.ndenumerate(grid):
+        if not math.isnan(value):
+            # Dark text on the light middle of the map, white on its dark ends.
+            color = "black" if 0.25 < value < 0.9 else "white"
+            ax.text(j, i, f"{value * 100:.0f}%", ha="center", va="center", color=color, size=8)
+    for i, j in failed:
+        ax.text(j, i, "x", ha="center", va="center", color="black", size=12)
+    ax.set_xticks(range(len(units)), [str(u) for u in units])
+    ax.set_yticks(range(len(workloads)), workloads)
+    ax.set_xlabel("processing units (threads over all workers)")
+    colorbar = fig.colorbar(image, ax=ax, format=PercentFormatter(xmax=1.0), shrink=0.9)
+    colorbar.set_label("parallel efficiency (capped at 100%)")
+    ax.set_title(_title(run, suite, "efficiency heatmap (x: failed)"), fontsize="medium")
+    return fig
+
+
+#: The figures drawn for every suite of a run, by file-name suffix.
+SUITE_FIGURES = {
+    "efficiency": efficiency_figure,
+    "throughput": throughput_figure,
+    "walltime": walltime_figure,
+    "heatmap": heatmap_figure,
+}
+
+
 def suite_figures(store: Store, run: Run) -> dict[str, list[Figure]]:
-    """Efficiency and throughput figures of every suite of a run.
+    """Every figure of every suite of a run (see :data:`SUITE_FIGURES`).
 
     Parameters
     ----------
@@ -199,29 +272,9 @@ def suite_figures(store: Store, run: Run) -> dict[str, list[Figure]]:
     Returns
     -------
     dict
-        Suite name to ``[efficiency figure, throughput figure]``, in suite order.
+        Suite name to its figures, in :data:`SUITE_FIGURES` order, in suite order.
     """
     return {
-        suite: [efficiency_figure(run, suite, part), throughput_figure(run, suite, part)]
+        suite: [draw(run, suite, part) for draw in SUITE_FIGURES.values()]
         for suite, part in suite_frames(store, run).items()
     }
-
-
-def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
-    """Render a figure to PNG bytes.
-
-    Parameters
-    ----------
-    fig
-        A figure from this module (or any Agg-renderable figure).
-    dpi
-        Resolution of the image.
-
-    Returns
-    -------
-    bytes
-        The PNG file's content.
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()

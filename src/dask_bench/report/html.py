@@ -1,50 +1,41 @@
-"""A single self-contained HTML report of a run.
+"""The HTML page of a report: one self-contained file for one or several runs.
 
-Everything is inline (CSS, and figures as base64 PNG data URIs) so that the file
-can be mailed, archived or opened offline and still shows the same thing. Every
-stored text is escaped: workload errors and names come from user code.
+Everything the page shows is inline (CSS, and figures as base64 PNG data URIs) so
+that it can be mailed, archived or opened offline and still shows the same
+thing; the links to the separate figure and data files are relative to it.
+Every stored text is escaped: workload errors and names come from user code.
 """
 
 from __future__ import annotations
 
 import base64
-import json
-import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from dask_bench.report._markup import esc, kv_table, table, td
-from dask_bench.report.export import atomic_output, check_output
-from dask_bench.report.figures import efficiency_figure, figure_png, throughput_figure
+from dask_bench.report._markup import esc, table, td
+from dask_bench.report._provenance import provenance_section, scale_events_table, versions_table
 from dask_bench.report.tables import (
     efficiency_level,
     error_text,
-    format_bytes,
     format_date,
     format_efficiency,
     format_layout,
     format_seconds,
     format_throughput,
     is_missing,
-    nested,
     point_status,
-    suite_frames,
     warnings_of,
 )
-from dask_bench.store import Store, database_url
 from dask_bench.store.schema import Run
 
-#: Packages shown first in the versions table; any others recorded follow.
-KEY_PACKAGES = ("dask", "distributed", "python", "numpy", "pandas", "pyarrow", "dask_bench")
+#: Marks a page as a dask-bench report, so that only such folders are overwritten.
+GENERATOR = '<meta name="generator" content="dask-bench">'
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1150px; color: #222;
        padding: 0 1em; }
 h1 { margin-bottom: .2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: .8em 0; font-size: 90%; }
@@ -54,117 +45,65 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.kv th { width: 12em; }
 .warning { background: #fff4d6; border: 1px solid #e0b000; padding: .5em 1em; margin: .4em 0; }
 .warn { color: #a66f00; font-weight: bold; } .bad { color: #c00; font-weight: bold; }
-.ok { color: #187a18; } .mismatch td { background: #fff4d6; }
-figure { display: inline-block; margin: .5em 1em .5em 0; } img { max-width: 100%; }
+.ok { color: #187a18; } .mismatch td, .mismatch th { background: #fff4d6; }
+.summary { background: #f6f8fa; border-left: 4px solid #4a7ebb; padding: .4em 1em; }
+figure { display: inline-block; margin: .5em 1em .5em 0; vertical-align: top; }
+figure img { max-width: 100%; display: block; }
+figcaption { font-size: 85%; color: #555; }
+nav a, figcaption a { margin-right: .8em; }
 footer { margin-top: 3em; color: #777; font-size: 85%; }
 """
 
 
-def default_report_path(database: str | os.PathLike[str], run: Run) -> Path:
-    """Where a run's report goes by default: ``<db stem>-report-<run id>.html``.
+@dataclass(frozen=True)
+class RenderedFigure:
+    """A figure as shown in the page and written beside it.
 
-    Parameters
+    Attributes
     ----------
-    database
-        The database path or SQLAlchemy URL the run was read from.
-    run
-        The reported run.
-
-    Returns
-    -------
-    Path
-        In the SQLite file's folder; in the current directory for other databases.
+    name
+        File stem, e.g. ``tasks-efficiency``.
+    section
+        The suite it belongs to, or ``startup``.
+    alt
+        Text alternative, also the caption.
+    files
+        Format (``png``, ``svg``, ``pdf``) to file content; PNG is always present.
     """
-    url = database_url(os.fspath(database))
-    try:
-        parsed = make_url(url)
-        name = parsed.database
-        is_sqlite = parsed.get_backend_name() == "sqlite"
-    except ArgumentError:
-        name, is_sqlite = None, False
-    if is_sqlite and name and name != ":memory:" and not name.startswith("file:"):
-        db_file = Path(name).expanduser().resolve()
-        return db_file.parent / f"{db_file.stem}-report-{run.id}.html"
-    stem = Path(name).stem if name and name != ":memory:" else "dask-bench"
-    return Path.cwd() / f"{stem}-report-{run.id}.html"
+
+    name: str
+    section: str
+    alt: str
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
 
-def _duration(run: Run) -> str | None:
-    if run.finished_at is None:
-        return None
-    return format_seconds((run.finished_at - run.started_at).total_seconds())
+@dataclass(frozen=True)
+class Page:
+    """Everything a report page shows, computed before anything is rendered."""
+
+    runs: Sequence[Run]
+    suites: Mapping[str, pd.DataFrame]
+    figures: Sequence[RenderedFigure]
+    summaries: Mapping[str, Mapping[int, list[str]]]
+    data_files: Sequence[tuple[str, str]] = ()
+    comparisons: Sequence[str] = ()
 
 
-def _provenance(run: Run) -> str:
-    env = run.environment or {}
-    host = nested(env, "host") or {}
-    deployment = nested(env, "deployment") or {}
-    options = deployment.get("options") if isinstance(deployment, Mapping) else None
-    rows: list[tuple[str, Any]] = [
-        ("run", f"{run.name} (id {run.id})"),
-        ("status", run.status + (f": {run.message}" if run.message else "")),
-        ("mode", f"{run.mode} scaling"),
-        ("back-end", run.backend),
-        ("back-end options", json.dumps(options, sort_keys=True) if options else None),
-        ("layout", format_layout(run.layout)),
-        ("started", format_date(run.started_at)),
-        ("finished", format_date(run.finished_at)),
-        ("duration", _duration(run)),
-        ("dask-bench", nested(env, "dask_bench") or run.dask_bench_version),
-    ]
-    if isinstance(host, Mapping) and host:
-        rows += [
-            ("host", host.get("hostname")),
-            ("CPU", host.get("cpu_model")),
-            ("cores", host.get("cores")),
-            ("memory", format_bytes(host.get("memory_bytes"))),
-            ("OS", host.get("os")),
-            ("Python", host.get("python")),
-        ]
-    return kv_table(rows)
+def _figure(fig: RenderedFigure) -> str:
+    data = base64.b64encode(fig.files["png"]).decode("ascii")
+    links = "".join(
+        f'<a href="figures/{esc(fig.name)}.{fmt}">{fmt.upper()}</a>' for fmt in sorted(fig.files)
+    )
+    return (
+        f'<figure><img alt="{esc(fig.alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{esc(fig.alt)} {links}</figcaption></figure>"
+    )
 
 
-def _versions(run: Run) -> str:
-    versions = nested(run.environment, "versions")
-    if not isinstance(versions, Mapping):
-        return "<p>No package versions were recorded for this run.</p>"
-    client = versions.get("client") or {}
-    scheduler = versions.get("scheduler") or {}
-    workers = versions.get("workers") or {}
-    packages = [p for p in KEY_PACKAGES if p in client]
-    packages += sorted(p for p in client if p not in KEY_PACKAGES)
-    rows = []
-    for pkg in packages:
-        seen = sorted({str(v.get(pkg)) for v in workers.values() if isinstance(v, Mapping)})
-        on_workers = ", ".join(seen) if seen else None
-        same = scheduler.get(pkg) == client.get(pkg) and seen in ([], [str(client.get(pkg))])
-        cells = td(pkg) + td(client.get(pkg)) + td(scheduler.get(pkg)) + td(on_workers)
-        row_attr = "" if same else ' class="mismatch"'
-        rows.append(f"<tr{row_attr}>{cells}</tr>")
-    headers = ("package", "client", "scheduler", f"workers ({len(workers)})")
-    return table(headers, rows)
-
-
-def _scale_events(run: Run) -> str:
-    if not run.scale_events:
-        return ""
-    rows = [
-        "<tr>"
-        + td(ev.previous, "num")
-        + td(ev.requested, "num")
-        + td(format_seconds(ev.time_to_first), "num")
-        + td(format_seconds(ev.time_to_all), "num")
-        + td("ok" if ev.ok else f"failed: {ev.error or ''}", "ok" if ev.ok else "bad")
-        + "</tr>"
-        for ev in run.scale_events
-    ]
-    headers = ("from workers", "to workers", "first arrived", "all arrived", "status")
-    return "<h2>Scaling steps</h2>" + table(headers, rows)
-
-
-def _points_table(run: Run, points: pd.DataFrame) -> str:
-    strong = run.mode == "strong"
-    headers = ["workload", "units (w x t)", "median", "± CI", "n", "failed reps", "throughput"]
+def _points_table(points: pd.DataFrame, several: bool) -> str:
+    strong = bool((points["mode"] == "strong").any()) if "mode" in points else False
+    headers = ["run"] if several else []
+    headers += ["workload", "units (w x t)", "median", "± CI", "n", "failed reps", "throughput"]
     headers += ["speedup"] if strong else []
     headers += ["efficiency", "status"]
     rows = []
@@ -172,7 +111,8 @@ def _points_table(run: Run, points: pd.DataFrame) -> str:
         n = int(row["n"])
         half = row["ci_halfwidth"] if n >= 2 else None
         units = f"{int(row['units'])} ({int(row['workers'])}x{int(row['threads_per_worker'])})"
-        cells = [
+        cells = [td(row["run_id"], "num")] if several else []
+        cells += [
             td(row["workload"]),
             td(units, "num"),
             td(format_seconds(row["median"]), "num"),
@@ -193,84 +133,95 @@ def _points_table(run: Run, points: pd.DataFrame) -> str:
     return table(headers, rows)
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}"></figure>'
+def _summary(page: Page, suite: str) -> str:
+    per_run = page.summaries.get(suite, {})
+    several = len(page.runs) > 1
+    items = []
+    for run in page.runs:
+        lines = per_run.get(run.id, [])
+        if not lines:
+            continue
+        head = f"<b>run {run.id} ({esc(run.name)}):</b> " if several else ""
+        items.append(f"<li>{head}{' '.join(esc(line) for line in lines)}</li>")
+    return f'<div class="summary"><ul>{"".join(items)}</ul></div>' if items else ""
 
 
-def _suite_section(run: Run, suite: str, points: pd.DataFrame) -> str:
-    figures = [
-        _img(figure_png(efficiency_figure(run, suite, points)), f"{suite} efficiency"),
-        _img(figure_png(throughput_figure(run, suite, points)), f"{suite} throughput"),
-    ]
+def _suite_section(page: Page, suite: str, points: pd.DataFrame) -> str:
+    figures = "".join(_figure(f) for f in page.figures if f.section == suite)
     return (
-        f"<section><h2>Suite {esc(suite)}</h2><div>{''.join(figures)}</div>"
-        f"{_points_table(run, points)}</section>"
+        f'<section id="suite-{esc(suite)}"><h2>Suite {esc(suite)}</h2>{_summary(page, suite)}'
+        f"<div>{figures}</div>{_points_table(points, len(page.runs) > 1)}</section>"
     )
 
 
-def render_report(store: Store, run: Run) -> str:
-    """The report of a run as one HTML document.
+def _title(runs: Sequence[Run]) -> str:
+    if len(runs) == 1:
+        return f"dask-bench: {runs[0].name} (run {runs[0].id})"
+    return "dask-bench: runs " + ", ".join(str(r.id) for r in runs)
+
+
+def _subtitle(runs: Sequence[Run]) -> str:
+    if len(runs) == 1:
+        run = runs[0]
+        return f"{run.mode} scaling on back-end {run.backend}, {format_layout(run.layout)}"
+    return "; ".join(f"run {r.id}: {r.name} on {r.backend}" for r in runs)
+
+
+def render_page(page: Page) -> str:
+    """The report as one HTML document.
 
     Parameters
     ----------
-    store
-        The results database.
-    run
-        The run to report.
+    page
+        What to show, prepared by :func:`dask_bench.report.build_report`.
 
     Returns
     -------
     str
-        A complete HTML document with no external resource.
+        A complete HTML document that loads no external resource.
     """
-    warnings = "".join(f'<div class="warning">⚠ {esc(w)}</div>' for w in warnings_of(run))
-    suites = suite_frames(store, run)
-    body = "".join(_suite_section(run, s, p) for s, p in suites.items())
-    if not suites:
-        body = "<p>This run has no measured points.</p>"
+    runs = page.runs
+    warnings = "".join(
+        f'<div class="warning">⚠ {"" if len(runs) == 1 else f"run {r.id}: "}{esc(w)}</div>'
+        for r in runs
+        for w in warnings_of(r)
+    )
+    nav = "".join(f'<a href="#suite-{esc(s)}">{esc(s)}</a>' for s in page.suites)
+    nav += '<a href="#startup">startup</a>'
+    nav += '<a href="#comparison">comparison</a>' if page.comparisons else ""
+    nav += '<a href="#data">data</a>' if page.data_files else ""
+    versions = "".join(
+        f"<h3>Package versions{'' if len(runs) == 1 else f' of run {r.id}'}</h3>{versions_table(r)}"
+        for r in runs
+    )
+    body = "".join(_suite_section(page, s, p) for s, p in page.suites.items())
+    if not page.suites:
+        body = "<p>No measured points.</p>"
+    startup = "".join(_figure(f) for f in page.figures if f.section == "startup")
+    comparisons = (
+        '<section id="comparison"><h2>Comparison</h2>' + "".join(page.comparisons) + "</section>"
+        if page.comparisons
+        else ""
+    )
+    data = ""
+    if page.data_files:
+        links = "".join(
+            f'<li><a href="{esc(path)}">{esc(label)}</a></li>' for label, path in page.data_files
+        )
+        data = f'<section id="data"><h2>Data</h2><ul>{links}</ul></section>'
     generated = format_date(datetime.now(UTC).replace(tzinfo=None))
-    title = f"dask-bench: {run.name} (run {run.id})"
+    title = _title(runs)
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+        f'<html lang="en"><head><meta charset="utf-8">{GENERATOR}<title>{esc(title)}</title>'
         f"<style>{CSS}</style></head><body>"
-        f"<h1>{esc(title)}</h1>"
-        f"<p>{esc(run.mode)} scaling on back-end {esc(run.backend)}, "
-        f"{esc(format_layout(run.layout))}</p>{warnings}"
-        f"<h2>Provenance</h2>{_provenance(run)}<h3>Package versions</h3>{_versions(run)}"
-        f"{_scale_events(run)}{body}"
+        f"<h1>{esc(title)}</h1><p>{esc(_subtitle(runs))}</p><nav>{nav}</nav>{warnings}"
+        f"<h2>Provenance</h2>{provenance_section(runs)}{versions}"
+        f"{body}{comparisons}"
+        f'<section id="startup"><h2>Startup latency</h2><div>{startup}</div>'
+        f"{scale_events_table(runs)}</section>{data}"
         f"<footer>Generated {esc(generated)}. Medians of timed repetitions (warm-ups excluded); "
         "± is the half-width of the confidence interval of the mean; efficiency is relative "
-        "to each workload's smallest successful point.</footer></body></html>\n"
+        "to each workload's smallest successful point, and its band propagates the confidence "
+        "intervals of both points.</footer></body></html>\n"
     )
-
-
-def write_report(store: Store, run: Run, path: str | os.PathLike[str]) -> Path:
-    """Write a run's self-contained HTML report, atomically.
-
-    Parameters
-    ----------
-    store
-        The results database.
-    run
-        The run to report.
-    path
-        The HTML file to write; an existing file is replaced.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    ConfigError
-        When the output folder does not exist.
-    """
-    target = check_output(path)
-    # Render fully before touching the disk: a failure while plotting leaves nothing behind.
-    text = render_report(store, run)
-    with atomic_output(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return target

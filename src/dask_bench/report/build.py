@@ -1,0 +1,222 @@
+"""Build a report folder: ``index.html``, every figure as files, and the data.
+
+Everything is computed and rendered in memory first, then written to a temporary
+folder beside the target and moved into place, so a failure leaves the previous
+report (or nothing) behind, never half of a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from dask_bench.errors import ConfigError
+from dask_bench.report._plot import figure_bytes
+from dask_bench.report.export import ISO_FORMAT
+from dask_bench.report.figures import SUITE_FIGURES, heatmap_figure
+from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page
+from dask_bench.report.overlay import METRICS, overlay_figure, run_colors, startup_figure
+from dask_bench.report.summary import suite_summary
+from dask_bench.report.tables import SUITE_ORDER
+from dask_bench.store import Store, database_url, measurements_frame, run_summaries
+from dask_bench.store.schema import Run
+
+#: What a report folder holds besides ``index.html``; replaced as a whole.
+PARTS = ("figures", "data")
+#: Comparison sections for reports of several runs: ``(store, baseline, run) -> HTML``.
+Comparer = Callable[[Store, Run, Run], str]
+
+
+def default_report_dir(database: str | os.PathLike[str], runs: Sequence[Run]) -> Path:
+    """Where a report goes by default: ``<db stem>-report-<run ids>/`` beside the database.
+
+    Parameters
+    ----------
+    database
+        The database path or SQLAlchemy URL the runs were read from.
+    runs
+        The reported runs.
+
+    Returns
+    -------
+    Path
+        In the SQLite file's folder; in the current directory for other databases.
+    """
+    ids = "-".join(str(r.id) for r in runs)
+    try:
+        parsed = make_url(database_url(os.fspath(database)))
+        name, is_sqlite = parsed.database, parsed.get_backend_name() == "sqlite"
+    except ArgumentError:
+        name, is_sqlite = None, False
+    if is_sqlite and name and name != ":memory:" and not name.startswith("file:"):
+        db_file = Path(name).expanduser().resolve()
+        return db_file.parent / f"{db_file.stem}-report-{ids}"
+    stem = Path(name).stem if name and name != ":memory:" else "dask-bench"
+    return Path.cwd() / f"{stem}-report-{ids}"
+
+
+def _check_target(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir} is a file; give a folder for the report (-o DIR)")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        index = out_dir / "index.html"
+        if not index.is_file() or GENERATOR not in index.read_text(errors="replace"):
+            raise ConfigError(
+                f"{out_dir} is not empty and holds no dask-bench report; "
+                "choose a new or empty folder (-o DIR)"
+            )
+
+
+def _sorted_suites(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    names = list(dict.fromkeys(frame["suite"]))
+    names.sort(key=lambda s: (SUITE_ORDER.index(s) if s in SUITE_ORDER else len(SUITE_ORDER), s))
+    out = {}
+    for suite in names:
+        part = frame[frame["suite"] == suite].copy()
+        order = {w: i for i, w in enumerate(dict.fromkeys(part["workload"]))}
+        part["_order"] = part["workload"].map(order)
+        part = part.sort_values(["_order", "units", "run_id", "point_id"], kind="stable")
+        out[suite] = part.drop(columns="_order").reset_index(drop=True)
+    return out
+
+
+def _render(
+    name: str, section: str, alt: str, fig: Figure, formats: Sequence[str]
+) -> RenderedFigure:
+    files = {}
+    for fmt in formats:
+        files[fmt] = figure_bytes(fig, fmt)
+        # The first format has laid the figure out; the others reuse the positions
+        # instead of running the (costly) constrained layout again.
+        fig.set_layout_engine("none")
+    return RenderedFigure(name=name, section=section, alt=alt, files=files)
+
+
+def _figures(
+    runs: Sequence[Run], suites: dict[str, pd.DataFrame], formats: Sequence[str]
+) -> list[RenderedFigure]:
+    out: list[RenderedFigure] = []
+    colors = run_colors(runs)
+    by_id = {r.id: r for r in runs}
+    for suite, points in suites.items():
+        if len(runs) == 1:
+            for what, draw in SUITE_FIGURES.items():
+                fig = draw(runs[0], suite, points)
+                out.append(_render(f"{suite}-{what}", suite, f"{suite}: {what}", fig, formats))
+            continue
+        present = [r for r in runs if (points["run_id"] == r.id).any()]
+        for metric in METRICS:
+            fig = overlay_figure(suite, metric, points, present, colors)
+            alt = f"{suite}: {metric} by run"
+            out.append(_render(f"{suite}-{metric}", suite, alt, fig, formats))
+        for run_id, part in points.groupby("run_id", sort=False):
+            fig = heatmap_figure(by_id[int(run_id)], suite, part)
+            alt = f"{suite}: efficiency heatmap of run {run_id}"
+            out.append(_render(f"{suite}-heatmap-run{run_id}", suite, alt, fig, formats))
+    fig = startup_figure(runs, colors)
+    out.append(_render("startup", "startup", "startup latency", fig, formats))
+    return out
+
+
+def _data(store: Store, runs: Sequence[Run], points: pd.DataFrame) -> dict[str, bytes]:
+    measurements = pd.concat([measurements_frame(store, r) for r in runs], ignore_index=True)
+    return {
+        "points.csv": points.to_csv(index=False, date_format=ISO_FORMAT).encode(),
+        "measurements.csv": measurements.to_csv(index=False, date_format=ISO_FORMAT).encode(),
+    }
+
+
+def _write_tree(
+    out_dir: Path, index: str, figures: list[RenderedFigure], data: dict[str, bytes]
+) -> None:
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    try:
+        (staging / "figures").mkdir()
+        (staging / "data").mkdir()
+        for fig in figures:
+            for fmt, content in fig.files.items():
+                (staging / "figures" / f"{fig.name}.{fmt}").write_bytes(content)
+        for name, content in data.items():
+            (staging / "data" / name).write_bytes(content)
+        (staging / "index.html").write_text(index, encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; a report is for sharing
+        if not out_dir.exists():
+            staging.rename(out_dir)
+            return
+        # Swap the parts in, then the page last: a reader sees the old page or the new one.
+        for part in PARTS:
+            old = out_dir / part
+            if old.exists():
+                old.rename(staging / f"old-{part}")
+            (staging / part).rename(old)
+        os.replace(staging / "index.html", out_dir / "index.html")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_report(
+    store: Store,
+    runs: Sequence[Run],
+    out_dir: str | os.PathLike[str],
+    *,
+    pdf: bool = False,
+    comparer: Comparer | None = None,
+) -> Path:
+    """Write the report of one or several runs into a folder.
+
+    Parameters
+    ----------
+    store
+        The results database.
+    runs
+        The runs to report; several runs are overlaid, each in its own colour.
+    out_dir
+        The report folder: created when missing; a previous report there is replaced.
+    pdf
+        Also write every figure as PDF (PNG and SVG are always written).
+    comparer
+        For several runs, renders the HTML comparison of each run with the first one.
+
+    Returns
+    -------
+    Path
+        The report's ``index.html``.
+
+    Raises
+    ------
+    ConfigError
+        When no run is given or ``out_dir`` is a file or a folder holding other things.
+    """
+    if not runs:
+        raise ConfigError("no run to report; name at least one run id or name")
+    target = Path(out_dir).expanduser()
+    _check_target(target)
+    points = run_summaries(store, runs)
+    suites = _sorted_suites(points) if not points.empty else {}
+    formats = ("png", "svg", "pdf") if pdf else ("png", "svg")
+    figures = _figures(runs, suites, formats)
+    summaries = {
+        suite: {int(rid): suite_summary(part) for rid, part in frame.groupby("run_id", sort=False)}
+        for suite, frame in suites.items()
+    }
+    comparisons = []
+    if comparer is not None:
+        comparisons = [comparer(store, runs[0], other) for other in runs[1:]]
+    data = _data(store, runs, points)
+    links = [
+        ("points.csv: one row per point (medians, CIs, efficiency)", "data/points.csv"),
+        ("measurements.csv: every repetition, warm-ups flagged", "data/measurements.csv"),
+    ]
+    page = Page(runs, suites, figures, summaries, links, comparisons)
+    index = render_page(page)
+    _write_tree(target, index, figures, data)
+    return target / "index.html"

@@ -1,0 +1,206 @@
+"""The report folder: a self-contained page, figure files, data files, atomic writes."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from dask_bench.errors import ConfigError
+from dask_bench.report import build_report, default_report_dir
+from dask_bench.store import Store
+from dask_bench.store.schema import Run
+from tests.unit.report_data import PNG_MAGIC, add_run, build_store, full_environment
+
+SVG_START = b"<?xml"
+
+
+def images(html: str) -> list[tuple[str, bytes]]:
+    """(alt, PNG bytes) of every embedded figure."""
+    out = []
+    for tag in re.findall(r"<img\b[^>]*>", html):
+        alt = re.search(r'alt="([^"]*)"', tag)
+        data = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', tag)
+        assert alt and data, tag
+        out.append((alt.group(1), base64.b64decode(data.group(1), validate=True)))
+    return out
+
+
+def test_report_folder_is_self_contained(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path, environment=full_environment())
+    index = build_report(store, [run], tmp_path / "rep")
+    assert index == tmp_path / "rep" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
+    assert "<link" not in html and "<script" not in html
+    shown = images(html)
+    # four figures per suite (efficiency, throughput, wall time, heatmap), and startup
+    assert len(shown) == 2 * 4 + 1
+    for alt, png in shown:
+        assert alt and png.startswith(PNG_MAGIC) and len(png) > 5_000
+    for expected in ("ci-run", "bench-host", "Test CPU", "2024.8.0", "1 thread, 2.0 GiB"):
+        assert expected in html
+    assert "88%" in html and "1.250 s" in html
+    assert 'class="warning"' not in html  # complete run, no mismatch
+
+
+def test_every_figure_is_also_a_file(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    index = build_report(store, [run], tmp_path / "rep", pdf=True)
+    figures = index.parent / "figures"
+    html = index.read_text(encoding="utf-8")
+    stems = {p.stem for p in figures.iterdir()}
+    assert "arrays-heatmap" in stems and "startup" in stems
+    for stem in stems:
+        assert (figures / f"{stem}.png").read_bytes().startswith(PNG_MAGIC)
+        assert (figures / f"{stem}.svg").read_bytes().startswith(SVG_START)
+        assert (figures / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+        assert f'href="figures/{stem}.svg"' in html
+    # The embedded PNG is the PNG file.
+    embedded = dict(images(html))
+    assert embedded["arrays: efficiency"] == (figures / "arrays-efficiency.png").read_bytes()
+    without_pdf = build_report(store, [run], tmp_path / "rep2").parent / "figures"
+    assert not list(without_pdf.glob("*.pdf"))
+
+
+def test_data_files_hold_points_and_repetitions(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    index = build_report(store, [run], tmp_path / "rep")
+    html = index.read_text(encoding="utf-8")
+    assert 'href="data/points.csv"' in html and 'href="data/measurements.csv"' in html
+    points = pd.read_csv(index.parent / "data" / "points.csv")
+    assert len(points) == len(run.points)
+    reps = pd.read_csv(index.parent / "data" / "measurements.csv")
+    assert len(reps) == sum(len(p.measurements) for p in run.points)
+    assert reps["warmup"].sum() == len(run.points)
+
+
+def test_summary_names_the_knee(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    summary = re.search(r'<section id="suite-arrays">.*?<div class="summary">(.*?)</div>', html)
+    assert summary is not None
+    text = summary.group(1)
+    # arrays at 2 units: sum 84 %, matmul 40 %, transpose 68 % -> median 68 %: the knee.
+    assert "Below 80 % from (units): matmul at 2, transpose at 2" in text
+    assert "Below 50 % from (units): matmul at 2" in text
+    assert "Knee: the median workload falls below 80 % at 2 units" in text
+    assert "1 of 3 keep ≥ 80 % up to 2 units: sum" in text
+
+
+def test_report_escapes_errors(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; worker lost" in html
+
+
+def test_report_warns_about_mismatch_and_partial_run(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path, environment=full_environment(mismatch=True))
+    store.finish_run(run, "interrupted")
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    warnings = re.findall(r'<div class="warning">(.*?)</div>', html)
+    assert any("version mismatch for dask" in w and "2024.1.0" in w for w in warnings)
+    assert any("interrupted" in w for w in warnings)
+    assert '<tr class="mismatch"><td>dask</td>' in html
+
+
+def test_report_of_run_without_points(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = store.create_run(name="empty", mode="weak", backend="local", layout={}, study={},
+                           version="0.1.0")  # fmt: skip
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    assert "No measured points" in html and "No scale steps were recorded" in html
+    assert "running" in html and 'class="warning"' in html
+
+
+def test_several_runs_share_colours_and_flag_differences(tmp_path: Path) -> None:
+    store, first = build_store(tmp_path, environment=full_environment())
+    second = add_run(store, name="faster", scale=0.5, threads=2, environment=full_environment())
+    html = build_report(store, [first, second], tmp_path / "rep").read_text(encoding="utf-8")
+    alts = [alt for alt, _ in images(html)]
+    assert "arrays: efficiency by run" in alts and "tasks: walltime by run" in alts
+    assert f"arrays: efficiency heatmap of run {second.id}" in alts
+    # The layout differs between the runs: its provenance row is highlighted.
+    assert re.search(r'<tr class="mismatch"><th>layout</th>', html)
+    assert re.search(r"<tr><th>back-end</th>", html)  # same back-end: not highlighted
+    # Both runs' summaries and table rows are there.
+    assert f"run {first.id} (ci-run)" in html and f"run {second.id} (faster)" in html
+
+
+def test_overlay_gives_each_run_one_colour_everywhere(tmp_path: Path) -> None:
+    from dask_bench.report import overlay_figure, run_colors
+    from dask_bench.store import run_summaries
+
+    store, first = build_store(tmp_path)
+    second = add_run(store, name="b", scale=0.5)
+    colors = run_colors([first, second])
+    points = run_summaries(store, [first, second])
+    for metric in ("efficiency", "throughput", "walltime"):
+        fig = overlay_figure("arrays", metric, points[points["suite"] == "arrays"],
+                             [first, second], colors)  # fmt: skip
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert [ax.get_title() for ax in panels] == ["sum", "matmul", "transpose"]
+        for ax in panels:
+            used = {tuple(ln.get_color()) for ln in ax.get_lines() if ln.get_marker() == "o"}
+            assert used == {tuple(colors[first.id]), tuple(colors[second.id])}
+
+
+def test_report_replaces_previous_report_atomically(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    out = tmp_path / "rep"
+    build_report(store, [run], out)
+    (out / "figures" / "stale.png").write_bytes(b"old")
+    build_report(store, [run], out)
+    assert not (out / "figures" / "stale.png").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["data", "figures", "index.html"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rep.")]
+
+
+def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store, run = build_store(tmp_path)
+    out = tmp_path / "rep"
+    build_report(store, [run], out)
+    before = (out / "index.html").read_text()
+
+    def boom(*_: Any, **__: Any) -> bytes:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("dask_bench.report.build.figure_bytes", boom)
+    with pytest.raises(RuntimeError):
+        build_report(store, [run], out)
+    assert (out / "index.html").read_text() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".rep.")]
+
+
+def test_refuses_a_folder_that_is_not_a_report(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "thesis.tex").write_text("precious")
+    with pytest.raises(ConfigError, match="not empty and holds no dask-bench report"):
+        build_report(store, [run], busy)
+    with pytest.raises(ConfigError, match="is a file"):
+        build_report(store, [run], busy / "thesis.tex")
+    with pytest.raises(ConfigError, match="no run to report"):
+        build_report(store, [], tmp_path / "x")
+    assert sorted(p.name for p in busy.iterdir()) == ["thesis.tex"]
+
+
+def test_default_report_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = [Run(id=7, name="x", started_at=datetime(2024, 1, 1))]
+    two = [*runs, Run(id=9, name="y", started_at=datetime(2024, 1, 1))]
+    db = tmp_path / "sub" / "results.db"
+    assert default_report_dir(db, runs) == tmp_path / "sub" / "results-report-7"
+    assert default_report_dir(f"sqlite:///{db}", two) == tmp_path / "sub" / "results-report-7-9"
+    monkeypatch.chdir(tmp_path)
+    assert default_report_dir("results.db", runs) == tmp_path / "results-report-7"
+    url = "postgresql://user@host/benchdb"
+    assert default_report_dir(url, runs) == tmp_path / "benchdb-report-7"
+    assert default_report_dir("sqlite://", runs) == tmp_path / "dask-bench-report-7"
