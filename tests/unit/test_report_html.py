@@ -125,7 +125,7 @@ def test_several_runs_share_colours_and_flag_differences(tmp_path: Path) -> None
     second = add_run(store, name="faster", scale=0.5, threads=2, environment=full_environment())
     html = build_report(store, [first, second], tmp_path / "rep").read_text(encoding="utf-8")
     alts = [alt for alt, _ in images(html)]
-    assert "arrays: efficiency by run" in alts and "tasks: walltime by run" in alts
+    assert "arrays: parallel efficiency by run" in alts and "tasks: wall time by run" in alts
     assert f"arrays: efficiency heatmap of run {second.id}" in alts
     # The layout differs between the runs: its provenance row is highlighted.
     assert re.search(r'<tr class="mismatch"><th>layout</th>', html)

@@ -81,7 +81,11 @@ def legend(ax: Axes, *args: Any, title: str = "workload") -> None:
 def plain_log_y(ax: Axes) -> None:
     """Label a log y axis with plain numbers at 1-2-5 steps (few decades are typical)."""
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    low, high = ax.get_ylim()
+    # Within one decade 1-2-5 steps leave one or two labels: label every digit instead.
+    narrow = low > 0 and high / low < 10
+    subs = tuple(float(d) for d in range(1, 10)) if narrow else (1.0, 2.0, 5.0)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
 

@@ -23,7 +23,7 @@ from dask_bench.report._plot import figure_bytes
 from dask_bench.report.export import ISO_FORMAT
 from dask_bench.report.figures import SUITE_FIGURES, heatmap_figure
 from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page
-from dask_bench.report.overlay import METRICS, overlay_figure, run_colors, startup_figure
+from dask_bench.report.overlay import METRICS, TITLES, overlay_figure, run_colors, startup_figure
 from dask_bench.report.summary import suite_summary
 from dask_bench.report.tables import SUITE_ORDER
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
@@ -115,7 +115,7 @@ def _figures(
         present = [r for r in runs if (points["run_id"] == r.id).any()]
         for metric in METRICS:
             fig = overlay_figure(suite, metric, points, present, colors)
-            alt = f"{suite}: {metric} by run"
+            alt = f"{suite}: {TITLES[metric]} by run"
             out.append(_render(f"{suite}-{metric}", suite, alt, fig, formats))
         for run_id, part in points.groupby("run_id", sort=False):
             fig = heatmap_figure(by_id[int(run_id)], suite, part)

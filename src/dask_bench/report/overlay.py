@@ -40,6 +40,10 @@ METRICS: dict[str, tuple[str, str, bool]] = {
 }
 
 
+#: How each metric is named in titles.
+TITLES = {"efficiency": "parallel efficiency", "throughput": "throughput", "walltime": "wall time"}
+
+
 def run_colors(runs: Sequence[Run]) -> dict[int, Any]:
     """One colour per run, in the order given, used by every figure of a report."""
     return dict(zip((r.id for r in runs), palette(len(runs)), strict=True))
@@ -116,14 +120,20 @@ def overlay_figure(
     unit = next((str(u) for u in points.get("throughput_unit", []) if u), "work/s")
     ylabel = METRICS[metric][1] + (f" ({unit})" if metric == "throughput" else "")
     fig.supylabel(ylabel, fontsize="medium")
-    fig.supxlabel("processing units (threads over all workers)", fontsize="medium")
+    for ax in axes[-1]:
+        ax.set_xlabel("processing units", fontsize="small")
+    for ax in axes[-2] if nrows > 1 else []:
+        # a panel above an empty slot is the last of its column
+        if not axes[-1][list(axes[-2]).index(ax)].get_visible():
+            ax.set_xlabel("processing units", fontsize="small")
+            ax.xaxis.set_tick_params(labelbottom=True)
     handles: list[Any] = [Line2D([], [], color=colors[r.id], marker="o") for r in runs]
     labels = [run_label(r) for r in runs]
     if metric == "efficiency":
         handles.append(Line2D([], [], color=IDEAL_COLOR, linestyle="--"))
         labels.append("ideal (100%); bands: confidence interval")
     fig.legend(handles, labels, loc="outside lower center", fontsize="small", ncols=1)
-    fig.suptitle(f"{suite}: {metric} by run", fontsize="medium")
+    fig.suptitle(f"{suite}: {TITLES[metric]} by run", fontsize="medium")
     return fig
 
 
