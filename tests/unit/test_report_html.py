@@ -132,6 +132,10 @@ def test_several_runs_share_colours_and_flag_differences(tmp_path: Path) -> None
     assert re.search(r"<tr><th>back-end</th>", html)  # same back-end: not highlighted
     # Both runs' summaries and table rows are there.
     assert f"run {first.id} (ci-run)" in html and f"run {second.id} (faster)" in html
+    # The second run is compared with the first, and the differing layout is flagged there.
+    comparison = html[html.index('<section id="comparison">') :]
+    assert "not like for like" in comparison.lower()
+    assert "1 vs 2 threads per worker" in comparison
 
 
 def test_overlay_gives_each_run_one_colour_everywhere(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from dask_bench.errors import ConfigError
+from dask_bench.report._markup import esc
 from dask_bench.report._plot import figure_bytes
+from dask_bench.report.compare import compare_runs, comparison_html
 from dask_bench.report.export import ISO_FORMAT
 from dask_bench.report.figures import SUITE_FIGURES, heatmap_figure
 from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page
@@ -31,8 +33,6 @@ from dask_bench.store.schema import Run
 
 #: What a report folder holds besides ``index.html``; replaced as a whole.
 PARTS = ("figures", "data")
-#: Comparison sections for reports of several runs: ``(store, baseline, run) -> HTML``.
-Comparer = Callable[[Store, Run, Run], str]
 
 
 def default_report_dir(database: str | os.PathLike[str], runs: Sequence[Run]) -> Path:
@@ -126,6 +126,14 @@ def _figures(
     return out
 
 
+def _comparison(store: Store, baseline: Run, run: Run) -> str:
+    """The statistical comparison of a run with the first run of the report."""
+    try:
+        return comparison_html(compare_runs(store, baseline, run))
+    except ConfigError as exc:  # nothing in common: say so in the page, not as an error
+        return f"<p>Run {run.id} vs run {baseline.id}: {esc(str(exc))}</p>"
+
+
 def _data(store: Store, runs: Sequence[Run], points: pd.DataFrame) -> dict[str, bytes]:
     measurements = pd.concat([measurements_frame(store, r) for r in runs], ignore_index=True)
     return {
@@ -169,7 +177,6 @@ def build_report(
     out_dir: str | os.PathLike[str],
     *,
     pdf: bool = False,
-    comparer: Comparer | None = None,
 ) -> Path:
     """Write the report of one or several runs into a folder.
 
@@ -183,8 +190,6 @@ def build_report(
         The report folder: created when missing; a previous report there is replaced.
     pdf
         Also write every figure as PDF (PNG and SVG are always written).
-    comparer
-        For several runs, renders the HTML comparison of each run with the first one.
 
     Returns
     -------
@@ -208,9 +213,7 @@ def build_report(
         suite: {int(rid): suite_summary(part) for rid, part in frame.groupby("run_id", sort=False)}
         for suite, frame in suites.items()
     }
-    comparisons = []
-    if comparer is not None:
-        comparisons = [comparer(store, runs[0], other) for other in runs[1:]]
+    comparisons = [_comparison(store, runs[0], other) for other in runs[1:]]
     data = _data(store, runs, points)
     links = [
         ("points.csv: one row per point (medians, CIs, efficiency)", "data/points.csv"),

@@ -199,7 +199,7 @@ def render_page(page: Page) -> str:
         body = "<p>No measured points.</p>"
     startup = "".join(_figure(f) for f in page.figures if f.section == "startup")
     comparisons = (
-        '<section id="comparison"><h2>Comparison</h2>' + "".join(page.comparisons) + "</section>"
+        '<section id="comparison">' + "".join(page.comparisons) + "</section>"
         if page.comparisons
         else ""
     )

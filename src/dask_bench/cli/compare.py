@@ -1,0 +1,56 @@
+"""``dask-bench compare``: verdicts of one run against another, point by point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from dask_bench.cli._app import cli, db_option, open_store
+
+
+@cli.command()
+@click.argument("run_a", metavar="RUN_A")
+@click.argument("run_b", metavar="RUN_B")
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the interval of each ratio B/A.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the comparison as an HTML page to this file.",
+)
+@db_option()
+def compare(run_a: str, run_b: str, confidence: float, output: Path | None, database: str) -> None:
+    """Compare run B with run A (ids or names): is B faster, slower or no different.
+
+    Each point measured in both runs gets the ratio of median times B/A with a
+    bootstrap interval, a verdict and an effect size. Differences that make the
+    runs not like for like (worker layout, problem sizes, workload versions or
+    options, scaling mode) are listed first. Exits 0 whatever the verdicts.
+    """
+    from dask_bench.report.compare import (
+        compare_runs,
+        comparison_page,
+        comparison_summary,
+        comparison_table,
+    )
+    from dask_bench.report.export import atomic_output, check_output
+
+    if output is not None:
+        check_output(output)  # before the work, not after it
+    with open_store(database) as store:
+        cmp = compare_runs(store, store.run(run_a), store.run(run_b), confidence=confidence)
+    out = Console()
+    out.print(comparison_table(cmp))
+    out.print(comparison_summary(cmp), markup=False, highlight=False)
+    if output is not None:
+        with atomic_output(output) as tmp:
+            tmp.write_text(comparison_page(cmp), encoding="utf-8")
+        out.print(f"wrote {output}", markup=False, highlight=False)

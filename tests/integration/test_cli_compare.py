@@ -1,0 +1,101 @@
+"""``dask-bench compare`` on runs measured for real on a LocalCluster."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from .helpers import dask_bench, query, tiny_study
+
+VERDICTS = r"(faster|slower|no significant difference)"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Three runs in one database: 1 and 2 alike, 3 with two threads per worker."""
+    folder = tmp_path_factory.mktemp("compare")
+    db = folder / "results.db"
+    layouts = [("base", [1, 2], 1), ("again", [1], 1), ("threads", [1], 2)]
+    for name, workers, threads in layouts:
+        spec = tiny_study(db, name=name)
+        spec["deployment"].update(workers=workers, threads_per_worker=threads)
+        # 4 against 4 repetitions is the fewest that can reach a verdict at 95 %.
+        spec["measurement"].update(min_repeats=4, max_repeats=4, target_ci=0.5)
+        study = folder / f"{name}.yaml"
+        study.write_text(yaml.safe_dump(spec))
+        proc = dask_bench("run", str(study), "--quiet", cwd=folder)
+        assert proc.returncode == 0, proc.stderr
+    assert query(db, "select id, name from runs order by id") == [
+        (1, "base"),
+        (2, "again"),
+        (3, "threads"),
+    ]
+    return folder, db
+
+
+def rows(stdout: str) -> dict[tuple[str, int], str]:
+    """(workload, units) -> verdict, from the table lines of the output."""
+    out = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in re.split("[│┃]", line)[1:-1]]
+        if len(cells) == 10 and cells[0] == "tasks":
+            out[(cells[1], int(cells[2]))] = cells[7]
+    return out
+
+
+def test_compare_like_runs_prints_verdicts_and_summary(runs):
+    folder, db = runs
+    proc = dask_bench("compare", "1", "again", "--db", str(db), cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    assert "B = again (run 2, local) relative to A = base (run 1, local)" in proc.stdout
+    assert "NOT LIKE FOR LIKE" not in proc.stdout
+    verdicts = rows(proc.stdout)
+    # Only 1 unit was measured in both runs.
+    assert set(verdicts) == {("map-tiny", 1), ("map-sleep", 1)}
+    assert all(re.fullmatch(VERDICTS, v) for v in verdicts.values())
+    summary = " ".join(proc.stdout.split())
+    assert re.search(
+        r"B is faster at \d, slower at \d, no significant difference at \d of 2", summary
+    )
+    assert "2 only in A, 0 only in B" in summary
+
+
+def test_different_threads_per_worker_is_a_loud_confounder(runs):
+    folder, db = runs
+    proc = dask_bench("compare", "base", "threads", "--db", str(db), cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    head = proc.stdout[: proc.stdout.index("relative to")]
+    assert "NOT LIKE FOR LIKE" in head
+    assert "1 vs 2 threads per worker" in " ".join(head.split())
+    # 2 threads x 1 worker meets 1 thread x 2 workers at 2 units.
+    assert set(rows(proc.stdout)) == {("map-tiny", 2), ("map-sleep", 2)}
+
+
+def test_html_page_is_written_atomically(runs, tmp_path):
+    _, db = runs
+    out = tmp_path / "cmp.html"
+    proc = dask_bench("compare", "1", "3", "--db", str(db), "-o", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<section class="comparison">' in page
+    assert '<div class="warning">' in page and "map-sleep" in page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.html"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["1", "99"], "error: no run '99'"),
+        (["1", "base"], "error: run 1 (base) was given as both A and B"),
+        (["1", "2", "-o", "missing/cmp.html"], "error: folder missing does not exist"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(runs, tmp_path, args, message):
+    _, db = runs
+    proc = dask_bench("compare", *args, "--db", str(db), cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), proc.stderr
+    assert proc.stdout == "" and list(tmp_path.iterdir()) == []
