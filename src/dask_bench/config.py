@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dask_bench.errors import ConfigError
+from dask_bench.references import References
 
 PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -174,6 +175,11 @@ class Study(_Model):
     measurement: Measurement = Field(default_factory=Measurement)
     database: str = Field(DEFAULT_DATABASE, description="SQLite file path or any SQLAlchemy URL.")
     report: bool = Field(True, description="Write the HTML report next to the database.")
+    references: References = Field(
+        default_factory=dict,
+        description="Performance references checked by 'dask-bench check': "
+        "<suite>/<workload> -> processing units -> [value, lower, upper, unit].",
+    )
 
     @property
     def run_name(self) -> str:
@@ -275,6 +281,32 @@ def load_study(path: str | Path | None = None, overrides: Mapping[str, Any] | No
     return build_study(data, overrides, source=str(path) if path else "default study")
 
 
+class _ReferencesOnly(_Model):
+    references: References
+
+
+def parse_references(data: Any, source: str) -> References:
+    """Validate references alone, e.g. those stored with a run.
+
+    Parameters
+    ----------
+    data
+        ``<suite>/<workload>`` -> processing units -> reference, as written in a study
+        file or stored as JSON.
+    source
+        Named in error messages.
+
+    Raises
+    ------
+    ConfigError
+        With a one-line message when the references are invalid.
+    """
+    try:
+        return _ReferencesOnly.model_validate({"references": data}).references
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, source)) from None
+
+
 def _deepcopy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _deepcopy(v) for k, v in value.items()}
@@ -323,7 +355,8 @@ def _one_line(exc: ValidationError, source: str) -> str:
     msgs = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        key = ".".join(str(p) for p in loc) or "(top level)"
+        # "[key]" marks an error in a mapping key; the key itself names the place.
+        key = ".".join(str(p) for p in loc if p != "[key]") or "(top level)"
         if err["type"] == "extra_forbidden":
             known = _known_keys(loc)
             hint = f"; known keys here: {', '.join(known)}" if known else ""
@@ -356,6 +389,11 @@ def _check_against_registries(study: Study, source: str) -> None:
                 f"{', '.join(unknown)}; the selected workloads accept: "
                 f"{', '.join(sorted(declared)) or 'none'}"
             )
+    for key in study.references:
+        try:
+            get_workload(*key.split("/"))
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: 'references.{key}': {exc}") from None
     if not study.suites.selected():
         raise ConfigError(
             f"{source}: 'suites' selects no suite; list at least one of tasks, arrays, dataframes"
