@@ -11,21 +11,28 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from dask_bench.errors import ConfigError
 from dask_bench.report._markup import esc
-from dask_bench.report._plot import figure_bytes
+from dask_bench.report._render import FigureJob, rendering
 from dask_bench.report.compare import compare_runs, comparison_html
 from dask_bench.report.export import ISO_FORMAT
-from dask_bench.report.figures import SUITE_FIGURES, heatmap_figure
+from dask_bench.report.figures import SUITE_FIGURES
 from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page
-from dask_bench.report.overlay import METRICS, TITLES, overlay_figure, run_colors, startup_figure
+from dask_bench.report.overlay import (
+    METRICS,
+    TITLES,
+    heatmaps_figure,
+    overlay_figure,
+    run_colors,
+    startup_figure,
+)
 from dask_bench.report.summary import suite_summary
 from dask_bench.report.tables import SUITE_ORDER
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
@@ -88,42 +95,28 @@ def _sorted_suites(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _render(
-    name: str, section: str, alt: str, fig: Figure, formats: Sequence[str]
-) -> RenderedFigure:
-    files = {}
-    for fmt in formats:
-        files[fmt] = figure_bytes(fig, fmt)
-        # The first format has laid the figure out; the others reuse the positions
-        # instead of running the (costly) constrained layout again.
-        fig.set_layout_engine("none")
-    return RenderedFigure(name=name, section=section, alt=alt, files=files)
-
-
-def _figures(
-    runs: Sequence[Run], suites: dict[str, pd.DataFrame], formats: Sequence[str]
-) -> list[RenderedFigure]:
-    out: list[RenderedFigure] = []
+def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJob]:
+    """Every figure of the report, as jobs that draw it when called."""
+    jobs: list[FigureJob] = []
     colors = run_colors(runs)
-    by_id = {r.id: r for r in runs}
     for suite, points in suites.items():
         if len(runs) == 1:
             for what, draw in SUITE_FIGURES.items():
-                fig = draw(runs[0], suite, points)
-                out.append(_render(f"{suite}-{what}", suite, f"{suite}: {what}", fig, formats))
+                job = partial(draw, runs[0], suite, points)
+                jobs.append(FigureJob(f"{suite}-{what}", suite, f"{suite}: {what}", job))
             continue
         present = [r for r in runs if (points["run_id"] == r.id).any()]
         for metric in METRICS:
-            fig = overlay_figure(suite, metric, points, present, colors)
+            job = partial(overlay_figure, suite, metric, points, present, colors)
             alt = f"{suite}: {TITLES[metric]} by run"
-            out.append(_render(f"{suite}-{metric}", suite, alt, fig, formats))
-        for run_id, part in points.groupby("run_id", sort=False):
-            fig = heatmap_figure(by_id[int(run_id)], suite, part)
-            alt = f"{suite}: efficiency heatmap of run {run_id}"
-            out.append(_render(f"{suite}-heatmap-run{run_id}", suite, alt, fig, formats))
-    fig = startup_figure(runs, colors)
-    out.append(_render("startup", "startup", "startup latency", fig, formats))
-    return out
+            jobs.append(FigureJob(f"{suite}-{metric}", suite, alt, job))
+        job = partial(heatmaps_figure, suite, points, present, colors)
+        jobs.append(
+            FigureJob(f"{suite}-heatmap", suite, f"{suite}: efficiency heatmap by run", job)
+        )
+    job = partial(startup_figure, runs, colors)
+    jobs.append(FigureJob("startup", "startup", "startup latency", job))
+    return jobs
 
 
 def _comparison(store: Store, baseline: Run, run: Run) -> str:
@@ -208,13 +201,21 @@ def build_report(
     points = run_summaries(store, runs)
     suites = _sorted_suites(points) if not points.empty else {}
     formats = ("png", "svg", "pdf") if pdf else ("png", "svg")
-    figures = _figures(runs, suites, formats)
-    summaries = {
-        suite: {int(rid): suite_summary(part) for rid, part in frame.groupby("run_id", sort=False)}
-        for suite, frame in suites.items()
-    }
-    comparisons = [_comparison(store, runs[0], other) for other in runs[1:]]
-    data = _data(store, runs, points)
+    jobs = _jobs(runs, suites)
+    with rendering(jobs, formats) as rendered:
+        # Everything else is prepared while the figures are drawn.
+        summaries = {
+            suite: {
+                int(rid): suite_summary(part) for rid, part in frame.groupby("run_id", sort=False)
+            }
+            for suite, frame in suites.items()
+        }
+        comparisons = [_comparison(store, runs[0], other) for other in runs[1:]]
+        data = _data(store, runs, points)
+        figures = [
+            RenderedFigure(name=j.name, section=j.section, alt=j.alt, files=f)
+            for j, f in zip(jobs, rendered(), strict=True)
+        ]
     links = [
         ("points.csv: one row per point (medians, CIs, efficiency)", "data/points.csv"),
         ("measurements.csv: every repetition, warm-ups flagged", "data/measurements.csv"),

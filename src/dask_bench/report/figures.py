@@ -7,11 +7,14 @@ and returns a :class:`matplotlib.figure.Figure`; rendering is the caller's job.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
@@ -199,28 +202,10 @@ def walltime_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     return fig
 
 
-def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Efficiency of every workload (rows) at every size (columns), as coloured cells.
-
-    Parameters
-    ----------
-    run
-        The run the points belong to.
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Cells show the efficiency in %; ``x`` marks a failed point and an empty
-        cell a size that was not measured.
-    """
-    workloads = list(dict.fromkeys(points["workload"]))
-    units = sizes(points)
-    height = max(FIGSIZE[1] * 0.6, 1.2 + 0.32 * len(workloads))
-    fig, ax = new_figure(figsize=(FIGSIZE[0], height))
+def heatmap_panel(
+    ax: Axes, points: pd.DataFrame, workloads: list[str], units: list[int]
+) -> AxesImage:
+    """Draw one run's efficiency grid (workloads x sizes) into ``ax``; return the image."""
     grid = np.full((len(workloads), len(units)), np.nan)
     failed: list[tuple[int, int]] = []
     for row in points.itertuples(index=False):
@@ -243,9 +228,39 @@ def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         ax.text(j, i, "x", ha="center", va="center", color="black", size=12)
     ax.set_xticks(range(len(units)), [str(u) for u in units])
     ax.set_yticks(range(len(workloads)), workloads)
-    ax.set_xlabel("processing units (threads over all workers)")
-    colorbar = fig.colorbar(image, ax=ax, format=PercentFormatter(xmax=1.0), shrink=0.9)
+    return image
+
+
+def heatmap_colorbar(fig: Figure, image: AxesImage, axes: Any) -> None:
+    """The efficiency colour scale beside ``axes``."""
+    colorbar = fig.colorbar(image, ax=axes, format=PercentFormatter(xmax=1.0), shrink=0.9)
     colorbar.set_label("parallel efficiency (capped at 100%)")
+
+
+def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
+    """Efficiency of every workload (rows) at every size (columns), as coloured cells.
+
+    Parameters
+    ----------
+    run
+        The run the points belong to.
+    suite
+        Name of the suite.
+    points
+        That suite's rows of :func:`dask_bench.store.point_summaries`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Cells show the efficiency in %; ``x`` marks a failed point and an empty
+        cell a size that was not measured.
+    """
+    workloads = list(dict.fromkeys(points["workload"]))
+    height = max(FIGSIZE[1] * 0.6, 1.2 + 0.32 * len(workloads))
+    fig, ax = new_figure(figsize=(FIGSIZE[0], height))
+    image = heatmap_panel(ax, points, workloads, sizes(points))
+    ax.set_xlabel("processing units (threads over all workers)")
+    heatmap_colorbar(fig, image, ax)
     ax.set_title(_title(run, suite, "efficiency heatmap (x: failed)"), fontsize="medium")
     return fig
 

@@ -190,10 +190,15 @@ def render_page(page: Page) -> str:
     nav += '<a href="#startup">startup</a>'
     nav += '<a href="#comparison">comparison</a>' if page.comparisons else ""
     nav += '<a href="#data">data</a>' if page.data_files else ""
-    versions = "".join(
-        f"<h3>Package versions{'' if len(runs) == 1 else f' of run {r.id}'}</h3>{versions_table(r)}"
-        for r in runs
-    )
+    if len(runs) == 1:
+        versions = f"<h3>Package versions</h3>{versions_table(runs[0])}"
+    else:
+        # Folded: the provenance table above already compares dask and distributed.
+        versions = "".join(
+            f"<details><summary>Package versions of run {r.id}</summary>{versions_table(r)}"
+            "</details>"
+            for r in runs
+        )
     body = "".join(_suite_section(page, s, p) for s, p in page.suites.items())
     if not page.suites:
         body = "<p>No measured points.</p>"

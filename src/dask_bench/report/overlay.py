@@ -28,6 +28,7 @@ from dask_bench.report._plot import (
     sizes,
     units_axis,
 )
+from dask_bench.report.figures import heatmap_colorbar, heatmap_panel
 from dask_bench.store.schema import Run
 
 #: Workload panels per row in the small-multiples figures.
@@ -134,6 +135,42 @@ def overlay_figure(
         labels.append("ideal (100%); bands: confidence interval")
     fig.legend(handles, labels, loc="outside lower center", fontsize="small", ncols=1)
     fig.suptitle(f"{suite}: {TITLES[metric]} by run", fontsize="medium")
+    return fig
+
+
+def heatmaps_figure(
+    suite: str, points: pd.DataFrame, runs: Sequence[Run], colors: Mapping[int, Any]
+) -> Figure:
+    """Efficiency heatmaps of several runs side by side, sharing rows and colour scale.
+
+    Parameters
+    ----------
+    suite
+        Name of the suite.
+    points
+        That suite's rows of :func:`dask_bench.store.run_summaries` over ``runs``.
+    runs
+        The runs, one panel each, in this order.
+    colors
+        Run id to colour: each panel's title is drawn in its run's colour.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    workloads = list(dict.fromkeys(points["workload"]))
+    units = sizes(points)
+    width = max(FIGSIZE[0], 2.0 + 0.45 * len(units) * len(runs))
+    fig = blank_figure((width, max(FIGSIZE[1] * 0.6, 1.4 + 0.32 * len(workloads))))
+    axes = fig.subplots(1, len(runs), squeeze=False, sharey=True)[0]
+    image = None
+    for ax, run in zip(axes, runs, strict=True):
+        image = heatmap_panel(ax, points[points["run_id"] == run.id], workloads, units)
+        ax.set_title(f"run {run.id}: {run.name}", fontsize="small", color=colors[run.id])
+    if image is not None:
+        heatmap_colorbar(fig, image, axes)
+    fig.supxlabel("processing units (threads over all workers)", fontsize="medium")
+    fig.suptitle(f"{suite}: efficiency heatmap by run (x: failed)", fontsize="medium")
     return fig
 
 

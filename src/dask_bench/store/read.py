@@ -55,7 +55,22 @@ def measurements_frame(store: Store, run: Run) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS)
 
 
-def timed_samples(store: Store, run_ids: Sequence[int]) -> pd.DataFrame:
+def _only(stmt: Any, suite: str | None, workload: str | None) -> Any:
+    """Restrict a statement over points to one suite and/or workload."""
+    if suite is not None:
+        stmt = stmt.where(Point.suite == suite)
+    if workload is not None:
+        stmt = stmt.where(Point.workload == workload)
+    return stmt
+
+
+def timed_samples(
+    store: Store,
+    run_ids: Sequence[int],
+    *,
+    suite: str | None = None,
+    workload: str | None = None,
+) -> pd.DataFrame:
     """The successful timed repetitions (warm-ups excluded) of some runs.
 
     Parameters
@@ -64,6 +79,8 @@ def timed_samples(store: Store, run_ids: Sequence[int]) -> pd.DataFrame:
         The results database.
     run_ids
         Ids of the runs to read.
+    suite, workload
+        Only the points of this suite and/or workload.
 
     Returns
     -------
@@ -82,11 +99,13 @@ def timed_samples(store: Store, run_ids: Sequence[int]) -> pd.DataFrame:
         )
         .order_by(Measurement.id)
     )
-    rows = store.session.execute(stmt).all()
+    rows = store.session.execute(_only(stmt, suite, workload)).all()
     return pd.DataFrame(rows, columns=["run_id", "point_id", "seconds"])
 
 
-def _failures(store: Store, run: Run) -> dict[int, tuple[int, str | None]]:
+def _failures(
+    store: Store, run: Run, suite: str | None, workload: str | None
+) -> dict[int, tuple[int, str | None]]:
     """Per point: the number of failed repetitions and the first failure's error."""
     stmt = (
         select(Measurement.point_id, Measurement.error)
@@ -95,26 +114,30 @@ def _failures(store: Store, run: Run) -> dict[int, tuple[int, str | None]]:
         .order_by(Measurement.id)
     )
     out: dict[int, tuple[int, str | None]] = {}
-    for point_id, error in store.session.execute(stmt):
+    for point_id, error in store.session.execute(_only(stmt, suite, workload)):
         count, first = out.get(point_id, (0, error))
         out[point_id] = (count + 1, first)
     return out
 
 
-def point_summaries(store: Store, run: Run) -> pd.DataFrame:
+def point_summaries(
+    store: Store, run: Run, *, suite: str | None = None, workload: str | None = None
+) -> pd.DataFrame:
     """One row per point: timing summary, throughput, speedup and efficiency.
 
     Efficiency and speedup are relative to the smallest successful point of the
     same workload (see :func:`dask_bench.stats.efficiency`); points without a
-    successful timing have n = 0 and NaN there.
+    successful timing have n = 0 and NaN there. ``suite`` and ``workload`` read
+    only those points (efficiency never depends on other workloads).
     """
     confidence = float(run.study.get("measurement", {}).get("confidence", 0.95))
-    points = store.session.scalars(select(Point).where(Point.run_id == run.id).order_by(Point.id))
+    stmt = _only(select(Point).where(Point.run_id == run.id), suite, workload)
+    points = store.session.scalars(stmt.order_by(Point.id))
     # Two set-wise queries instead of one lazy load per point: reports of large
     # stores read every repetition of a run.
-    samples = timed_samples(store, [run.id])
+    samples = timed_samples(store, [run.id], suite=suite, workload=workload)
     by_point = samples.groupby("point_id")["seconds"].agg(list).to_dict()
-    failures = _failures(store, run)
+    failures = _failures(store, run, suite, workload)
     rows: list[dict[str, Any]] = []
     for p in points:
         timed = by_point.get(p.id, [])
@@ -140,8 +163,10 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame.insert(0, "run_id", run.id)
-    for column in ("speedup", "efficiency", "efficiency_low", "efficiency_high"):
-        frame[column] = math.nan
+    columns: dict[str, list[float]] = {
+        c: [math.nan] * len(frame)
+        for c in ("speedup", "efficiency", "efficiency_low", "efficiency_high")
+    }
     for _, group in frame.groupby(["suite", "workload"], sort=False):
         good = group[group["n"] > 0]
         if good.empty:
@@ -159,12 +184,12 @@ def point_summaries(store: Store, run: Run) -> pd.DataFrame:
             # First-order propagation of the two relative CI half-widths to the
             # ratio; the base point is exactly 100 % by definition.
             rel = 0.0 if idx == base.name else math.hypot(base_rel, _relative_halfwidth(row))
-            frame.loc[idx, ["speedup", "efficiency", "efficiency_low", "efficiency_high"]] = [
-                sp,
-                eff,
-                eff * max(0.0, 1 - rel),
-                eff * (1 + rel),
-            ]
+            i = int(idx)  # a RangeIndex label
+            columns["speedup"][i], columns["efficiency"][i] = sp, eff
+            columns["efficiency_low"][i] = eff * max(0.0, 1 - rel)
+            columns["efficiency_high"][i] = eff * (1 + rel)
+    for name, values in columns.items():
+        frame[name] = values
     return frame
 
 
@@ -176,7 +201,13 @@ def _relative_halfwidth(row: pd.Series) -> float:
     return half / mean
 
 
-def run_summaries(store: Store, runs: Sequence[Run]) -> pd.DataFrame:
+def run_summaries(
+    store: Store,
+    runs: Sequence[Run],
+    *,
+    suite: str | None = None,
+    workload: str | None = None,
+) -> pd.DataFrame:
     """:func:`point_summaries` of several runs, one frame, with run columns first.
 
     Parameters
@@ -185,6 +216,8 @@ def run_summaries(store: Store, runs: Sequence[Run]) -> pd.DataFrame:
         The results database.
     runs
         The runs, in the order wanted.
+    suite, workload
+        Only the points of this suite and/or workload.
 
     Returns
     -------
@@ -193,7 +226,7 @@ def run_summaries(store: Store, runs: Sequence[Run]) -> pd.DataFrame:
     """
     parts = []
     for run in runs:
-        part = point_summaries(store, run)
+        part = point_summaries(store, run, suite=suite, workload=workload)
         if part.empty:
             continue
         part.insert(1, "run_name", run.name)

@@ -1,0 +1,94 @@
+"""Render many figures to files, on every core when that is safe.
+
+Drawing is what a report spends its time on (a figure costs 0.2-1.5 s of CPU, and
+a report of three runs has dozens), and matplotlib holds the GIL, so threads do
+not help. Forked processes do: each inherits the prepared jobs and returns bytes.
+Forking a process that runs other threads can deadlock the child, so the
+report falls back to drawing in-process whenever another thread is alive (for
+example when the study that just ran left Dask's threads behind).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from matplotlib.figure import Figure
+
+from dask_bench.report import _plot
+
+
+@dataclass(frozen=True)
+class FigureJob:
+    """A figure to draw: where it goes and how to build it."""
+
+    name: str
+    section: str
+    alt: str
+    draw: Callable[[], Figure]
+
+
+#: The jobs of the render in progress, inherited by forked workers.
+_JOBS: tuple[Sequence[FigureJob], Sequence[str]] = ((), ())
+
+
+def render_files(fig: Figure, formats: Sequence[str]) -> dict[str, bytes]:
+    """A figure's file contents in each format, laid out once."""
+    files = {}
+    for fmt in formats:
+        files[fmt] = _plot.figure_bytes(fig, fmt)
+        # The first format has laid the figure out; the others reuse the positions
+        # instead of running the (costly) constrained layout again.
+        fig.set_layout_engine("none")
+    return files
+
+
+def _run_job(index: int) -> dict[str, bytes]:
+    jobs, formats = _JOBS
+    return render_files(jobs[index].draw(), formats)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def rendering(
+    jobs: Sequence[FigureJob], formats: Sequence[str]
+) -> Iterator[Callable[[], list[dict[str, bytes]]]]:
+    """Start drawing every job in the background; the context yields a function that waits.
+
+    The caller can prepare the rest of the report while the figures are drawn;
+    calling the yielded function returns, in job order, per job its file content
+    by format. Leaving the context stops any drawing still under way (also on
+    Ctrl-C or an error).
+
+    Parameters
+    ----------
+    jobs
+        The figures to draw.
+    formats
+        File formats, e.g. ``("png", "svg")``.
+    """
+    global _JOBS
+    workers = min(len(jobs), _usable_cores())
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or not forkable or threading.active_count() > 1:
+        yield lambda: [render_files(job.draw(), formats) for job in jobs]
+        return
+    _JOBS = (jobs, formats)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # Figure costs differ a lot; handing out one job at a time balances best.
+            pending = pool.map_async(_run_job, range(len(jobs)), chunksize=1)
+            _JOBS = ((), ())  # the workers hold their copy; release the parent's
+            yield pending.get
+    finally:
+        _JOBS = ((), ())
