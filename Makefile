@@ -1,10 +1,11 @@
 # Two entry points: `make run` (set up, run the default local study, write the report)
-# and `make test` (set up, lint, type-check, run every test).
+# and `make test` (set up, lint, type-check, run every test). `make test` also installs the
+# system packages the tests need (headless Chromium) through `make system`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint unit integration bench clean
+.PHONY: install system run test lint unit integration browser bench bench-report clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +15,10 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# System packages the tests need (chromium, chromium-driver); quick when present.
+system:
+	bash scripts/setup-system
+
 run: install
 	$(BIN)/dask-bench run
 
@@ -22,7 +27,7 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: system lint
 	$(BIN)/pytest
 
 unit: install
@@ -31,8 +36,14 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration
 
+browser: system install
+	$(BIN)/pytest tests/browser
+
 bench: install
 	$(BIN)/python benchmarks/harness.py
 
+bench-report: install
+	$(BIN)/python benchmarks/report.py
+
 clean:
-	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) results test-artifacts .pytest_cache .mypy_cache .ruff_cache
