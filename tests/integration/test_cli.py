@@ -142,6 +142,23 @@ def test_debug_shows_the_traceback(tmp_path):
     assert "no results database" in plain.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("report",), ("report", "3"), ("compare", "1", "2"), ("history",), ("history", "std"),
+     ("check", "1")],
+)  # fmt: skip
+def test_reading_commands_on_an_empty_store_say_so(tmp_path, args):
+    from dask_bench.store import Store
+
+    Store(str(tmp_path / "empty.db"), create=True).close()
+    proc = dask_bench(*args, "--db", str(tmp_path / "empty.db"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert "dask-bench run" in lines[0] or "no run" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+
+
 def test_unknown_run_is_one_line(finished):
     _, db, _ = finished
     proc = dask_bench("show", "nope", "--db", str(db))

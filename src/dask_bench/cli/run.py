@@ -81,7 +81,8 @@ def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) 
     err = Console(stderr=True)
     if result.status == "interrupted":
         err.print(
-            f"[yellow]interrupted:[/yellow] run {result.run_id} kept {result.points} point(s)"
+            f"[yellow]interrupted:[/yellow] run {result.run_id} kept {result.points} point(s); "
+            f"'dask-bench report {result.run_id}' writes its report"
         )
         sys.exit(EXIT_INTERRUPTED)
     if result.failed_points:

@@ -347,11 +347,11 @@ class Store:
             When no run matches.
         """
         stmt = select(Run).order_by(Run.id.desc())
+        latest = self.session.scalars(stmt).first()
+        if latest is None:
+            raise StoreError(f"{self.url} holds no runs yet; run 'dask-bench run' first")
         if ref is None:
-            found = self.session.scalars(stmt).first()
-            if found is None:
-                raise StoreError(f"{self.url} holds no runs yet; run 'dask-bench run' first")
-            return found
+            return latest
         text = str(ref)
         found = None
         if text.isdigit():
