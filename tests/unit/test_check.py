@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import statistics
 from pathlib import Path
@@ -9,6 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
 
 from dask_bench.config import Study, build_study, load_study, parse_references
 from dask_bench.errors import ConfigError
@@ -230,27 +234,71 @@ def test_invalid_stored_references_are_reported_with_the_run(store):
         check_run(store, run)
 
 
+def table_cells(result: CheckResult, tier: int = 3) -> dict[str, list[Any]]:
+    """Header -> cells of one layout of the check table, over the tables of every suite."""
+    tables = [part for part in check_table(result).build(tier) if isinstance(part, Table)]
+    out: dict[str, list[Any]] = {}
+    for table in tables:
+        for column in table.columns:
+            out.setdefault(str(column.header), []).extend(column.cells)
+    return out
+
+
 def test_table_colours_pass_and_fail(store):
     refs = {"tasks/map-sleep": {1: [MS1, -0.1, 0.1, "s"], 2: [0.01, None, 0.1, "s"]},
             "arrays/std": {2: [0.8, -0.1, None, "efficiency"]}}  # fmt: skip
     result = check_run(store, make_run(store, stored(refs)))
-    table = check_table(result)
-    cells = {c.header: list(c.cells) for c in table.columns}
+    cells = table_cells(result)
     verdicts = cells["result"]
-    assert [v.plain for v in verdicts] == ["pass", "FAIL above the upper bound", "pass"]
+    assert [v.plain for v in verdicts] == ["pass", "FAIL high", "pass"]
     assert str(verdicts[0].style) == "green" and "red" in str(verdicts[1].style)
     assert [c.plain for c in cells["bounds"]] == [
-        f"{MS1 * 0.9:.4g} s .. {MS1 * 1.1:.4g} s",
-        "<= 0.011 s",
-        ">= 72.0%",
+        f"{MS1 * 0.9:.4g} .. {MS1 * 1.1:.4g} s",
+        "≤ 0.011 s",
+        "≥ 72.0%",
     ]
     eff = median(("arrays", "std", 1)) / median(("arrays", "std", 2))
     assert cells["measured"][2].plain == f"{eff * 100:.1f}%"
-    assert (
-        cells["deviation"][1].plain
-        == f"{(median(('tasks', 'map-sleep', 2)) / 0.01 - 1) * 100:+.1f}%"
-    )
+    assert cells["dev."][1].plain == f"{(median(('tasks', 'map-sleep', 2)) / 0.01 - 1) * 100:+.1f}%"
+    # One table per suite; the workload named on its first row only.
+    assert [c.plain for c in cells["workload"]] == ["map-sleep", "", "std"]
     assert isinstance(result, CheckResult)
+
+
+def test_at_80_columns_every_workload_and_result_is_whole(store):
+    timings = {
+        **TIMINGS,
+        ("dataframes", "map-partitions", 64): [0.02, 0.021, 0.019],
+        ("tasks", "tree-reduce", 128): [0.5, 0.6, 0.55],
+    }
+    refs = {
+        "tasks/tree-reduce": {128: [1e6, -0.2, 0.2, "tasks/s"]},  # 232,727 tasks/s: low
+        "tasks/chain": {1: [1.0, None, None, "s"]},  # failed: missing
+        "tasks/map-sleep": {2: [0.2, -0.1, 0.1, "s"], 16: [1.0, -0.1, 0.1, "s"]},
+        "dataframes/map-partitions": {64: [12_000, -0.2, 0.2, "MB/s"]},  # 640,000 MB/s: high
+        "arrays/std": {2: [0.8, -0.5, 0.5, "efficiency"]},  # pass
+    }
+    result = check_run(store, make_run(store, stored(refs), timings))
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    console.print(check_table(result))
+    text = console.file.getvalue()
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    rows = [[c.strip() for c in ln.split("│")[1:-1]] for ln in text.splitlines() if ln[:1] == "│"]
+    assert [(r[0], r[1], r[-1]) for r in rows] == [
+        ("tree-reduce", "128", "FAIL low"), ("chain", "1", "FAIL missing"),
+        ("map-sleep", "2", "FAIL high"), ("", "16", "FAIL missing"),
+        ("map-partitions", "64", "FAIL high"), ("std", "2", "pass"),
+    ]  # fmt: skip
+    # Large throughputs in thousands (k) or millions (M), four significant figures.
+    assert rows[0][2] == f"{128 * NTASKS / 0.55 / 1e3:.4g}k tasks/s"
+    assert rows[0][3] == "800k .. 1.2M tasks/s"
+    one_line = " ".join(text.split())
+    assert "FAIL missing: tasks/chain at 1 unit: not measured (point failed: worker died)" in (
+        one_line
+    )
+    assert "FAIL missing: tasks/map-sleep at 16 units: not measured" in one_line
+    assert "FAIL low / high: below the lower / above the upper bound" in one_line
 
 
 # --- validation of the study file ---

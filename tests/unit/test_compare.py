@@ -6,12 +6,15 @@ import html
 import io
 import itertools
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 
 from dask_bench.errors import ConfigError
@@ -23,14 +26,8 @@ from dask_bench.report._twosample import (
     ratio_interval,
     verdict_of,
 )
-from dask_bench.report.compare import (
-    Comparison,
-    compare_runs,
-    comparison_html,
-    comparison_page,
-    comparison_summary,
-    comparison_table,
-)
+from dask_bench.report.compare import Comparison, compare_runs, comparison_summary
+from dask_bench.report.compare_view import comparison_html, comparison_page, comparison_table
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 
@@ -109,14 +106,30 @@ def row(cmp: Comparison, workload: str, units: int = 1) -> dict[str, Any]:
     return found
 
 
-def render(renderable: Any) -> str:
-    console = Console(file=io.StringIO(), width=250, color_system=None)
+def render(renderable: Any, width: int = 250) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def table_of(renderable: Any) -> Table:
-    return renderable.renderables[-1] if isinstance(renderable, Group) else renderable
+def tables_of(renderable: Any, tier: int = 5) -> list[Table]:
+    """The tables of one layout of a terminal comparison (5: the richest)."""
+    return [part for part in renderable.build(tier) if isinstance(part, Table)]
+
+
+def column(tables: list[Table], header: str) -> list[Any]:
+    """The cells of one column, over the tables of every suite."""
+    return [cell for t in tables for c in t.columns if c.header == header for cell in c.cells]
+
+
+def table_lines(text: str) -> tuple[list[list[str]], list[list[str]]]:
+    """The header rows and body rows of the rendered tables, as lists of cell texts."""
+
+    def split(line: str) -> list[str]:
+        return [c.strip() for c in re.split("[│┃]", line)[1:-1]]
+
+    heads = [split(ln) for ln in text.splitlines() if ln.startswith("┃")]
+    return heads, [split(ln) for ln in text.splitlines() if ln.startswith("│")]
 
 
 # --- verdicts ---
@@ -232,8 +245,13 @@ def test_failed_points_and_too_few_samples(store: Store) -> None:
         "B is faster at 0, slower at 0, no significant difference at 1 of 1 points "
         "(geometric mean ratio B/A 1.00); 3 not compared (failed or too few samples)"
     )
+    verdicts = [c.plain for c in column(tables_of(comparison_table(cmp)), "verdict")]
+    assert verdicts == ["failed A", "failed both", "too few", "no diff."]
     text = render(comparison_table(cmp))
-    assert "failed in A" in text and "too few samples" in text and "nan" not in text.lower()
+    assert "failed A: the point failed in A" in text
+    assert "too few: fewer than 2 timed samples on a side" in text
+    assert "failed B:" not in text  # the legend names the verdicts shown only
+    assert "nan" not in text.lower()
 
 
 def test_summary_counts_verdicts_and_geometric_mean(store: Store) -> None:
@@ -346,7 +364,8 @@ def test_like_for_like_runs_have_no_confounders_and_no_warning(store: Store) -> 
     add(store, b, "map", 1, [1.0, 1.1], options={"sleep": 0.1})
     cmp = compare_runs(store, a, b)
     assert cmp.confounders == [] and cmp.notes == []
-    assert isinstance(comparison_table(cmp), Table)
+    assert not any(isinstance(part, Panel) for part in comparison_table(cmp).build(0))
+    assert "NOT LIKE FOR LIKE" not in render(comparison_table(cmp))
     assert "warning" not in comparison_html(cmp)
 
 
@@ -432,16 +451,61 @@ def test_terminal_verdicts_are_coloured(store: Store) -> None:
         add(store, b, name, 1, [scale * x for x in (1.0, 1.1, 1.2, 1.3, 1.4)])
     add(store, a, "few", 1, [1.0, 1.1])
     add(store, b, "few", 1, [1.0])
-    table = table_of(comparison_table(compare_runs(store, a, b)))
-    (verdicts,) = [c for c in table.columns if c.header == "verdict for B"]
-    styles = {cell.plain: {str(s.style) for s in cell.spans} for cell in verdicts.cells}
-    assert styles == {
-        "faster": {"green"},
-        "slower": {"red"},
-        "no significant difference": {"dim"},
-        "too few samples": {"yellow"},
-    }
-    assert "B = b (run 2, local) relative to A = a (run 1, local)" in str(table.title)
+    shown = comparison_table(compare_runs(store, a, b))
+    verdicts = column(tables_of(shown), "verdict")
+    styles = {cell.plain: str(cell.style) for cell in verdicts}
+    assert styles == {"faster": "green", "slower": "red", "no diff.": "dim", "too few": "yellow"}
+    assert "B = b (run 2, local) relative to A = a (run 1, local)" in render(shown)
+
+
+def test_at_80_columns_every_identifying_cell_and_verdict_is_whole(store: Store) -> None:
+    a, b = make_run(store, "a"), make_run(store, "b")
+    # The longest built-in names, in every suite, with every kind of verdict.
+    points = [
+        ("tasks", "tree-reduce", 1, 0.5), ("tasks", "tree-reduce", 128, 2.0),
+        ("arrays", "transpose-add", 16, 1.0), ("dataframes", "map-partitions", 64, 0.9),
+        ("dataframes", "groupby-mean-2", 2, None),
+    ]  # fmt: skip
+    for suite, name, units, scale in points:
+        if scale is None:  # failed in both
+            add(store, a, name, units, [], suite=suite, failed=True)
+            add(store, b, name, units, [], suite=suite, failed=True)
+            continue
+        add(store, a, name, units, noisy(1.0, 6, seed=units, spread=0.05), suite=suite)
+        add(store, b, name, units, noisy(scale, 6, seed=units + 1, spread=0.05), suite=suite)
+    add(store, a, "rolling-mean", 2, [1.0, 1.1, 1.2], suite="dataframes")
+    add(store, b, "rolling-mean", 2, [0.5, 0.55, 0.6], suite="dataframes")  # undecided
+    cmp = compare_runs(store, a, b)
+
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    console.print(comparison_table(cmp))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert max(cell_len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    heads, rows = table_lines(text)
+    assert heads[0] == ["workload", "units", "B/A [95% CI]", "verdict", "δ", "p"]
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        ("tree-reduce", "1", "faster"), ("", "128", "slower"), ("transpose-add", "16", "no diff."),
+        ("map-partitions", "64", "faster"), ("groupby-mean-2", "2", "failed both"),
+        ("rolling-mean", "2", "undecided"),
+    ]  # fmt: skip
+    # Ratio and interval with three significant figures each.
+    figure = r"(0\.\d{3}|[1-9]\.\d{2}|[1-9]\d\.\d|[1-9]\d\d)"
+    for r in rows:
+        assert r[2] == "—" or re.fullmatch(rf"{figure} \[{figure}, {figure}\]", r[2]), r[2]
+    for legend in (
+        "no diff.: no significant difference",
+        "failed both: the point failed in A",
+        "undecided: too few repetitions",
+        "δ: Cliff's delta",
+        "p: Mann-Whitney",
+    ):
+        assert legend in " ".join(text.split()), legend  # fmt: skip
+
+    # A wide terminal gets every column.
+    heads, _ = table_lines(render(comparison_table(cmp), width=200))
+    assert heads[0] == ["workload", "units", "n", "median A", "median B", "B/A [95% CI]",
+                        "verdict", "δ", "effect", "p"]  # fmt: skip
 
 
 # --- the statistics of two samples ---

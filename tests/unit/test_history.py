@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from matplotlib.container import ErrorbarContainer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -95,15 +96,35 @@ def store(tmp_path: Path) -> Store:
     return s
 
 
-def render(renderable: Any) -> str:
-    console = Console(file=io.StringIO(), width=250, color_system=None)
+def render(renderable: Any, width: int = 250) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(renderable)
     return console.file.getvalue()
 
 
-def cells(table: Table, header: str) -> list[Any]:
-    (col,) = [c for c in table.columns if c.header == header]
-    return list(col.cells)
+def tables_of(renderable: Any, tier: int) -> list[Table]:
+    """The tables of one layout of the history (the richest: 8 for series, 1 for the summary)."""
+    return [part for part in renderable.build(tier) if isinstance(part, Table)]
+
+
+def cells(table: Table | list[Table], header: str) -> list[Any]:
+    """One column's cells, over several tables (the summary has one per suite)."""
+    tables = table if isinstance(table, list) else [table]
+    return [cell for t in tables for c in t.columns if c.header == header for cell in c.cells]
+
+
+def body_rows(text: str) -> list[list[str]]:
+    return [[c.strip() for c in ln.split("│")[1:-1]] for ln in text.splitlines() if ln[:1] == "│"]
+
+
+def at_80_columns(renderable: Any) -> str:
+    """The renderable as printed at 80 columns, checked to fit without an ellipsis."""
+    console = Console(width=80, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    text = console.file.getvalue()
+    assert max(cell_len(line) for line in text.splitlines()) <= 80, text
+    assert "…" not in text, text
+    return text
 
 
 # --- the frame ---
@@ -163,11 +184,15 @@ def test_a_changed_problem_is_marked_in_frame_table_and_figure(tmp_path):
         "4 chunks of 1, v1 → 4 chunks of 1, x=0.5, v1",
     ]
     assert list(frame["changed"]) == ["", "", ""]  # same versions throughout
-    (table,) = history_table(frame).renderables  # type: ignore[attr-defined]
+    (table,) = tables_of(history_table(frame), 8)
     assert [str(c.style) for c in cells(table, "problem")] == ["", "bold yellow", "bold yellow"]
-    assert "times are not comparable" in str(table.caption)
+    # At 80 columns there is no room for the problem: the change is starred instead.
+    text = at_80_columns(history_table(frame))
+    assert [r[-1] for r in body_rows(text)] == ["—", "+95.2%*", "+0.0%*"]
+    assert "times are not comparable" in " ".join(text.split())
     summary = history_table(frame, summary=True)
-    assert [c.plain for c in cells(summary, "problem changes")] == ["2"]
+    assert [c.plain for c in cells(tables_of(summary, 1), "problems")] == ["2"]
+    assert [r[5] for r in body_rows(at_80_columns(summary))] == ["+95.2%*"]
     styles = [ln.get_linestyle() for ln in history_figure(frame).axes[0].get_lines()]
     assert styles.count(":") == 2 and styles.count("--") == 0
 
@@ -222,18 +247,18 @@ def change(new: float, old: float) -> str:
 
 def test_series_tables_show_change_vs_previous_and_first(store):
     frame = history_frame(store, "map-sleep")
-    group = history_table(frame)
-    one, two = group.renderables  # type: ignore[attr-defined]
+    one, two = tables_of(history_table(frame), 8)
     assert "map-sleep (tasks), 1 unit " in str(one.title)
     med = [statistics.median(s[2]) for s in SLEEP]
     assert [c.plain for c in cells(one, "vs prev.")] == ["—", change(med[1], med[0]),
                                                          change(med[2], med[1])]  # fmt: skip
     assert [c.plain for c in cells(one, "vs first")] == ["—", change(med[1], med[0]),
                                                          change(med[2], med[0])]  # fmt: skip
-    dask = cells(one, "dask")
-    assert [c.plain for c in dask] == ["2024.1.0", "2024.1.0", "2024.3.0"]
-    assert [str(c.style) for c in dask] == ["", "", "bold yellow"]
-    assert all(str(c.style) == "" for c in cells(one, "distributed"))
+    # dask, then distributed as it differs; only the changed version in yellow.
+    versions = cells(one, "versions")
+    assert [c.plain for c in versions] == [f"{s[4]}/2024.8.0" for s in SLEEP]
+    yellow = [[c.plain[s.start : s.end] for s in c.spans if str(s.style)] for c in versions]
+    assert yellow == [[], [], ["2024.3.0"]]
     # The failed last point of 2 units: no change shown, its status is.
     assert cells(two, "vs prev.")[-1].plain == "—"
     assert [c.plain for c in cells(two, "status")] == ["ok", "ok", "failed"]
@@ -241,20 +266,54 @@ def test_series_tables_show_change_vs_previous_and_first(store):
     assert "problem" not in [c.header for c in one.columns]  # the same problem throughout
 
 
+def test_series_tables_at_80_columns(store):
+    frame = history_frame(store, "map-sleep")
+    text = at_80_columns(history_table(frame))
+    rows = body_rows(text)
+    by_size = frame.sort_values("units", kind="stable")  # a table per size, oldest run first
+    assert [r[0] for r in rows] == [str(i) for i in by_size["run_id"]]
+    assert [r[1] for r in rows] == list(by_size["run_name"])
+    assert [r[2] for r in rows] == [f"{d:%Y-%m-%d}" for d in by_size["started_at"]]
+    assert [r[3] for r in rows] == [f"{d}/2024.8.0" for d in by_size["dask"]]
+    med = [statistics.median(s[2]) for s in SLEEP]
+    assert [r[-1] for r in rows[:3]] == ["—", change(med[1], med[0]), change(med[2], med[1])]
+    assert [r[-1] for r in rows[3:]] == ["ok", "ok", "failed"]  # a status column at 2 units
+    assert "map-sleep (tasks), 2 units — median time per run" in text
+    # Wider terminals get more columns; the richest has them all.
+    assert len(body_rows(render(history_table(frame), width=200))[0]) > len(rows[0])
+
+
 def test_summary_table_has_one_row_per_series(store):
-    table = history_table(history_frame(store), summary=True)
-    assert isinstance(table, Table)
-    headers = ("workload", "units", "runs", "change", "version changes")
-    rows = list(zip(*([c.plain for c in cells(table, h)] for h in headers), strict=True))
+    tables = tables_of(history_table(history_frame(store), summary=True), 1)
+    assert [str(t.title) for t in tables] == ["tasks", "arrays"]
+    headers = ("workload", "units", "runs", "change", "versions")
+    rows = list(zip(*([c.plain for c in cells(tables, h)] for h in headers), strict=True))
     one = [statistics.median(s[2]) for s in SLEEP]
     two = [statistics.median(s[3]) for s in SLEEP[:2]]  # the last run failed at 2 units
     assert rows == [
         ("map-sleep", "1", "3", change(one[-1], one[0]), "1"),
-        ("map-sleep", "2", "3", change(two[-1], two[0]), "1"),
-        ("std", "2", "1", "+0.0%", "0"),
+        ("", "2", "3", change(two[-1], two[0]), "1"),  # the workload on its first row only
         ("map-tiny", "1", "1", "+0.0%", "0"),
+        ("std", "2", "1", "+0.0%", "0"),
     ]
-    assert "map-sleep" in render(table)
+    assert "problems" not in [c.header for t in tables for c in t.columns]
+
+
+def test_summary_at_80_columns(tmp_path):
+    s = Store(str(tmp_path / "r.db"), create=True)
+    # The longest built-in names, and a problem change that adds a column when there is room.
+    timings: Timings = {("dataframes", "map-partitions", 128): [1.0, 1.1],
+                        ("arrays", "transpose-add", 64): [2.0, 2.1]}  # fmt: skip
+    add_run(s, "a", datetime(2024, 1, 1), timings, dask="2024.1.0")
+    add_run(s, "b", datetime(2024, 2, 1), timings, dask="2024.12.1", per_unit=2)
+    summary = history_table(history_frame(s), summary=True)
+    text = at_80_columns(summary)
+    assert [r[:3] + r[-1:] for r in body_rows(text)] == [
+        ["transpose-add", "64", "2", "1"],
+        ["map-partitions", "128", "2", "1"],
+    ]
+    assert "arrays" in text and "dataframes" in text
+    assert "problems" in body_rows(render(summary).replace("┃", "│"))[0]
 
 
 # --- figure ---

@@ -35,10 +35,9 @@ def compare(run_a: str, run_b: str, confidence: float, output: Path | None, data
     runs not like for like (worker layout, problem sizes, workload versions or
     options, scaling mode) are listed first. Exits 0 whatever the verdicts.
     """
-    from dask_bench.report.compare import (
-        compare_runs,
+    from dask_bench.report.compare import compare_runs, comparison_summary
+    from dask_bench.report.compare_view import (
         comparison_page,
-        comparison_summary,
         comparison_table,
     )
     from dask_bench.report.export import atomic_output, check_output

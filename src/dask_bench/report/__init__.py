@@ -6,13 +6,8 @@ The report only reads the results database; it never runs or deploys anything.
 from dask_bench.report._plot import FIGURE_FORMATS, figure_bytes, figure_png
 from dask_bench.report.build import build_report, default_report_dir
 from dask_bench.report.check import CheckResult, check_run, check_table
-from dask_bench.report.compare import (
-    Comparison,
-    compare_runs,
-    comparison_html,
-    comparison_summary,
-    comparison_table,
-)
+from dask_bench.report.compare import Comparison, compare_runs, comparison_summary
+from dask_bench.report.compare_view import comparison_html, comparison_table
 from dask_bench.report.export import EXPORT_FORMATS, export_run
 from dask_bench.report.figures import (
     efficiency_figure,

@@ -21,7 +21,8 @@ from sqlalchemy.exc import ArgumentError
 from dask_bench.errors import ConfigError
 from dask_bench.report._markup import esc
 from dask_bench.report._render import FigureJob, rendering
-from dask_bench.report.compare import compare_runs, comparison_html
+from dask_bench.report.compare import compare_runs
+from dask_bench.report.compare_view import comparison_html
 from dask_bench.report.export import ISO_FORMAT
 from dask_bench.report.figures import SUITE_FIGURES
 from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page

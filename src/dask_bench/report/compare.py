@@ -17,22 +17,16 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 from scipy import stats
 from sqlalchemy import select
 
 from dask_bench.errors import ConfigError
 from dask_bench.report._likeforlike import confounders, notes
-from dask_bench.report._markup import esc, table, td
 from dask_bench.report._twosample import (
     FASTER,
     SAME,
@@ -45,8 +39,7 @@ from dask_bench.report._twosample import (
     ratio_interval,
     verdict_of,
 )
-from dask_bench.report.html import CSS
-from dask_bench.report.tables import SUITE_ORDER, format_seconds, is_missing
+from dask_bench.report.tables import SUITE_ORDER
 from dask_bench.store import Store, timed_samples
 from dask_bench.store.schema import Point, Run
 
@@ -289,168 +282,3 @@ def comparison_summary(cmp: Comparison) -> str:
     if cmp.only_in_a or cmp.only_in_b:
         text += f"; {len(cmp.only_in_a)} only in A, {len(cmp.only_in_b)} only in B"
     return text
-
-
-# --- terminal and HTML: the same cells, shown two ways ---
-
-#: Terminal style and HTML class of each verdict (failures are neither B's win nor loss).
-_VERDICT_LOOK = {FASTER: ("green", "ok"), SLOWER: ("red", "bad"), SAME: ("dim", "")}
-_OTHER_LOOK = ("yellow", "warn")
-#: Points listed by name under the table before the rest are only counted.
-_LIST_AT_MOST = 6
-
-
-def _number(value: float) -> str:
-    return f"{value:.3f}" if abs(value) < 10 else f"{value:.3g}"
-
-
-def _headers(cmp: Comparison) -> list[str]:
-    level = f"{cmp.confidence * 100:g}%"
-    return [
-        "suite", "workload", "units", "n A/B", "median A", "median B",
-        f"ratio B/A [{level} CI]", "verdict for B", "effect (Cliff's δ)", "p (Mann-Whitney)",
-    ]  # fmt: skip
-
-
-def _cells(row: Mapping[str, Any]) -> list[str]:
-    ratio = "—"
-    if not is_missing(row["ratio"]):
-        ratio = f"{_number(row['ratio'])} [{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
-    effect = "—" if is_missing(row["delta"]) else f"{row['delta']:+.2f} {row['effect']}"
-    p = row["p_value"]
-    p_text = "—" if is_missing(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
-    return [
-        str(row["suite"]), str(row["workload"]), str(row["units"]),
-        f"{row['n_a']}/{row['n_b']}", format_seconds(row["median_a"]),
-        format_seconds(row["median_b"]), ratio, str(row["verdict"]), effect, p_text,
-    ]  # fmt: skip
-
-
-def _title(cmp: Comparison) -> str:
-    return f"{cmp.run_b.label} relative to {cmp.run_a.label}"
-
-
-def _explanation(cmp: Comparison) -> str:
-    level = f"{cmp.confidence * 100:g}%"
-    return (
-        "ratio = median time of B / median time of A, with its bootstrap interval; "
-        f"the verdict is B's: 'faster' when the whole {level} interval is below 1, "
-        f"'slower' when it is above 1, if the Mann-Whitney test agrees at {level} too. "
-        "Cliff's δ < 0: B's times tend to be smaller."
-    )
-
-
-def _unmatched(cmp: Comparison) -> str:
-    parts = []
-    for letter, keys in (("A", cmp.only_in_a), ("B", cmp.only_in_b)):
-        if not keys:
-            continue
-        names = [f"{s}/{w} at units {u}" for s, w, u in keys[:_LIST_AT_MOST]]
-        more = len(keys) - _LIST_AT_MOST
-        parts.append(
-            f"only in {letter}: {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
-        )
-    return "; ".join(parts)
-
-
-def comparison_table(cmp: Comparison) -> RenderableType:
-    """The comparison for the terminal: confounders (loud), notes, then one row per point.
-
-    Parameters
-    ----------
-    cmp
-        A comparison from :func:`compare_runs`.
-
-    Returns
-    -------
-    rich renderable
-        The table alone when the runs are like for like; otherwise a group with a
-        red panel listing the confounders first.
-    """
-    unmatched = _unmatched(cmp)
-    out = Table(
-        # Text, not str: run and workload names must never be read as rich markup.
-        title=Text(f"{_title(cmp)}\n{_explanation(cmp)}"),
-        title_justify="left",
-        caption=Text(unmatched) if unmatched else None,
-        caption_justify="left",
-    )
-    for i, header in enumerate(_headers(cmp)):
-        # Numbers right, words left; only the workload may wrap.
-        out.add_column(header, justify="right" if 2 <= i <= 6 else "left", no_wrap=i != 1)
-    for row in cmp.rows.to_dict("records"):
-        style = _VERDICT_LOOK.get(row["verdict"], _OTHER_LOOK)[0]
-        cells = [Text(c) for c in _cells(row)]
-        cells[7].stylize(style)
-        out.add_row(*cells)
-    parts: list[RenderableType] = []
-    if cmp.confounders:
-        lines = [Text(f"• {c}") for c in cmp.confounders]
-        lines.append(
-            Text("Verdicts may reflect these differences, not only the one compared.", "bold")
-        )
-        parts.append(
-            Panel(
-                Group(*lines),
-                title=Text("NOT LIKE FOR LIKE", style="bold red"),
-                title_align="left",
-                border_style="red",
-            )
-        )
-    parts += [Text(f"note: {n}", style="yellow") for n in cmp.notes]
-    return Group(*parts, out) if parts else out
-
-
-def comparison_html(cmp: Comparison) -> str:
-    """The comparison as an HTML ``<section>`` for a report: warnings, the table, the summary.
-
-    Parameters
-    ----------
-    cmp
-        A comparison from :func:`compare_runs`.
-
-    Returns
-    -------
-    str
-        A fragment; every stored name is escaped. Confounders are in a
-        ``div.warning``; verdict cells have class ``ok`` (B faster) or ``bad`` (B slower).
-    """
-    parts = ['<section class="comparison">', f"<h2>{esc(_title(cmp))}</h2>"]
-    if cmp.confounders:
-        items = "".join(f"<li>{esc(c)}</li>" for c in cmp.confounders)
-        parts.append(
-            '<div class="warning"><strong>Not like for like.</strong> Verdicts may reflect '
-            f"these differences, not only the one compared:<ul>{items}</ul></div>"
-        )
-    if cmp.notes:
-        parts.append(
-            '<ul class="notes">' + "".join(f"<li>note: {esc(n)}</li>" for n in cmp.notes) + "</ul>"
-        )
-    parts.append(f"<p>{esc(_explanation(cmp))}</p>")
-    rows = []
-    for row in cmp.rows.to_dict("records"):
-        cls = _VERDICT_LOOK.get(row["verdict"], _OTHER_LOOK)[1]
-        cells = _cells(row)
-        tds = [td(c, "num" if 2 <= i <= 6 else "") for i, c in enumerate(cells)]
-        tds[7] = td(
-            cells[7], cls, title=f"bootstrap: {row['ci_method']}" if row["ci_method"] else None
-        )
-        rows.append("<tr>" + "".join(tds) + "</tr>")
-    parts.append(table(_headers(cmp), rows, cls="comparison"))
-    unmatched = _unmatched(cmp)
-    if unmatched:
-        parts.append(f"<p>{esc(unmatched)}</p>")
-    parts.append(f"<p><strong>{esc(comparison_summary(cmp))}</strong></p></section>")
-    return "\n".join(parts)
-
-
-def comparison_page(cmp: Comparison) -> str:
-    """A self-contained HTML page holding :func:`comparison_html`."""
-    # Imported here: the HTML report may itself include comparison sections.
-
-    title = f"dask-bench: {cmp.run_b.name} relative to {cmp.run_a.name}"
-    return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style></head>\n<body>\n"
-        f"{comparison_html(cmp)}\n</body>\n</html>\n"
-    )
