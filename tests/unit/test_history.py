@@ -39,6 +39,7 @@ def add_run(
     distributed: str | None = "2024.8.0",
     per_unit: int = 1,
     options: dict[str, Any] | None = None,
+    threads: int = 1,
 ) -> Run:
     run = store.create_run(
         name=name, mode="weak", backend=backend, layout={}, study={}, version="0"
@@ -49,9 +50,9 @@ def add_run(
     store.set_environment(run, {"versions": {"client": client}})
     for (suite, workload, units), seconds in timings.items():
         point = store.add_point(
-            run, suite=suite, workload=workload, workload_version=1, workers=units,
-            threads_per_worker=1, memory_per_worker=2**30, units=units, chunks=per_unit * units,
-            chunk_size=1, options=options or {}, nbytes=10**6 * units, ntasks=NTASKS * units,
+            run, suite=suite, workload=workload, workload_version=1, workers=units // threads,
+            threads_per_worker=threads, memory_per_worker=2**30, units=units,
+            chunks=per_unit * units, chunk_size=1, options=options or {}, nbytes=10**6 * units, ntasks=NTASKS * units,
         )  # fmt: skip
         if seconds is None:
             store.add_measurement(
@@ -174,14 +175,15 @@ def test_a_changed_problem_is_marked_in_frame_table_and_figure(tmp_path):
     add_run(s, "c", datetime(2024, 1, 3), {key: [2.0, 2.1]}, per_unit=2, options={"x": 0.5})
     frame = history_frame(s, "map-sleep")
     assert list(frame["problem"]) == [
-        "2 chunks of 1, v1",
-        "4 chunks of 1, v1",
-        "4 chunks of 1, x=0.5, v1",
+        "2 chunks of 1, v1, 2x1 workers x threads",
+        "4 chunks of 1, v1, 2x1 workers x threads",
+        "4 chunks of 1, x=0.5, v1, 2x1 workers x threads",
     ]
     assert list(frame["problem_changed"]) == [
         "",
-        "2 chunks of 1, v1 → 4 chunks of 1, v1",
-        "4 chunks of 1, v1 → 4 chunks of 1, x=0.5, v1",
+        "2 chunks of 1, v1, 2x1 workers x threads → 4 chunks of 1, v1, 2x1 workers x threads",
+        "4 chunks of 1, v1, 2x1 workers x threads → "
+        "4 chunks of 1, x=0.5, v1, 2x1 workers x threads",
     ]
     assert list(frame["changed"]) == ["", "", ""]  # same versions throughout
     (table,) = tables_of(history_table(frame), 8)
@@ -390,3 +392,15 @@ def test_cli_rejects_bad_date_and_figure_without_workload(store, tmp_path):
     assert no_workload.exit_code == 2
     assert "-o draws the history of one workload" in no_workload.output
     assert not (tmp_path / "h.png").exists()
+
+
+def test_a_changed_worker_layout_is_a_changed_problem(tmp_path: Path) -> None:
+    s = Store(str(tmp_path / "h.db"), create=True)
+    key = ("tasks", "map-sleep", 2)
+    add_run(s, "processes", datetime(2024, 1, 1), {key: [1.0, 1.1]})
+    add_run(s, "threads", datetime(2024, 1, 2), {key: [1.0, 1.1]}, threads=2)
+    frame = history_frame(s, "map-sleep")
+    assert list(frame["problem_changed"]) == [
+        "",
+        "2 chunks of 1, v1, 2x1 workers x threads → 2 chunks of 1, v1, 1x2 workers x threads",
+    ]

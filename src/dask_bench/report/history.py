@@ -114,7 +114,11 @@ def changed_packages(changed: str) -> set[str]:
 
 
 def _problems(store: Store, frame: pd.DataFrame) -> list[str]:
-    """What each point computed: chunks and chunk size, workload options and version."""
+    """What each point computed and on what.
+
+    Chunks and chunk size, workload options and version, and the worker layout: the
+    same units as 2 workers x 1 thread or 1 x 2 are not the same measurement.
+    """
     ids = [int(i) for i in frame["point_id"]]
     stmt = select(Point.id, Point.options).where(Point.id.in_(ids))
     options = {int(i): o or {} for i, o in store.session.execute(stmt)}
@@ -122,7 +126,8 @@ def _problems(store: Store, frame: pd.DataFrame) -> list[str]:
     for row in frame.to_dict("records"):
         opts = "".join(f", {k}={v}" for k, v in sorted(options[int(row["point_id"])].items()))
         size = f"{row['chunks']} chunks of {row['chunk_size']}"
-        out.append(f"{size}{opts}, v{row['workload_version']}")
+        layout = f"{row['workers']}x{row['threads_per_worker']} workers x threads"
+        out.append(f"{size}{opts}, v{row['workload_version']}, {layout}")
     return out
 
 
@@ -284,8 +289,8 @@ def _series_legend(frame: pd.DataFrame, tier: int) -> Text:
     ]  # fmt: skip
     if (frame["problem_changed"] != "").any():
         lines.append(
-            "*: the problem (chunks, options or workload version) differs from the run "
-            "before: times are not comparable"
+            "*: the problem (chunks, options, workload version or worker layout) differs "
+            "from the run before: times are not comparable"
         )
     return Text("\n".join(lines), style="dim")
 
@@ -349,8 +354,8 @@ def _summary_tables(frame: pd.DataFrame) -> Fitted:
     ]
     if resized:
         legend.append(
-            "*: the problem (chunks, options or workload version) changed between runs: "
-            "the change is not comparable"
+            "*: the problem (chunks, options, workload version or worker layout) changed "
+            "between runs: the change is not comparable"
         )
 
     def build(tier: int) -> list[RenderableType]:
