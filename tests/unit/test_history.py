@@ -52,7 +52,8 @@ def add_run(
         point = store.add_point(
             run, suite=suite, workload=workload, workload_version=1, workers=units // threads,
             threads_per_worker=threads, memory_per_worker=2**30, units=units,
-            chunks=per_unit * units, chunk_size=1, options=options or {}, nbytes=10**6 * units, ntasks=NTASKS * units,
+            chunks=per_unit * units, chunk_size=1, options=options or {}, nbytes=10**6 * units,
+            ntasks=NTASKS * units,
         )  # fmt: skip
         if seconds is None:
             store.add_measurement(
