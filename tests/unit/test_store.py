@@ -176,3 +176,35 @@ def test_network_filesystems_keep_the_rollback_journal(tmp_path, monkeypatch):
         "synchronous": "FULL",
         "foreign_keys": "ON",
     }
+
+
+def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
+    db = tmp_path / "old.db"
+    con = sqlite3.connect(db)
+    con.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
+    con.executescript(
+        """
+        insert into meta values ('schema_version', '1');
+        insert into runs values (1, 'old', 'complete', 'weak', 'local', '{}',
+            '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
+        insert into points (id, run_id, suite, workload, workload_version, workers,
+            threads_per_worker, memory_per_worker, units, chunks, chunk_size, options, status,
+            started_at) values
+            (1, 1, 'tasks', 'map-sleep', 1, 1, 1, 1024, 1, 2, 20, '{}', 'ok',
+             '2024-01-01 00:00:00');
+        insert into measurements (point_id, repetition, warmup, seconds, ok, started_at) values
+            (1, 0, 0, 0.5, 1, '2024-01-01 00:00:00'), (1, 1, 0, 0.7, 1, '2024-01-01 00:00:01');
+        """
+    )
+    con.close()
+    store = Store(str(db))
+    run = store.run(1)
+    summary = point_summaries(store, run)
+    assert summary["median"].tolist() == [0.6]
+    point = run.points[0]
+    assert point.memory_peak is None and point.metrics_complete is None and point.breakdown == []
+    store.add_breakdown(point, {"compute": 0.4, "idle": 0.1})
+    store.close()
+    con = sqlite3.connect(db)
+    assert con.execute("select value from meta").fetchone() == (str(SCHEMA_VERSION),)
+    assert con.execute("select count(*) from breakdowns").fetchone() == (2,)

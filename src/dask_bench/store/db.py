@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, inspect, select, update
+from sqlalchemy import create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from dask_bench.errors import StoreError
 from dask_bench.store.schema import (
     SCHEMA_VERSION,
     Base,
+    Breakdown,
     Measurement,
     Meta,
     Point,
@@ -24,8 +25,23 @@ from dask_bench.store.schema import (
     ScaleEventRow,
 )
 
+#: Columns added to ``points`` by schema 2, with their SQL types.
+_POINT_COLUMNS_2 = {
+    "tasks_per_second": "FLOAT", "scheduler_tasks": "FLOAT", "submit_seconds": "FLOAT",
+    "memory_peak": "FLOAT", "memory_mean": "FLOAT", "metrics_complete": "BOOLEAN",
+    "metrics_note": "TEXT", "performance_report": "TEXT",
+}  # fmt: skip
+
+
+def _to_2(conn: Connection) -> None:
+    """Schema 2: scheduler-side figures and memory per point, and the time breakdown."""
+    for column, kind in _POINT_COLUMNS_2.items():
+        conn.execute(text(f"ALTER TABLE points ADD COLUMN {column} {kind}"))
+    Base.metadata.tables["breakdowns"].create(conn)
+
+
 #: Migrations from version N to N + 1, applied in order to older databases.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2}
 
 
 def now() -> datetime:
@@ -306,6 +322,12 @@ class Store:
         key = result.inserted_primary_key
         assert key is not None  # an INSERT always has one
         return int(key[0])
+
+    def add_breakdown(self, point: Point, seconds: Mapping[str, float]) -> None:
+        """Store a point's time breakdown: thread-seconds per category, per repetition."""
+        self._commit(
+            *(Breakdown(point_id=point.id, category=c, seconds=v) for c, v in seconds.items())
+        )
 
     def add_scale_event(
         self,

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -71,9 +71,22 @@ class Point(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Scheduler-side figures and memory, per timed repetition (schema 2; see breakdowns).
+    tasks_per_second: Mapped[float | None] = mapped_column(Float, nullable=True)
+    scheduler_tasks: Mapped[float | None] = mapped_column(Float, nullable=True)
+    submit_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory_mean: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # None: not collected; False: some metrics had not arrived (see metrics_note).
+    metrics_complete: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    metrics_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    performance_report: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="points")
     measurements: Mapped[list[Measurement]] = relationship(
+        back_populates="point", cascade="all, delete-orphan"
+    )
+    breakdown: Mapped[list[Breakdown]] = relationship(
         back_populates="point", cascade="all, delete-orphan"
     )
 
@@ -92,6 +105,18 @@ class Measurement(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
 
     point: Mapped[Point] = relationship(back_populates="measurements")
+
+
+class Breakdown(Base):
+    """Where a point's worker time went: thread-seconds per category, per timed repetition."""
+
+    __tablename__ = "breakdowns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("points.id"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    seconds: Mapped[float] = mapped_column(Float)
+
+    point: Mapped[Point] = relationship(back_populates="breakdown")
 
 
 class ScaleEventRow(Base):
