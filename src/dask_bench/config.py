@@ -62,6 +62,11 @@ class Deployment(_Model):
         default_factory=dict,
         description="Passed unchanged to the back-end's deployer (e.g. LocalCluster keywords).",
     )
+    allow_version_mismatch: bool = Field(
+        False,
+        description="Measure even when client, scheduler and workers run different versions "
+        "of Python or key packages (otherwise the study stops with a table of differences).",
+    )
 
     @field_validator("workers")
     @classmethod
@@ -155,6 +160,20 @@ class Measurement(_Model):
         300.0, description="Seconds one repetition may take before it counts as failed."
     )
     seed: int = Field(42, description="Seed of all generated data.")
+    breakdown: bool = Field(
+        True,
+        description="Run every repetition in a Dask span and store where the time went, "
+        "the scheduler-side figures and worker memory per point.",
+    )
+    hardware_baseline: bool = Field(
+        True,
+        description="Run client.benchmark_hardware() once per run and keep it with the "
+        "provenance; switch off for quick studies.",
+    )
+    performance_report: str | None = Field(
+        None,
+        description="Folder for Dask's own performance report (HTML) of every point; null: none.",
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Measurement:

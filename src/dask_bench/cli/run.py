@@ -48,6 +48,27 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     type=click.FloatRange(min=0, min_open=True),
     help="Seconds one point may take.",
 )
+@click.option(
+    "--allow-version-mismatch",
+    is_flag=True,
+    default=None,
+    help="Measure even when client, scheduler and workers run different package versions.",
+)
+@click.option(
+    "--breakdown/--no-breakdown",
+    default=None,
+    help="Store where the time went at every point (default: yes).",
+)
+@click.option(
+    "--hardware-baseline/--no-hardware-baseline",
+    default=None,
+    help="Run client.benchmark_hardware() once per run (default: yes).",
+)
+@click.option(
+    "--performance-report",
+    type=click.Path(file_okay=False),
+    help="Folder for Dask's performance report (HTML) of every point.",
+)
 @click.option("--report/--no-report", default=None, help="Write the HTML report (default: yes).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) -> None:
@@ -68,6 +89,10 @@ def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) 
         "measurement.max_repeats": flags["max_repeats"],
         "measurement.target_ci": flags["target_ci"],
         "measurement.point_budget": flags["point_budget"],
+        "measurement.breakdown": flags["breakdown"],
+        "measurement.hardware_baseline": flags["hardware_baseline"],
+        "measurement.performance_report": flags["performance_report"],
+        "deployment.allow_version_mismatch": flags["allow_version_mismatch"],
         "report": report,
     }
     study = load_study(study_file, overrides)
