@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from dask_bench.config import Measurement
 from dask_bench.errors import RepetitionTimeout, WrongResult
@@ -39,6 +40,16 @@ class Outcome:
     timed_out: bool = False  # the failure was a repetition timeout
 
 
+class Observer(Protocol):
+    """Watches a point's repetitions (see :class:`dask_bench.runner.breakdown.PointObserver`)."""
+
+    def repetition(self, index: int, warmup: bool) -> AbstractContextManager[Any]:
+        """The context one repetition's timed region runs in."""
+
+    def timed_start(self) -> None:
+        """Called once, after the warm-ups and before the first timed repetition."""
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, WrongResult):
         return f"wrong result: {exc}"
@@ -49,19 +60,26 @@ def _describe(exc: BaseException) -> str:
 
 
 def run_once(
-    trial: Trial[Any], index: int, warmup: bool, clock: Callable[[], float] = time.perf_counter
+    trial: Trial[Any],
+    index: int,
+    warmup: bool,
+    clock: Callable[[], float] = time.perf_counter,
+    observer: Observer | None = None,
 ) -> Repetition:
     """Run the timed region once, then check its result outside the timing.
 
     Exceptions other than ``KeyboardInterrupt``/``SystemExit`` become a failed
-    repetition carrying their message.
+    repetition carrying their message. With an ``observer``, the timed region (and
+    only it: not the check) runs in the context it gives, e.g. a Dask span.
     """
     started = now()
     seconds: float | None = None
+    around = observer.repetition(index, warmup) if observer is not None else nullcontext()
     try:
-        t0 = clock()
-        result = trial.run()
-        seconds = clock() - t0
+        with around:
+            t0 = clock()
+            result = trial.run()
+            seconds = clock() - t0
         trial.check(result)
         del result  # release the result before the next repetition
     except Exception as exc:
@@ -75,6 +93,7 @@ def measure(
     settings: Measurement,
     on_repetition: Callable[[Repetition], None] = lambda r: None,
     clock: Callable[[], float] = time.perf_counter,
+    observer: Observer | None = None,
 ) -> Outcome:
     """Warm up, then repeat until precise enough, the maximum, or the time budget.
 
@@ -94,16 +113,23 @@ def measure(
         Called after every repetition (warm-up included), e.g. to store it.
     clock
         Monotonic clock in seconds.
+    observer
+        Puts every repetition in a context of its own and is told when the timed
+        repetitions begin (its own work there is outside the point's budget).
     """
     start = clock()
     for i in range(settings.warmup):
-        rep = run_once(trial, i, True, clock)
+        rep = run_once(trial, i, True, clock, observer)
         on_repetition(rep)
         if not rep.ok:
             return Outcome("failed", f"warm-up: {rep.error}", [], "failure", rep.timed_out)
     timings: list[float] = []
+    if observer is not None:
+        observed = clock()
+        observer.timed_start()
+        start += clock() - observed
     while True:
-        rep = run_once(trial, len(timings), False, clock)
+        rep = run_once(trial, len(timings), False, clock, observer)
         on_repetition(rep)
         if not rep.ok:
             return Outcome("failed", rep.error, timings, "failure", rep.timed_out)

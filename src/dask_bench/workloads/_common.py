@@ -17,7 +17,11 @@ def fresh_name(prefix: str) -> str:
     repetition still held (e.g. by the runner while it checks it), the scheduler
     would otherwise hand back the existing keys instead of computing them again.
     """
-    return f"{prefix}-{uuid.uuid4().hex}"
+    # The word of letters is kept by dask's key_split, so each repetition's keys also
+    # form a task group of their own, and with it a span of their own on the scheduler.
+    token = uuid.uuid4().hex
+    word = "".join(chr(ord("a") + int(c, 16) % 26) for c in token[:6])
+    return f"{prefix}-{word}-{token}"
 
 
 def count_tasks(client: Any, *collections: Any, persist: bool) -> int:

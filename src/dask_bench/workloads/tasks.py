@@ -95,7 +95,9 @@ def map_sleep(ctx: WorkloadContext) -> Trial[list[int]]:
     seconds = float(ctx.option("sleep_seconds"))
 
     def run() -> list[int]:
-        futures = ctx.client.map(sleep_then_return, range(ctx.chunks), seconds=seconds, pure=False)
+        name = fresh_name("map-sleep")  # a task group (and span) per repetition
+        keys = [f"{name}-{i}" for i in range(ctx.chunks)]
+        futures = ctx.client.map(sleep_then_return, range(ctx.chunks), seconds=seconds, key=keys)
         ctx.wait(futures)
         results: list[int] = ctx.client.gather(futures)
         return results

@@ -1,0 +1,116 @@
+"""Turning fine performance metrics into a breakdown, and the observer in the measuring loop."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from dask_bench.config import Measurement
+from dask_bench.runner.breakdown import (
+    CATEGORIES,
+    _complete,
+    _fill_idle,
+    categorize,
+    transfers,
+)
+from dask_bench.runner.measure import measure
+from dask_bench.workloads import Trial
+
+
+def test_categorize_maps_activities_and_skips_what_is_counted_elsewhere() -> None:
+    metrics = {
+        ("execute", "sum", "thread-cpu", "seconds"): 2.0,
+        ("execute", "sum", "thread-noncpu", "seconds"): 0.5,
+        ("execute", "sum", "executor", "seconds"): 0.25,
+        ("execute", "sum", "other", "seconds"): 0.25,
+        ("execute", "sum", "disk-read", "seconds"): 0.1,
+        ("execute", "sum", "deserialize", "seconds"): 0.05,
+        ("execute", "sum", "memory-read", "bytes"): 1e9,  # not seconds
+        ("execute", "N/A", "idle or other spans", "seconds"): 9.0,  # idle is recomputed
+        ("p2p", "background-comms", "send", "seconds"): 0.3,
+        ("p2p", "background-comms", "idle", "seconds"): 11.0,  # the pool's, not threads'
+        ("p2p", "foreground", "shard-partition-cpu", "seconds"): 0.7,  # inside execute
+        ("p2p", "background-disk", "disk-write", "seconds"): 0.2,
+    }
+    out = categorize(metrics)
+    assert list(out) == list(CATEGORIES)
+    assert out == pytest.approx({
+        "compute-cpu": 2.0, "compute-other": 0.5, "transfer": 0.3, "serialization": 0.05,
+        "spill": 0.3, "overhead": 0.5, "idle": 0.0,
+    })  # fmt: skip
+
+
+def test_transfers_count_the_network_once_and_only_what_happened_meanwhile() -> None:
+    before = {("gather-dep", "network", "seconds"): 1.0}
+    after = {
+        ("gather-dep", "network", "seconds"): 1.5,
+        ("gather-dep", "deserialize", "seconds"): 0.1,
+        ("gather-dep", "other", "seconds"): 0.05,
+        ("get-data", "network", "seconds"): 0.4,  # the same bytes, seen by the sender
+        ("get-data", "serialize", "seconds"): 0.2,
+        ("get-data", "disk-read", "seconds"): 0.3,
+        ("execute", "x", "thread-cpu", "seconds"): 7.0,  # not a transfer
+    }
+    assert transfers(before, after) == pytest.approx(
+        {"transfer": 0.55, "serialization": 0.3, "spill": 0.3}
+    )
+
+
+def test_idle_is_what_nothing_else_accounts_for() -> None:
+    totals = dict.fromkeys(CATEGORIES, 0.0) | {"compute-cpu": 1.5, "transfer": 0.2}
+    _fill_idle(totals, 2.0)
+    assert totals["idle"] == pytest.approx(0.3)
+    _fill_idle(totals, 1.0)  # overlapping transfers can exceed the thread time
+    assert totals["idle"] == 0.0
+
+
+def span(done: bool, known: float, duration: float) -> dict[str, Any]:
+    metrics = {("execute", "f", "thread-cpu", "seconds"): known}
+    return {"metrics": metrics, "done": done, "duration": duration}
+
+
+def test_metrics_are_complete_only_when_done_and_accounted_for() -> None:
+    assert _complete([span(True, 1.0, 1.0)])
+    assert not _complete([span(False, 1.0, 1.0)])  # tasks still running
+    assert not _complete([span(True, 0.5, 1.0)])  # a heartbeat had not arrived
+    assert not _complete([span(True, 1.0, 1.0), None])  # a span never appeared
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    @contextmanager
+    def _rep(self, index: int, warmup: bool) -> Any:
+        self.events.append(f"enter {'w' if warmup else 't'}{index}")
+        yield
+        self.events.append("exit")
+
+    def repetition(self, index: int, warmup: bool) -> Any:
+        return self._rep(index, warmup)
+
+    def timed_start(self) -> None:
+        self.events.append("timed")
+
+
+def test_observer_wraps_the_timed_region_only_and_hears_when_timing_starts() -> None:
+    rec = Recorder()
+
+    def run() -> int:
+        rec.events.append("run")
+        return 1
+
+    def check(result: int) -> None:
+        rec.events.append("check")
+
+    settings = Measurement(warmup=1, min_repeats=2, max_repeats=2, point_budget=None)
+    outcome = measure(Trial(run, check, 0, 1), settings, observer=rec)
+    assert outcome.status == "ok" and len(outcome.timings) == 2
+    assert rec.events == [
+        "enter w0", "run", "exit", "check",
+        "timed",
+        "enter t0", "run", "exit", "check",
+        "enter t1", "run", "exit", "check",
+    ]  # fmt: skip
