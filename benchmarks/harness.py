@@ -7,6 +7,10 @@
     start excluded. Target: at least 0.8.
 (c) accuracy: a weak-scaling sleep workload whose ideal efficiency is exactly 1; the reported
     efficiency and its distance from the truth. Target: within 3 %.
+(d) cost of the breakdown (spans, forced heartbeats, reading the metrics, memory sampling):
+    the same point measured with and without it; the difference per point, and spread over
+    its repetitions. Target: at most 2 ms per measurement, or switch it off
+    (``measurement.breakdown: false``, ``--no-breakdown``).
 
 Run: ``make bench`` or ``python benchmarks/harness.py [--skip-default-study]``.
 """
@@ -90,6 +94,44 @@ def overhead(repeats: int = 50, batches: int = 20) -> dict[str, float]:
         "bare_ms": statistics.median(bare) * 1e3,
         "harness_ms": statistics.median(harness) * 1e3,
         "overhead_ms": statistics.median(diffs) * 1e3,
+    }
+
+
+def breakdown_cost(repeats: int = 10, batches: int = 15) -> dict[str, float]:
+    from distributed import Client, LocalCluster
+
+    from dask_bench.runner.breakdown import PointObserver
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        counter = iter(range(10**9))
+
+        def call() -> int:
+            return int(client.submit(inc, next(counter), pure=False).result())
+
+        for _ in range(50):
+            call()
+        settings = build_study({}).measurement.model_copy(
+            update={"warmup": 1, "min_repeats": repeats, "max_repeats": repeats, "target_ci": 1e-9}
+        )
+        trial = Trial(run=call, check=lambda r: None, nbytes=0, ntasks=1)
+        plain, observed = [], []
+        for b in range(batches):
+            t0 = time.perf_counter()
+            measure(trial, settings)
+            plain.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            observer = PointObserver(client, ("harness", f"point {b}"))
+            outcome = measure(trial, settings, observer=observer)
+            observer.finish(outcome.timings, 2)
+            observed.append(time.perf_counter() - t0)
+    per_point = statistics.median(o - p for o, p in zip(observed, plain, strict=True))
+    return {
+        "per_point_ms": per_point * 1e3,
+        "per_measurement_ms": per_point / (repeats + 1) * 1e3,
+        "repeats": repeats,
     }
 
 
@@ -187,6 +229,12 @@ def main() -> None:
         f"(c) sleep workload, ideal efficiency 1.0 (ideal time {a['ideal_s']} s): reported "
         f"{a['efficiency']:.4f}, off by {a['error_pct']:.2f} % (T1 {a['t1_s']:.4f} s, "
         f"T2 {a['t2_s']:.4f} s; target within 3 %)"
+    )
+    c = breakdown_cost()
+    print(
+        f"(d) breakdown cost: {c['per_point_ms']:.1f} ms per point, "
+        f"{c['per_measurement_ms']:.2f} ms per measurement over its {c['repeats']:.0f} timed "
+        "repetitions and warm-up (target <= 2 ms per measurement; --no-breakdown switches it off)"
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from dask_bench.errors import ConfigError
 from dask_bench.report._markup import esc
 from dask_bench.report._render import FigureJob, rendering
+from dask_bench.report.breakdown import breakdown_figure, has_breakdown
 from dask_bench.report.compare import compare_runs
 from dask_bench.report.compare_view import comparison_html
 from dask_bench.report.export import ISO_FORMAT
@@ -105,12 +106,22 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
             for what, draw in SUITE_FIGURES.items():
                 job = partial(draw, runs[0], suite, points)
                 jobs.append(FigureJob(f"{suite}-{what}", suite, f"{suite}: {what}", job))
+            if has_breakdown(points):
+                job = partial(breakdown_figure, runs[0], suite, points)
+                alt = f"{suite}: where the worker time goes"
+                jobs.append(FigureJob(f"{suite}-breakdown", suite, alt, job))
             continue
         present = [r for r in runs if (points["run_id"] == r.id).any()]
         for metric in METRICS:
             job = partial(overlay_figure, suite, metric, points, present, colors)
             alt = f"{suite}: {TITLES[metric]} by run"
             jobs.append(FigureJob(f"{suite}-{metric}", suite, alt, job))
+        for run in present:
+            part = points[points["run_id"] == run.id]
+            if has_breakdown(part):
+                job = partial(breakdown_figure, run, suite, part)
+                alt = f"{suite}: where the worker time goes in run {run.id}"
+                jobs.append(FigureJob(f"{suite}-breakdown-run{run.id}", suite, alt, job))
         job = partial(heatmaps_figure, suite, points, present, colors)
         jobs.append(
             FigureJob(f"{suite}-heatmap", suite, f"{suite}: efficiency heatmap by run", job)

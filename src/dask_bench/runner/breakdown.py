@@ -34,20 +34,10 @@ from typing import Any
 from distributed import Client, span
 from distributed.diagnostics.memory_sampler import MemorySampler
 
+from dask_bench.store.schema import BREAKDOWN_CATEGORIES
+
 #: Breakdown categories, in the order they are stacked in figures.
-CATEGORIES = (
-    "compute-cpu", "compute-other", "transfer", "serialization", "spill", "overhead", "idle",
-)  # fmt: skip
-#: What each category holds, for tables and legends.
-CATEGORY_LABELS = {
-    "compute-cpu": "task compute, CPU",
-    "compute-other": "task compute, non-CPU (GIL, I/O, sleep)",
-    "transfer": "transfer between workers",
-    "serialization": "(de)serialization and (de)compression",
-    "spill": "disk spill read/write",
-    "overhead": "executor and other overhead",
-    "idle": "idle (threads waiting for work)",
-}
+CATEGORIES = BREAKDOWN_CATEGORIES
 #: Activities of the fine performance metrics, by category (the rest is overhead).
 _ACTIVITY = {
     "thread-cpu": "compute-cpu",

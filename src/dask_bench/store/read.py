@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dask_bench.stats import SUITE_UNITS, efficiency, summarize, throughput
 from dask_bench.store.db import Store
-from dask_bench.store.schema import Measurement, Point, Run
+from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Breakdown, Measurement, Point, Run
 
 #: Point attributes carried by both frames below, in column order.
 POINT_FIELDS = (
@@ -120,6 +120,48 @@ def _failures(
     return out
 
 
+#: Prefix of the breakdown columns of :func:`point_summaries` (thread-seconds per repetition).
+BREAKDOWN_PREFIX = "bd_"
+#: Scheduler-side and memory figures of a point carried by :func:`point_summaries`.
+SCHEDULER_FIELDS = (
+    "scheduler_tasks", "tasks_per_second", "submit_seconds", "memory_peak", "memory_mean",
+    "metrics_complete", "metrics_note",
+)  # fmt: skip
+
+
+def _breakdowns(
+    store: Store, run: Run, suite: str | None, workload: str | None
+) -> dict[int, dict[str, float]]:
+    """Per point: ``bd_<category>`` -> thread-seconds per repetition."""
+    stmt = (
+        select(Breakdown.point_id, Breakdown.category, Breakdown.seconds)
+        .join(Point, Breakdown.point_id == Point.id)
+        .where(Point.run_id == run.id)
+    )
+    out: dict[int, dict[str, float]] = {}
+    for point_id, category, seconds in store.session.execute(_only(stmt, suite, workload)):
+        out.setdefault(point_id, {})[f"{BREAKDOWN_PREFIX}{category}"] = seconds
+    return out
+
+
+def _dominant(frame: pd.DataFrame) -> tuple[list[str | None], list[float]]:
+    """The category that took most of each point's worker time, and its share."""
+    columns = [f"{BREAKDOWN_PREFIX}{c}" for c in BREAKDOWN_CATEGORIES]
+    names: list[str | None] = []
+    shares: list[float] = []
+    for values in frame[columns].itertuples(index=False):
+        known = [(v, c) for v, c in zip(values, BREAKDOWN_CATEGORIES, strict=True) if v == v]
+        total = sum(v for v, _ in known)
+        if not known or total <= 0:
+            names.append(None)
+            shares.append(math.nan)
+            continue
+        best, name = max(known)
+        names.append(name)
+        shares.append(best / total)
+    return names, shares
+
+
 def point_summaries(
     store: Store, run: Run, *, suite: str | None = None, workload: str | None = None
 ) -> pd.DataFrame:
@@ -138,6 +180,7 @@ def point_summaries(
     samples = timed_samples(store, [run.id], suite=suite, workload=workload)
     by_point = samples.groupby("point_id")["seconds"].agg(list).to_dict()
     failures = _failures(store, run, suite, workload)
+    breakdowns = _breakdowns(store, run, suite, workload)
     rows: list[dict[str, Any]] = []
     for p in points:
         timed = by_point.get(p.id, [])
@@ -157,9 +200,14 @@ def point_summaries(
                 "n_failed": n_failed,
                 "stopped_by": p.stopped_by,
                 "error": p.error or first_error,
+                **{f"{BREAKDOWN_PREFIX}{c}": math.nan for c in BREAKDOWN_CATEGORIES},
+                **breakdowns.get(p.id, {}),
+                **{f: getattr(p, f) for f in SCHEDULER_FIELDS},
             }
         )
     frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["dominant"], frame["dominant_share"] = _dominant(frame)
     if frame.empty:
         return frame
     frame.insert(0, "run_id", run.id)

@@ -107,6 +107,23 @@ class Measurement(Base):
     point: Mapped[Point] = relationship(back_populates="measurements")
 
 
+#: Categories of :class:`Breakdown`, in the order figures stack them
+#: (see :mod:`dask_bench.runner.breakdown` for what each holds).
+BREAKDOWN_CATEGORIES = (
+    "compute-cpu", "compute-other", "transfer", "serialization", "spill", "overhead", "idle",
+)  # fmt: skip
+#: What each breakdown category holds.
+BREAKDOWN_LABELS = {
+    "compute-cpu": "task compute, CPU",
+    "compute-other": "task compute, non-CPU (GIL, I/O, sleep)",
+    "transfer": "transfer between workers",
+    "serialization": "(de)serialization, (de)compression",
+    "spill": "disk spill read/write",
+    "overhead": "executor and other overhead",
+    "idle": "idle (threads waiting for work)",
+}
+
+
 class Breakdown(Base):
     """Where a point's worker time went: thread-seconds per category, per timed repetition."""
 
