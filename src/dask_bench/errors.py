@@ -33,6 +33,15 @@ class WorkersTimeout(BackendError):
     """The requested number of workers did not arrive in time."""
 
 
+class VersionMismatch(DaskBenchError):
+    """Client, scheduler and workers run different versions of Python or key packages.
+
+    Unlike the other errors, the message is a sentence followed by a table of what differs.
+    """
+
+    exit_code = 1
+
+
 class WrongResult(Exception):
     """A workload computed a result that failed its own correctness check."""
 

@@ -10,7 +10,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from .helpers import BIN, dask_bench, descendants, query, start_study, tiny_study, wait_gone
+from .helpers import (
+    BIN,
+    dask_bench,
+    descendants,
+    query,
+    start_study,
+    stored_repetitions,
+    tiny_study,
+    wait_gone,
+)
 
 
 @pytest.fixture(scope="module")
@@ -176,10 +185,7 @@ def test_sigint_marks_run_interrupted_keeps_data_and_leaves_no_workers(tmp_path)
     seen: set = set()
     while time.monotonic() < deadline:
         seen |= set(descendants(proc.pid))
-        if (
-            db.exists()
-            and query(db, "select count(*) from measurements where warmup = 0")[0][0] >= 2
-        ):
+        if db.exists() and stored_repetitions(db) >= 2:
             break
         time.sleep(0.2)
     else:

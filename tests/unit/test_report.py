@@ -292,3 +292,25 @@ def test_many_workloads_get_distinct_colours(tmp_path: Path) -> None:
     ax = efficiency_figure(run, "dataframes", points).axes[0]
     colours = [line.get_color() for line in ax.get_lines() if line.get_label().startswith("w")]
     assert len(colours) == 12 and len(set(map(str, colours))) == 12
+
+
+def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
+    from dask_bench.report.breakdown import breakdown_figure
+
+    store, run = build_store(tmp_path)
+    points = {(p.workload, p.units): p for p in run.points}
+    store.add_breakdown(points[("matmul", 1)], {"compute-cpu": 0.8, "transfer": 0.0, "idle": 0.2})
+    store.add_breakdown(points[("matmul", 2)], {"compute-cpu": 0.8, "transfer": 1.2, "idle": 0.0})
+    arrays = suite_tables(store, run)[1]
+    rows = rows_of(arrays)
+    assert find(rows, "matmul", 1)["mostly"] == "cpu 80%"
+    assert find(rows, "matmul", 2)["mostly"] == "xfer 60%"
+    assert find(rows, "sum", 1)["mostly"] == "—"  # no breakdown stored
+    assert "xfer transfer" in str(arrays.caption)
+    assert "mostly" not in [str(c.header) for c in suite_tables(store, run)[0].columns]
+    fig = breakdown_figure(run, "arrays", suite_frames(store, run)["arrays"])
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["sum", "matmul", "transpose"]
+    # matmul: two stacked bars; the transfer segment of the 2-unit bar is 60 % high.
+    heights = sorted(round(b.get_height(), 3) for b in panels[1].patches if b.get_height() > 0)
+    assert heights == [0.2, 0.4, 0.6, 0.8]

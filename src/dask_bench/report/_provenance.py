@@ -6,8 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dask_bench.report._hardware import KINDS, bandwidths, baseline_error, baseline_facts
 from dask_bench.report._markup import esc, kv_table, table, td
 from dask_bench.report.tables import (
+    format_bandwidth,
     format_bytes,
     format_date,
     format_layout,
@@ -19,12 +21,34 @@ from dask_bench.store.schema import Run
 
 #: Packages shown first in the versions table; any others recorded follow.
 KEY_PACKAGES = ("dask", "distributed", "python", "numpy", "pandas", "pyarrow", "dask_bench")
+#: Rows never highlighted as differences: they identify a run, or are measured and so
+#: differ a little between any two runs (a different machine shows in host and CPU).
+UNCOMPARED = (
+    "run", "started", "finished", "duration", "hardware baseline",
+    *(f"{kind} bandwidth" for kind in KINDS),
+)  # fmt: skip
 
 
 def _duration(run: Run) -> str | None:
     if run.finished_at is None:
         return None
     return format_seconds((run.finished_at - run.started_at).total_seconds())
+
+
+def hardware_rows(run: Run) -> list[tuple[str, Any]]:
+    """The hardware baseline: bandwidth at the largest size measured, ``—`` when absent."""
+    found = bandwidths(run) or {}
+    rows: list[tuple[str, Any]] = [
+        (f"{kind} bandwidth", format_bandwidth(found.get(kind))) for kind in KINDS
+    ]
+    if found:
+        workers, seconds = baseline_facts(run)
+        how = "client.benchmark_hardware()"
+        how += "" if workers is None else f" on {workers} worker{'s' * (workers != 1)}"
+        how += "" if seconds is None else f", took {format_seconds(seconds)}"
+        error = baseline_error(run)
+        rows.append(("hardware baseline", f"failed: {error}" if error else how))
+    return rows
 
 
 def provenance_rows(run: Run) -> list[tuple[str, Any]]:
@@ -58,7 +82,7 @@ def provenance_rows(run: Run) -> list[tuple[str, Any]]:
             ("OS", host.get("os")),
             ("Python", host.get("python")),
         ]
-    return rows
+    return rows + hardware_rows(run)
 
 
 def provenance_section(runs: Sequence[Run]) -> str:
@@ -74,10 +98,7 @@ def provenance_section(runs: Sequence[Run]) -> str:
     body = []
     for key in keys:
         values = [c.get(key) for c in columns]
-        differs = (
-            key not in ("run", "started", "finished", "duration")
-            and len({str(v) for v in values}) > 1
-        )
+        differs = key not in UNCOMPARED and len({str(v) for v in values}) > 1
         cells = "".join(td(v) for v in values)
         attr = ' class="mismatch"' if differs else ""
         body.append(f"<tr{attr}><th>{esc(key)}</th>{cells}</tr>")

@@ -232,7 +232,7 @@ def build_report(
         ("points.csv: one row per point (medians, CIs, efficiency)", "data/points.csv"),
         ("measurements.csv: every repetition, warm-ups flagged", "data/measurements.csv"),
     ]
-    page = Page(runs, suites, figures, summaries, links, comparisons)
+    page = Page(runs, suites, figures, summaries, links, comparisons, folder=str(target))
     index = render_page(page)
     _write_tree(target, index, figures, data)
     return target / "index.html"

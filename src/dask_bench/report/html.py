@@ -9,15 +9,19 @@ Every stored text is escaped: workload errors and names come from user code.
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
 from dask_bench.report._markup import esc, table, td
 from dask_bench.report._provenance import provenance_section, scale_events_table, versions_table
 from dask_bench.report.tables import (
+    dominant_text,
     efficiency_level,
     error_text,
     format_date,
@@ -29,7 +33,7 @@ from dask_bench.report.tables import (
     point_status,
     warnings_of,
 )
-from dask_bench.store.schema import Run
+from dask_bench.store.schema import BREAKDOWN_LABELS, Run
 
 #: Marks a page as a dask-bench report, so that only such folders are overwritten.
 GENERATOR = '<meta name="generator" content="dask-bench">'
@@ -87,6 +91,8 @@ class Page:
     summaries: Mapping[str, Mapping[int, list[str]]]
     data_files: Sequence[tuple[str, str]] = ()
     comparisons: Sequence[str] = ()
+    #: The report folder; links to Dask's performance reports are relative to it.
+    folder: str | None = None
 
 
 def _figure(fig: RenderedFigure) -> str:
@@ -100,12 +106,33 @@ def _figure(fig: RenderedFigure) -> str:
     )
 
 
-def _points_table(points: pd.DataFrame, several: bool) -> str:
+def _dask_report_links(page: Page) -> dict[int, str]:
+    """Point id -> link to its Dask performance report, for the points that have one."""
+    links = {}
+    for run in page.runs:
+        for point in run.points:
+            if point.performance_report:
+                target = Path(point.performance_report)
+                if page.folder is not None:
+                    # relative: the report and Dask's files can move together
+                    links[point.id] = quote(Path(os.path.relpath(target, page.folder)).as_posix())
+                else:
+                    links[point.id] = target.absolute().as_uri()
+    return links
+
+
+def _points_table(
+    points: pd.DataFrame, several: bool, dask_reports: Mapping[int, str] | None = None
+) -> str:
+    dask_reports = dask_reports or {}
+    linked = any(int(pid) in dask_reports for pid in points["point_id"])
     strong = bool((points["mode"] == "strong").any()) if "mode" in points else False
     headers = ["run"] if several else []
     headers += ["workload", "units (w x t)", "median", "± CI", "n", "failed reps", "throughput"]
     headers += ["speedup"] if strong else []
-    headers += ["efficiency", "status"]
+    dominant = "dominant" in points and bool(points["dominant"].notna().any())
+    headers += ["efficiency"] + (["worker time mostly"] if dominant else []) + ["status"]
+    headers += ["Dask report"] if linked else []
     rows = []
     for row in points.to_dict("records"):
         n = int(row["n"])
@@ -126,9 +153,16 @@ def _points_table(points: pd.DataFrame, several: bool) -> str:
             cells.append(td("—" if is_missing(sp) else f"{sp:.2f}x", "num"))
         level = efficiency_level(row["efficiency"])
         cells.append(td(format_efficiency(row["efficiency"]), f"num {level}"))
+        if dominant:
+            name = row.get("dominant")
+            label = BREAKDOWN_LABELS.get(name, "") if isinstance(name, str) else ""
+            cells.append(td(dominant_text(row), title=label or None))
         status_cls = "ok" if row["status"] == "ok" and not row["n_failed"] else "bad"
         # The cell shows the short error; hovering shows the full (escaped) text.
         cells.append(td(point_status(row), status_cls, title=error_text(row.get("error"))))
+        if linked:
+            href = dask_reports.get(int(row["point_id"]))
+            cells.append(f'<td><a href="{esc(href)}">report</a></td>' if href else td(None))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return table(headers, rows)
 
@@ -150,7 +184,8 @@ def _suite_section(page: Page, suite: str, points: pd.DataFrame) -> str:
     figures = "".join(_figure(f) for f in page.figures if f.section == suite)
     return (
         f'<section id="suite-{esc(suite)}"><h2>Suite {esc(suite)}</h2>{_summary(page, suite)}'
-        f"<div>{figures}</div>{_points_table(points, len(page.runs) > 1)}</section>"
+        f"<div>{figures}</div>"
+        f"{_points_table(points, len(page.runs) > 1, _dask_report_links(page))}</section>"
     )
 
 

@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from dask_bench.report._hardware import KINDS, bandwidths, baseline_error
 from dask_bench.store import Store, point_summaries
 from dask_bench.store.schema import Run
 
@@ -85,6 +86,27 @@ def format_bytes(nbytes: Any) -> str:
         if abs(value) < 1024:
             return f"{value:.1f} {unit}"
     return f"{value / 1024:.1f} TiB"
+
+
+def format_bandwidth(bytes_per_second: Any) -> str:
+    """A bandwidth in binary units, e.g. ``4.2 GiB/s``; ``—`` when unknown."""
+    if is_missing(bytes_per_second) or not isinstance(bytes_per_second, (int, float)):
+        return "—"
+    return f"{format_bytes(bytes_per_second)}/s"
+
+
+def hardware_line(run: Run) -> str | None:
+    """The run's hardware baseline in one line, e.g. ``memory 4.2 GiB/s, disk 1.1 GiB/s, ...``.
+
+    None when the run has no baseline.
+    """
+    error = baseline_error(run)
+    if error:
+        return f"baseline failed: {error}"
+    found = bandwidths(run)
+    if found is None:
+        return None
+    return ", ".join(f"{kind} {format_bandwidth(found[kind])}" for kind in KINDS)
 
 
 def format_throughput(value: float | None, unit: str) -> str:
@@ -209,6 +231,26 @@ def warnings_of(run: Run) -> list[str]:
     return out
 
 
+#: Short names for terminal tables.
+BREAKDOWN_SHORT = {
+    "compute-cpu": "cpu",
+    "compute-other": "noncpu",
+    "transfer": "xfer",
+    "serialization": "serde",
+    "spill": "spill",
+    "overhead": "ovhd",
+    "idle": "idle",
+}
+
+
+def dominant_text(row: pd.Series | dict[str, object]) -> str:
+    """``transfer 45%``: the category that took most of a point's worker time."""
+    name, share = row.get("dominant"), row.get("dominant_share")
+    if not isinstance(name, str) or not isinstance(share, float) or math.isnan(share):
+        return "—"
+    return f"{BREAKDOWN_SHORT.get(name, name)} {share * 100:.0f}%"
+
+
 # --- rich objects ---
 
 
@@ -236,13 +278,14 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     records = points.to_dict("records")
     unit = str(records[0]["throughput_unit"]) if records else ""
     show_status = any(r["status"] != "ok" for r in records)
+    show_dominant = any(isinstance(r.get("dominant"), str) for r in records)
     imprecise = [r for r in records if r.get("stopped_by") in IMPRECISE]
     threads = int(records[0]["threads_per_worker"]) if records else 1
     table = Table(
         title=f"{suite} — {run.mode} scaling, units = workers x {threads} thread"
         f"{'s' if threads != 1 else ''}",
         title_justify="left",
-        caption=f"* confidence target not reached ({_why(imprecise)})" if imprecise else None,
+        caption=_caption(imprecise, show_dominant),
         caption_justify="left",
     )
     # no_wrap keeps one line per point; a narrow terminal crops the last columns instead.
@@ -255,6 +298,9 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     if strong:
         table.add_column("speedup", justify="right", no_wrap=True)
     table.add_column("eff.", justify="right", no_wrap=True)
+    if show_dominant:
+        # Where most of the worker time went (the report's breakdown figure has it all).
+        table.add_column("mostly", no_wrap=True)
     if show_status:
         table.add_column("status")
     previous = None
@@ -275,6 +321,8 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
             sp = row["speedup"]
             cells.append(_styled("—" if is_missing(sp) else f"{sp:.2f}x"))
         cells.append(_efficiency_cell(row["efficiency"]))
+        if show_dominant:
+            cells.append(_styled(dominant_text(row)))
         if show_status:
             cells.append(_status_cell(row))
         table.add_row(*cells)
@@ -284,6 +332,16 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
 
 #: Why repetitions stopped, when it was not because the mean was precise enough.
 IMPRECISE = {"budget": "time budget", "max_repeats": "max repeats"}
+
+
+def _caption(imprecise: list[dict[str, Any]], dominant: bool) -> str | None:
+    lines = [f"* confidence target not reached ({_why(imprecise)})"] if imprecise else []
+    if dominant:
+        lines.append(
+            "mostly: largest share of worker time; xfer transfer, serde (de)serialization, "
+            "ovhd overhead"
+        )
+    return "\n".join(lines) or None
 
 
 def _why(rows: list[dict[str, Any]]) -> str:
@@ -338,6 +396,9 @@ def run_header(run: Run) -> RenderableType:
     ]
     if isinstance(host, Mapping) and host.get("hostname"):
         rows.append(("host", _styled(f"{host.get('hostname')}, {host.get('cores', '?')} cores")))
+    hardware = hardware_line(run)
+    if hardware is not None:
+        rows.append(("hardware", _styled(hardware)))
     for key, value in rows:
         grid.add_row(key, value)
     panel = Panel(grid, title="dask-bench run", title_align="left", expand=False)

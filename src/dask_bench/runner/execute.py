@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +16,19 @@ from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend
 from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.errors import DaskBenchError, RepetitionTimeout
+from dask_bench.runner.baseline import baseline_size, hardware_baseline
+from dask_bench.runner.breakdown import PointMetrics, PointObserver
 from dask_bench.runner.measure import Repetition, measure
+from dask_bench.runner.perfreport import point_report, report_folder
 from dask_bench.runner.plan import Plan, PlannedPoint, plan_study
 from dask_bench.runner.progress import Reporter
-from dask_bench.runner.provenance import cluster_versions, environment, merge_versions
+from dask_bench.runner.provenance import (
+    cluster_versions,
+    environment,
+    merge_versions,
+    mismatch_warning,
+    require_matching_versions,
+)
 from dask_bench.store import Store, check_writable
 from dask_bench.store.schema import Point, Run
 from dask_bench.workloads import WorkloadContext
@@ -85,15 +95,32 @@ class _Execution:
         self.versions: dict[str, Any] | None = None
         self.failed = 0
         self.connected = 0  # workers connected after the last successful scale step
+        self.hardware: dict[str, Any] | None = None
 
     def sweep(self) -> None:
         study = self.plan.study
         client = self.backend.start()
+        sizes = [step.workers for step in self.plan.steps]
+        baseline_at = baseline_size(sizes) if study.measurement.hardware_baseline else None
         for step in self.plan.steps:
             self.reporter.scaling(step.workers)
             self.scale(client, step.workers, study.deployment.startup_timeout)
+            if step.workers == baseline_at:
+                # Between points: every worker of this size has arrived and is idle, no
+                # point has started, and each point's own warm-up absorbs whatever the
+                # benchmark leaves behind (page cache, connections between workers).
+                self.hardware = hardware_baseline(client)
+                if "error" in self.hardware:
+                    self.reporter.warn(f"hardware baseline failed: {self.hardware['error']}")
+            self.keep_hardware()
             for point in step.points:
                 self.measure_point(client, point)
+
+    def keep_hardware(self) -> None:
+        """Put the baseline into the provenance, which every scale step rewrites."""
+        env = dict(self.run.environment or {})
+        if self.hardware is not None and env.get("hardware") != self.hardware:
+            self.store.set_environment(self.run, {**env, "hardware": self.hardware})
 
     def scale(self, client: Client, workers: int, timeout: float) -> None:
         try:
@@ -121,14 +148,19 @@ class _Execution:
         self.record_versions(client)
 
     def record_versions(self, client: Client) -> None:
+        """Record the cluster's versions; stop on a mismatch unless the study allows it.
+
+        Runs after every scale step (new workers may bring other versions), so before
+        any point is measured at that size.
+        """
         self.versions = merge_versions(self.versions, cluster_versions(client))
         env = environment(self.backend.describe(), self.versions)
+        # stored before stopping, so the failed run still shows what differed
         self.store.set_environment(self.run, env)
-        for m in env["version_mismatches"]:
-            self.reporter.warn(
-                f"{m['package']} differs: client {m['client']}, scheduler {m['scheduler']}, "
-                f"workers {sorted(set(map(str, m['workers'].values())))}"
-            )
+        mismatches = env["version_mismatches"]
+        require_matching_versions(mismatches, self.plan.study.deployment.allow_version_mismatch)
+        for m in mismatches:
+            self.reporter.warn(mismatch_warning(m))
 
     def measure_point(self, client: Client, planned: PlannedPoint) -> None:
         study = self.plan.study
@@ -175,17 +207,49 @@ class _Execution:
                 started_at=rep.started_at,
             )
             self.reporter.repetition(planned, rep.index, rep.warmup)
+            if rep.warmup and rep.ok and rep.index == study.measurement.warmup - 1:
+                report.start()  # after the last warm-up: the report covers timed repetitions
 
+        report = point_report(client, study.measurement, self.run.id, planned)
+        if study.measurement.warmup == 0:
+            report.start()
+        observer = None
+        if study.measurement.breakdown:
+            tags = (f"dask-bench run {self.run.id}", planned.workload.suite,
+                    planned.workload.name, f"{planned.units} units")  # fmt: skip
+            observer = PointObserver(client, tags)
+        metrics: PointMetrics | None = None
         try:
-            outcome = measure(trial, study.measurement, store_repetition)
+            outcome = measure(trial, study.measurement, store_repetition, observer=observer)
+            report.stop()  # before the metrics are read
+            if observer is not None and outcome.status == "ok":
+                nthreads = planned.workers * self.plan.layout.threads_per_worker
+                metrics = self.read_metrics(observer, outcome.timings, nthreads)
         finally:
+            report.stop(sys.exc_info()[1])  # no-op once stopped; writes nothing on Ctrl-C
+            if observer is not None:
+                observer.stop()
             trial.release()
         sizes: dict[str, Any] = {
             "nbytes": trial.nbytes,
             "ntasks": trial.ntasks,
             "stopped_by": outcome.stopped_by,
+            "performance_report": report.path,
         }
+        if report.error:
+            self.reporter.warn(report.error)
         if outcome.status == "ok":
+            if metrics is not None:
+                self.store.add_breakdown(row, metrics.seconds)
+                sizes.update(
+                    tasks_per_second=metrics.tasks_per_second,
+                    scheduler_tasks=metrics.tasks,
+                    submit_seconds=metrics.submit_seconds,
+                    memory_peak=metrics.memory_peak,
+                    memory_mean=metrics.memory_mean,
+                    metrics_complete=metrics.complete,
+                    metrics_note=metrics.note,
+                )
             self.store.finish_point(row, "ok", **sizes)
             self.reporter.point_done(planned, "ok", None)
         else:
@@ -206,6 +270,17 @@ class _Execution:
         if len(connected_workers(client)) != workers:
             scale_to(self.backend, client, workers, timeout)
         return "workers restarted"
+
+    def read_metrics(
+        self, observer: PointObserver, timings: list[float], nthreads: int
+    ) -> PointMetrics | None:
+        """The point's breakdown; a failure to read it is noted, never fatal to the point."""
+        try:
+            return observer.finish(timings, nthreads)
+        except Exception as exc:
+            note = f"metrics could not be read: {type(exc).__name__}: {exc}"
+            self.reporter.warn(note)
+            return PointMetrics({}, None, None, None, None, None, False, note)
 
     def fail_point(
         self,
@@ -251,6 +326,7 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
     backend_cls = get_backend(study.deployment.backend)
     backend = backend_cls(plan.layout, study.deployment.options)
     check_writable(study.database)
+    report_folder(study.measurement)  # a folder that cannot be created fails before any work
     store = Store(study.database, create=True)
     run = store.create_run(
         name=study.run_name,

@@ -5,15 +5,20 @@ Only named facts are recorded; environment variables are never stored wholesale.
 
 from __future__ import annotations
 
+import io
 import os
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psutil
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from dask_bench._version import __version__
+from dask_bench.errors import VersionMismatch
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -28,6 +33,7 @@ PACKAGES = (
     "pyarrow",
     "cloudpickle",
     "msgpack",
+    "toolz",
     "tornado",
     "dask_bench",
 )
@@ -77,8 +83,10 @@ def version_mismatches(versions: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     Returns
     -------
-    One entry per package: ``{"package", "client", "scheduler", "workers": {addr: version}}``
-    with only the differing workers listed.
+    One entry per package: ``{"package", "client", "scheduler", "workers": {addr: version},
+    "other_workers": n}`` with only the differing workers listed and ``n`` workers that
+    agree with the client. A package missing in one place and present in another differs;
+    one missing everywhere does not.
     """
     client = versions.get("client", {})
     scheduler = versions.get("scheduler", {})
@@ -94,9 +102,84 @@ def version_mismatches(versions: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "client": want,
                     "scheduler": scheduler.get(pkg),
                     "workers": bad_workers,
+                    "other_workers": len(workers) - len(bad_workers),
                 }
             )
     return out
+
+
+#: Differing workers named per version in a mismatch; the rest are counted.
+_NAMED_WORKERS = 3
+
+
+def _shown(version: Any) -> str:
+    return "missing" if version is None else str(version)
+
+
+def describe_workers(mismatch: Mapping[str, Any]) -> str:
+    """The workers' versions of one mismatched package, grouped by version.
+
+    Workers that differ from the client are named (a few per version), those that agree
+    with it are counted, e.g. ``2024.1.0 (tcp://127.0.0.1:41235), 2024.8.0 (1 other)``.
+    """
+    differing: dict[str, list[str]] = {}
+    for addr, version in mismatch.get("workers", {}).items():
+        differing.setdefault(_shown(version), []).append(str(addr))
+    agreeing = int(mismatch.get("other_workers", 0))
+    client = _shown(mismatch.get("client"))
+    if not differing:
+        return client if agreeing else "none"
+    total = agreeing + sum(map(len, differing.values()))
+    parts = []
+    for version, addrs in sorted(differing.items()):
+        if len(addrs) == total > 1:
+            parts.append(f"{version} (all {total})")
+            continue
+        named = ", ".join(sorted(addrs)[:_NAMED_WORKERS])
+        more = len(addrs) - _NAMED_WORKERS
+        parts.append(f"{version} ({named}{f' and {more} more' if more > 0 else ''})")
+    if agreeing:
+        parts.append(f"{client} ({agreeing} other{'s' if agreeing > 1 else ''})")
+    return ", ".join(parts)
+
+
+def mismatch_table(mismatches: Sequence[Mapping[str, Any]]) -> str:
+    """Plain-text table of what differs: one line per package, client, scheduler, workers."""
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="none")
+    for column in ("package", "client", "scheduler", "workers"):
+        table.add_column(column, no_wrap=True)
+    for m in mismatches:
+        cells = (m.get("package"), m.get("client"), m.get("scheduler"))
+        # Text, not str: a version or address must never be read as rich markup
+        table.add_row(*(Text(_shown(c)) for c in cells), Text(describe_workers(m)))
+    buffer = io.StringIO()
+    # wide enough that no line wraps: the message is read in a terminal or a log, not a box
+    Console(file=buffer, width=10_000, color_system=None, highlight=False).print(table)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+def mismatch_warning(mismatch: Mapping[str, Any]) -> str:
+    """One line on one mismatched package, for runs that measure anyway."""
+    return (
+        f"{mismatch.get('package')} differs: client {_shown(mismatch.get('client'))}, "
+        f"scheduler {_shown(mismatch.get('scheduler'))}, workers {describe_workers(mismatch)}"
+    )
+
+
+def require_matching_versions(mismatches: Sequence[Mapping[str, Any]], allow: bool) -> None:
+    """Stop the study when versions differ, unless ``allow``.
+
+    Raises
+    ------
+    VersionMismatch
+        With a table of what differs, when ``mismatches`` is not empty and ``allow`` is false.
+    """
+    if mismatches and not allow:
+        rows = "\n".join(f"  {line}" for line in mismatch_table(mismatches).splitlines())
+        raise VersionMismatch(
+            "versions differ between client, scheduler and workers; make the environments "
+            "match, or pass --allow-version-mismatch to measure anyway:\n" + rows
+        )
 
 
 def environment(
