@@ -314,3 +314,15 @@ def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
     # matmul: two stacked bars; the transfer segment of the 2-unit bar is 60 % high.
     heights = sorted(round(b.get_height(), 3) for b in panels[1].patches if b.get_height() > 0)
     assert heights == [0.2, 0.4, 0.6, 0.8]
+
+
+def test_a_package_missing_on_workers_is_called_missing(tmp_path: Path) -> None:
+    from dask_bench.report.tables import warnings_of
+
+    env = full_environment()
+    env["version_mismatches"] = [
+        {"package": "toolz", "client": "1.2.0", "scheduler": "1.2.0", "workers": {"w": None}}
+    ]
+    store, run = build_store(tmp_path, environment=env)
+    (warning,) = warnings_of(run)
+    assert warning == "version mismatch for toolz: client 1.2.0, scheduler 1.2.0, workers missing"

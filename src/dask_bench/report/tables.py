@@ -212,6 +212,10 @@ def suite_frames(store: Store, run: Run) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _version(value: Any) -> str:
+    return "missing" if value is None else str(value)
+
+
 def warnings_of(run: Run) -> list[str]:
     """Reasons to distrust or qualify a run's numbers, one line each."""
     out: list[str] = []
@@ -223,10 +227,10 @@ def warnings_of(run: Run) -> list[str]:
         if not isinstance(m, Mapping):
             continue
         workers = m.get("workers") or {}
-        seen = ", ".join(sorted({str(v) for v in workers.values()})) if workers else "same"
+        seen = ", ".join(sorted({_version(v) for v in workers.values()})) if workers else "same"
         out.append(
-            f"version mismatch for {m.get('package')}: client {m.get('client')}, "
-            f"scheduler {m.get('scheduler')}, workers {seen}"
+            f"version mismatch for {m.get('package')}: client {_version(m.get('client'))}, "
+            f"scheduler {_version(m.get('scheduler'))}, workers {seen}"
         )
     return out
 
