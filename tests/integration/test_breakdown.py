@@ -24,6 +24,8 @@ def points(tmp_path_factory):
         # sin2-cos2 is elementwise arithmetic on local blocks: compute.
         "arrays": {"chunk_size": 400, "per_unit": 4, "workloads": ["rechunk", "sin2-cos2"]},
         "tasks": {"workloads": ["stencil"], "chunk_size": 10, "per_unit": 2},
+        # built with query planning (dask-expr): its graphs still land in the spans
+        "dataframes": {"workloads": ["groupby-mean"], "chunk_size": 5000, "per_unit": 2},
     }
     result = run_study(build_study(spec))
     assert result.status == "complete" and result.failed_points == 0

@@ -114,3 +114,21 @@ def test_observer_wraps_the_timed_region_only_and_hears_when_timing_starts() -> 
         "enter t0", "run", "exit", "check",
         "enter t1", "run", "exit", "check",
     ]  # fmt: skip
+
+
+def test_points_whose_tasks_missed_their_spans_are_measured_cluster_wide() -> None:
+    from dask_bench.runner.breakdown import PointObserver
+
+    delta = {
+        ("execute", "f", "thread-cpu", "seconds"): 1.2,
+        ("execute", "f", "executor", "seconds"): 0.2,
+        ("gather-dep", "network", "seconds"): 0.3,
+    }
+    observer = PointObserver(client=None, tags=("t",))  # type: ignore[arg-type]
+    metrics = observer._cluster_wide(delta, timings=[1.0, 1.0], nthreads=2)
+    # per repetition: 4 thread-seconds available over 2 repetitions -> 2 per repetition
+    assert metrics.seconds["compute-cpu"] == pytest.approx(0.6)
+    assert metrics.seconds["transfer"] == pytest.approx(0.15)
+    assert metrics.seconds["idle"] == pytest.approx((4.0 - 1.7) / 2)
+    assert metrics.complete and "cluster-wide" in (metrics.note or "")
+    assert metrics.tasks is None and metrics.submit_seconds is None

@@ -323,6 +323,6 @@ def test_a_package_missing_on_workers_is_called_missing(tmp_path: Path) -> None:
     env["version_mismatches"] = [
         {"package": "toolz", "client": "1.2.0", "scheduler": "1.2.0", "workers": {"w": None}}
     ]
-    store, run = build_store(tmp_path, environment=env)
+    _store, run = build_store(tmp_path, environment=env)
     (warning,) = warnings_of(run)
     assert warning == "version mismatch for toolz: client 1.2.0, scheduler 1.2.0, workers missing"

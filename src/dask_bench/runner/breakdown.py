@@ -16,10 +16,11 @@ metrics are still short after a second round is marked incomplete.
 Reading happens once before and once after the timed repetitions of a point, so
 a repetition itself only pays for entering a span (microseconds).
 
-DataFrames built with query planning (dask-expr) drop annotations, so their tasks
-land in no span. For such points the same categories come from the cluster-wide
-metrics over the timed repetitions, with the timed wall time times the threads as
-the available thread time; the point's note says so.
+Should the tasks of a repetition land in no span of their own (dask-expr warns that
+it drops annotations; tasks can also join a task group opened in an earlier span),
+the same categories come from the cluster-wide metrics over the timed repetitions,
+with the timed wall time times the threads as the available thread time; the
+point's note says so.
 """
 
 from __future__ import annotations
