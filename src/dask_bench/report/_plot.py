@@ -8,6 +8,7 @@ and works without a display.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +35,28 @@ def blank_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)  # attaches itself to fig: PNG output without pyplot
     return fig
+
+
+#: Workload panels per row in small-multiples figures.
+GRID_COLUMNS = 3
+
+
+def workload_grid(
+    workloads: Sequence[str], row_height: float, *, sharex: bool = False, sharey: bool = False
+) -> tuple[Figure, Any]:
+    """A figure with one panel per workload, :data:`GRID_COLUMNS` to a row.
+
+    Panels beyond the workloads are hidden; ``sharex`` and ``sharey`` are passed to
+    :meth:`~matplotlib.figure.Figure.subplots`.
+    Returns the figure and the 2-D array of axes.
+    """
+    ncols = min(GRID_COLUMNS, max(1, len(workloads)))
+    nrows = math.ceil(len(workloads) / ncols) or 1
+    fig = blank_figure((FIGSIZE[0] * 1.4, 1.1 + row_height * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex, sharey=sharey)
+    for ax in list(axes.flat)[len(workloads) :]:
+        ax.set_visible(False)
+    return fig, axes
 
 
 def new_figure(lines: int = 0, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:

@@ -8,15 +8,13 @@ efficiency falls grow transfer, overhead or idle time.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from dask_bench.report._plot import FIGSIZE, blank_figure, no_data
+from dask_bench.report._plot import no_data, workload_grid
 from dask_bench.report.tables import format_layout
 from dask_bench.store.read import BREAKDOWN_PREFIX
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
@@ -31,8 +29,6 @@ COLORS = {
     "overhead": "#ef6c00",
     "idle": "#bdbdbd",
 }
-#: Workload panels per row.
-COLUMNS = 3
 
 
 def has_breakdown(points: pd.DataFrame) -> bool:
@@ -58,10 +54,7 @@ def breakdown_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     matplotlib.figure.Figure
     """
     workloads = list(dict.fromkeys(points["workload"]))
-    ncols = min(COLUMNS, max(1, len(workloads)))
-    nrows = math.ceil(len(workloads) / ncols) or 1
-    fig = blank_figure((FIGSIZE[0] * 1.4, 1.2 + 2.2 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    fig, axes = workload_grid(workloads, 2.2, sharey=True)
     columns = [f"{BREAKDOWN_PREFIX}{c}" for c in BREAKDOWN_CATEGORIES]
     for ax, workload in zip(axes.flat, workloads, strict=False):
         part = points[points["workload"] == workload].sort_values("units")
@@ -82,8 +75,6 @@ def breakdown_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         ax.set_ylim(0, 1)
         if not (totals > 0).any():
             no_data(ax, "no breakdown")
-    for ax in list(axes.flat)[len(workloads) :]:
-        ax.set_visible(False)
     fig.supylabel("share of worker thread time", fontsize="medium")
     for ax in axes[-1]:
         ax.set_xlabel("processing units", fontsize="small")

@@ -27,12 +27,11 @@ from dask_bench.report._plot import (
     run_label,
     sizes,
     units_axis,
+    workload_grid,
 )
 from dask_bench.report.figures import heatmap_colorbar, heatmap_panel
 from dask_bench.store.schema import Run
 
-#: Workload panels per row in the small-multiples figures.
-COLUMNS = 3
 #: What each overlay metric plots: column, y label, log scale.
 METRICS: dict[str, tuple[str, str, bool]] = {
     "efficiency": ("efficiency", "parallel efficiency (%)", False),
@@ -109,15 +108,11 @@ def overlay_figure(
     matplotlib.figure.Figure
     """
     workloads = list(dict.fromkeys(points["workload"]))
-    ncols = min(COLUMNS, max(1, len(workloads)))
-    nrows = math.ceil(len(workloads) / ncols) or 1
-    fig = blank_figure((FIGSIZE[0] * 1.4, 1.0 + 2.3 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    fig, axes = workload_grid(workloads, 2.3, sharex=True)
+    nrows = len(axes)
     for ax, workload in zip(axes.flat, workloads, strict=False):
         _panel(ax, metric, points[points["workload"] == workload], runs, colors)
         ax.set_title(workload, fontsize="small")
-    for ax in list(axes.flat)[len(workloads) :]:
-        ax.set_visible(False)
     unit = next((str(u) for u in points.get("throughput_unit", []) if u), "work/s")
     ylabel = METRICS[metric][1] + (f" ({unit})" if metric == "throughput" else "")
     fig.supylabel(ylabel, fontsize="medium")
