@@ -10,8 +10,9 @@ before and after the point's timed repetitions: nothing else runs meanwhile.
 
 Metrics arrive with worker heartbeats. Rather than sleeping, every worker is asked
 for a heartbeat, which carries everything it measured so far; the figures are
-then checked against the scheduler's own task durations, and a point whose
-metrics are still short after a second round is marked incomplete.
+then checked against the scheduler's own task durations; while they are short
+(a periodic heartbeat may still be in flight), flushing is repeated for up to
+``FLUSH_PATIENCE`` seconds before the point is marked incomplete.
 
 Reading happens once before and once after the timed repetitions of a point, so
 a repetition itself only pays for entering a span (microseconds).
@@ -55,6 +56,8 @@ _ACTIVITY = {
 #: Known execute seconds below this share of the scheduler's task durations mean
 #: that some metrics have not arrived yet.
 COMPLETE_SHARE = 0.8
+#: Seconds to wait for late heartbeats before a point's metrics are called incomplete.
+FLUSH_PATIENCE = 3.0
 #: Seconds between memory samples while a point's timed repetitions run.
 MEMORY_INTERVAL = 0.1
 
@@ -229,16 +232,25 @@ class PointObserver:
         self.stop()
         if not self._timed:
             return None
-        _flush(self.client)
-        ids = [span_id for span_id, _ in self._timed]
-        spans = self.client.run_on_scheduler(_read_spans, ids)
-        if not _complete(spans):
-            _flush(self.client)  # a periodic heartbeat may have been in flight
-            spans = self.client.run_on_scheduler(_read_spans, ids)
+        spans = self._settled_spans([span_id for span_id, _ in self._timed])
         delta = _delta(self._before, self.client.run_on_scheduler(_cluster_metrics))
         if any(s is None or s["tasks"] == 0 for s in spans):
             return self._cluster_wide(delta, timings, nthreads)
         return self._combine(spans, delta)
+
+    def _settled_spans(self, ids: list[str]) -> list[dict[str, Any] | None]:
+        # A periodic heartbeat that took the workers' metrics just before ours can
+        # still be on its way to a busy scheduler: flush again, with growing pauses,
+        # until the figures add up or the patience runs out.
+        deadline = time.monotonic() + FLUSH_PATIENCE
+        pause = 0.02
+        while True:
+            _flush(self.client)
+            spans = self.client.run_on_scheduler(_read_spans, ids)
+            if _complete(spans) or time.monotonic() + pause > deadline:
+                return spans
+            time.sleep(pause)
+            pause *= 2
 
     def _cluster_wide(self, delta: Metrics, timings: list[float], nthreads: int) -> PointMetrics:
         totals = categorize(delta)
