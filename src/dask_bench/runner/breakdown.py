@@ -246,7 +246,7 @@ class PointObserver:
         pause = 0.02
         while True:
             _flush(self.client)
-            spans = self.client.run_on_scheduler(_read_spans, ids)
+            spans: list[dict[str, Any] | None] = self.client.run_on_scheduler(_read_spans, ids)
             if _complete(spans) or time.monotonic() + pause > deadline:
                 return spans
             time.sleep(pause)
