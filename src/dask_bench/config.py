@@ -55,6 +55,11 @@ class Deployment(_Model):
         description="Memory limit of each worker, e.g. '2GiB'; 'auto' = machine memory "
         "divided by the largest worker count.",
     )
+    cores_per_node: PositiveInt | None = Field(
+        None,
+        description="Cores of one batch node: a size first fills one node, then spreads "
+        "evenly over as few nodes as hold it (one job per node); null: one job per worker.",
+    )
     startup_timeout: PositiveFloat = Field(
         120.0, description="Seconds to wait for a requested number of workers to connect."
     )

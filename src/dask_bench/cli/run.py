@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from dask_bench.cli._app import EXIT_INTERRUPTED, cli, open_store
+
+if TYPE_CHECKING:
+    from dask_bench.config import Study
+    from dask_bench.envfile import EnvMapping
 
 
 def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
@@ -34,6 +39,11 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 @click.option("--mode", type=click.Choice(["weak", "strong"]), help="Weak or strong scaling.")
 @click.option("--suite", "suites", multiple=True, help="Run only this suite (repeatable).")
 @click.option("--backend", help="Deployment back-end (see 'dask-bench list backends').")
+@click.option(
+    "--scheduler-file",
+    type=click.Path(dir_okay=False),
+    help="Measure on the running cluster of this scheduler file (back-end 'existing').",
+)
 @click.option("--db", "database", help="SQLite file or SQLAlchemy URL for the results.")
 @click.option("--name", help="Name of the run.")
 @click.option("--min-repeats", type=click.IntRange(min=2), help="Fewest timed repetitions.")
@@ -70,10 +80,16 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     help="Folder for Dask's performance report (HTML) of every point.",
 )
 @click.option("--report/--no-report", default=None, help="Write the HTML report (default: yes).")
+@click.option(
+    "--env-file",
+    help="The seed tool's .env file, mapped onto the study (flags override it; "
+    "it overrides the study file).",
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) -> None:
+def run(
+    study_file: str | None, quiet: bool, report: bool | None, env_file: str | None, **flags: Any
+) -> None:
     """Run a scaling study (default: weak scaling on a LocalCluster, all suites)."""
-    from dask_bench.config import load_study
     from dask_bench.runner import Reporter, RichReporter, plan_study, run_study
 
     overrides = {
@@ -95,7 +111,16 @@ def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) 
         "deployment.allow_version_mismatch": flags["allow_version_mismatch"],
         "report": report,
     }
-    study = load_study(study_file, overrides)
+    if flags["scheduler_file"]:
+        # the study's deployment options belong to its own back-end, not to this one
+        overrides["deployment.backend"] = "existing"
+        overrides["deployment.options"] = {"scheduler_file": flags["scheduler_file"]}
+    study, env = build_run_study(study_file, overrides, env_file)
+    if env is not None:
+        # Ignored keys are warnings: shown even with --quiet.
+        notes = Console(stderr=True, highlight=False, soft_wrap=True)
+        for line in env.lines(quiet=quiet):
+            notes.print(line, markup=False, style="yellow" if line.startswith("ignored") else None)
     # p2p shuffles log a WARNING per shuffle on the in-process scheduler; it is not news.
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
     total = len(plan_study(study).points)
@@ -113,6 +138,37 @@ def run(study_file: str | None, quiet: bool, report: bool | None, **flags: Any) 
     if result.failed_points:
         err.print(f"[red]{result.failed_points} point(s) failed[/red]; see the table above")
         sys.exit(1)
+
+
+def build_run_study(
+    study_file: str | None, overrides: Mapping[str, Any], env_file: str | None = None
+) -> tuple[Study, EnvMapping | None]:
+    """The study ``run`` measures: flags override the ``.env`` file, which overrides the study.
+
+    Parameters
+    ----------
+    study_file
+        The study file; ``None`` for the default study.
+    overrides
+        Dotted study keys set by the command-line flags (``None`` = not given).
+    env_file
+        The seed tool's ``.env`` file, if any.
+
+    Returns
+    -------
+    tuple
+        The validated study, and what the ``.env`` file set and ignored (``None``
+        without one).
+    """
+    from dask_bench.config import build_study, load_study, read_study_file
+    from dask_bench.envfile import merge_env, study_from_env
+
+    if env_file is None:
+        return load_study(study_file, overrides), None
+    data = read_study_file(study_file) if study_file is not None else {}
+    raw, env = merge_env(data, study_from_env(env_file), overrides)
+    source = f"{study_file or 'default study'} with {env_file}"
+    return build_study(raw, overrides, source=source), env
 
 
 def summarise(database: str, run_id: int, write: bool) -> None:

@@ -50,6 +50,14 @@ class BackendEntry:
 
 _REGISTRY: dict[str, BackendEntry] = {}
 
+#: Prefix of the name of everything a run submits (batch jobs): ``dask-bench-<run id>``.
+JOB_PREFIX = "dask-bench-"
+
+
+def job_tag(run_id: int) -> str:
+    """The name given to a run's batch jobs, which ``dask-bench cleanup`` looks for."""
+    return f"{JOB_PREFIX}{run_id}"
+
 
 def register_backend(entry: BackendEntry) -> None:
     """Make a back-end available by name."""
@@ -89,4 +97,30 @@ register_backend(
     )
 )
 
-__all__ = ["Backend", "BackendEntry", "WorkerLayout", "backends", "get_backend", "register_backend"]
+for _name, _cls, _title in (
+    ("slurm", "SlurmBackend", "Slurm"),
+    ("pbs", "PBSBackend", "PBS / Torque"),
+    ("sge", "SGEBackend", "Sun Grid Engine"),
+    ("lsf", "LSFBackend", "IBM LSF"),
+    ("htcondor", "HTCondorBackend", "HTCondor"),
+):
+    # batch back-ends share one extra: dask-jobqueue
+    register_backend(
+        BackendEntry(
+            _name,
+            f"dask_bench.deploy.{_name}:{_cls}",
+            f"{_title} batch jobs through dask-jobqueue",
+            extra="jobqueue",
+        )
+    )
+
+__all__ = [
+    "JOB_PREFIX",
+    "Backend",
+    "BackendEntry",
+    "WorkerLayout",
+    "backends",
+    "get_backend",
+    "job_tag",
+    "register_backend",
+]

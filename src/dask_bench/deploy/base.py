@@ -53,10 +53,55 @@ class Backend(ABC):
     description: ClassVar[str]
     #: Whether one cluster can be rescaled through the whole sweep.
     can_rescale: ClassVar[bool] = True
+    #: Whether the workers are a fixed pool (an existing cluster, MPI ranks): then a
+    #: size is measured on a subset of them, and :meth:`request` only checks the pool.
+    fixed_pool: ClassVar[bool] = False
 
-    def __init__(self, layout: WorkerLayout, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        layout: WorkerLayout,
+        options: Mapping[str, Any] | None = None,
+        *,
+        cores_per_node: int | None = None,
+    ) -> None:
         self.layout = layout
         self.options: dict[str, Any] = dict(options or {})
+        self.cores_per_node = cores_per_node
+        #: Name given to everything the back-end submits, so that ``dask-bench cleanup``
+        #: finds it after a crash; the runner sets it to ``dask-bench-<run id>``.
+        self.tag = "dask-bench"
+
+    def setup(self) -> None:
+        """Prepare this process before the run is recorded.
+
+        The ``mpi`` back-end turns every rank but the client's into the scheduler or a
+        worker here; on those ranks it does not return.
+        """
+        return None
+
+    def make_room(self, workers: int) -> None:
+        """Before a scale step is timed: remove what the new size cannot reuse.
+
+        Batch back-ends whose job shapes change between sizes cancel the old jobs here
+        and wait until their workers have left, so that leaving workers are never
+        counted as arrived ones.
+        """
+        return None
+
+    def job_scripts(self, workers: int) -> list[str]:
+        """The job scripts :meth:`request` would submit for ``workers`` workers (no submission).
+
+        Empty for back-ends that submit no jobs.
+        """
+        return []
+
+    def job_states(self) -> str | None:
+        """The state of every submitted job, with the scheduler's pending reasons, if any."""
+        return None
+
+    def step_details(self) -> tuple[float | None, dict[str, Any] | None]:
+        """After a scale step: the longest queue wait in seconds (if known) and details."""
+        return None, None
 
     @abstractmethod
     def start(self) -> Client:
@@ -70,9 +115,24 @@ class Backend(ABC):
     def close(self) -> None:
         """Stop every worker and the scheduler; safe to call twice and after a failed start."""
 
+    @classmethod
+    def cleanup(cls, tag: str, options: Mapping[str, Any] | None = None) -> list[str]:
+        """Cancel what a crashed run left behind under ``tag``; returns what was cancelled.
+
+        ``options`` are the run's ``deployment.options`` (e.g. a scheduler file).
+        """
+        return []
+
     def describe(self) -> dict[str, Any]:
         """Name, options and layout, for the run's provenance."""
-        return {"backend": self.name, "options": self.options, "layout": self.layout.as_dict()}
+        info: dict[str, Any] = {
+            "backend": self.name,
+            "options": self.options,
+            "layout": self.layout.as_dict(),
+        }
+        if self.cores_per_node is not None:
+            info["cores_per_node"] = self.cores_per_node
+        return info
 
     def __enter__(self) -> Backend:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,7 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
         many were expected and how many arrived.
     """
     threads = backend.layout.threads_per_worker
+    backend.make_room(n)
     before = set(connected_workers(client))
     start = time.perf_counter()
     backend.request(n)
@@ -77,12 +79,38 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
                 f"worker {addr} has {got} threads but the layout asks for {threads}; "
                 "check the back-end's worker options"
             )
-        if len(workers) == n:
-            return ScaleEvent(n, len(before), first, now, tuple(workers))
+        if len(workers) == n or (backend.fixed_pool and len(workers) >= n):
+            chosen = subset(workers, n) if backend.fixed_pool else tuple(workers)
+            return ScaleEvent(n, len(before), first, now, chosen)
         if now > timeout:
+            states = _job_states(backend)
             raise WorkersTimeout(
                 f"expected {n} worker{'s' if n != 1 else ''} with {threads} thread(s) each, "
-                f"{len(workers)} arrived "
-                f"within {timeout:g} s; raise deployment.startup_timeout or check the back-end"
+                f"{len(workers)} arrived within {timeout:g} s"
+                + (f"; jobs: {states}" if states else "")
+                + "; raise deployment.startup_timeout or check the back-end"
             )
         time.sleep(POLL_SECONDS)
+
+
+def subset(workers: dict[str, dict[str, Any]], n: int) -> tuple[str, ...]:
+    """The ``n`` workers of a fixed pool a size is measured on.
+
+    Chosen in a stable order (by name, then address) so that every size extends the
+    previous one and repeated studies use the same workers.
+    """
+    ordered = sorted(workers, key=lambda a: (_natural(str(workers[a].get("name", ""))), a))
+    return tuple(ordered[:n])
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    # "worker-10" after "worker-9"; MPI ranks are numbers
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
+
+
+def _job_states(backend: Backend) -> str | None:
+    # Diagnostics only: a failing query must not hide the timeout itself.
+    try:
+        return backend.job_states()
+    except Exception as exc:
+        return f"could not be listed ({type(exc).__name__}: {exc})"

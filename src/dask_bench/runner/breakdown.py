@@ -177,6 +177,9 @@ class PointObserver:
 
     client: Client
     tags: tuple[str, ...]
+    #: Share of the cluster's threads the point may use (a subset of a fixed pool of
+    #: workers): the spans count every thread of the cluster as available.
+    share: float = 1.0
     _timed: list[tuple[str, float]] = field(default_factory=list)
     _before: Metrics = field(default_factory=dict)
     _sampler: MemorySampler | None = None
@@ -279,7 +282,7 @@ class PointObserver:
         for s in found:
             for category, seconds in categorize(s["metrics"]).items():
                 totals[category] += seconds
-            active += float(s["active"])
+            active += float(s["active"]) * self.share
         for category, seconds in transfers({}, delta).items():
             totals[category] += seconds
         _fill_idle(totals, active)

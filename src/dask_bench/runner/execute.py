@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from dask.base import annotate
+
 from dask_bench._version import __version__
 from dask_bench.config import Study
-from dask_bench.deploy import Backend, get_backend
+from dask_bench.deploy import Backend, get_backend, job_tag
 from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.errors import DaskBenchError, RepetitionTimeout
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
 from dask_bench.runner.breakdown import PointMetrics, PointObserver
+from dask_bench.runner.limits import process_info, raise_open_files
 from dask_bench.runner.measure import Repetition, measure
 from dask_bench.runner.perfreport import point_report, report_folder
 from dask_bench.runner.plan import Plan, PlannedPoint, plan_study
@@ -96,6 +99,8 @@ class _Execution:
         self.failed = 0
         self.connected = 0  # workers connected after the last successful scale step
         self.hardware: dict[str, Any] | None = None
+        #: The workers a size is measured on, when they are a subset of a fixed pool.
+        self.subset: tuple[str, ...] | None = None
 
     def sweep(self) -> None:
         study = self.plan.study
@@ -136,6 +141,10 @@ class _Execution:
                 error=str(exc),
             )
             raise
+        queue_seconds, details = self.backend.step_details()
+        if self.backend.fixed_pool:
+            self.subset = event.workers
+            details = {**(details or {}), "subset": list(event.workers)}
         self.store.add_scale_event(
             self.run,
             requested=workers,
@@ -143,6 +152,8 @@ class _Execution:
             time_to_first=event.time_to_first,
             time_to_all=event.time_to_all,
             ok=True,
+            queue_seconds=queue_seconds,
+            details=details,
         )
         self.connected = workers
         self.record_versions(client)
@@ -154,7 +165,10 @@ class _Execution:
         any point is measured at that size.
         """
         self.versions = merge_versions(self.versions, cluster_versions(client))
-        env = environment(self.backend.describe(), self.versions)
+        env = {
+            **(self.run.environment or {}),
+            **environment(self.backend.describe(), self.versions),
+        }
         # stored before stopping, so the failed run still shows what differed
         self.store.set_environment(self.run, env)
         mismatches = env["version_mismatches"]
@@ -163,6 +177,16 @@ class _Execution:
             self.reporter.warn(mismatch_warning(m))
 
     def measure_point(self, client: Client, planned: PlannedPoint) -> None:
+        """Measure one point; on a fixed pool, only on the size's subset of workers."""
+        if self.subset is None:
+            self._measure_point(client, planned)
+            return
+        # Global annotations reach every graph the client submits (compute, persist,
+        # map, submit), collections built with dask-expr included.
+        with annotate(workers=list(self.subset), allow_other_workers=False):
+            self._measure_point(client, planned)
+
+    def _measure_point(self, client: Client, planned: PlannedPoint) -> None:
         study = self.plan.study
         self.reporter.point(planned)
         row = self.store.add_point(
@@ -217,7 +241,7 @@ class _Execution:
         if study.measurement.breakdown:
             tags = (f"dask-bench run {self.run.id}", planned.workload.suite,
                     planned.workload.name, f"{planned.units} units")  # fmt: skip
-            observer = PointObserver(client, tags)
+            observer = PointObserver(client, tags, share=self.thread_share(client, planned))
         metrics: PointMetrics | None = None
         try:
             outcome = measure(trial, study.measurement, store_repetition, observer=observer)
@@ -255,6 +279,14 @@ class _Execution:
         else:
             self.fail_point(client, planned, row, outcome.error, outcome.timed_out, **sizes)
         self.current = None
+
+    def thread_share(self, client: Client, planned: PlannedPoint) -> float:
+        """The point's share of the cluster's threads (below 1 on a subset of a pool)."""
+        if self.subset is None:
+            return 1.0
+        total = sum(w.get("nthreads", 0) for w in connected_workers(client).values())
+        used = planned.workers * self.plan.layout.threads_per_worker
+        return min(1.0, used / total) if total else 1.0
 
     def recover(self, client: Client, workers: int) -> str:
         """Stop work a timed-out repetition left running; cancelling cannot stop a running task.
@@ -324,7 +356,10 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
     reporter = reporter or Reporter()
     plan = plan_study(study)
     backend_cls = get_backend(study.deployment.backend)
-    backend = backend_cls(plan.layout, study.deployment.options)
+    backend = backend_cls(
+        plan.layout, study.deployment.options, cores_per_node=study.deployment.cores_per_node
+    )
+    backend.setup()  # MPI: scheduler and worker ranks stay here until the study ends
     check_writable(study.database)
     report_folder(study.measurement)  # a folder that cannot be created fails before any work
     store = Store(study.database, create=True)
@@ -336,7 +371,10 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
         study=study.model_dump(mode="json"),
         version=__version__,
     )
-    store.set_environment(run, environment(backend.describe()))
+    backend.tag = job_tag(run.id)
+    store.set_environment(
+        run, {**environment(backend.describe()), "process": process_info(raise_open_files())}
+    )
     execution = _Execution(plan, store, run, backend, reporter)
     status, message = "failed", None
     try:

@@ -40,8 +40,14 @@ def _to_2(conn: Connection) -> None:
     Base.metadata.tables["breakdowns"].create(conn)
 
 
+def _to_3(conn: Connection) -> None:
+    """Schema 3: queue wait and back-end details per scale step (batch schedulers)."""
+    conn.execute(text("ALTER TABLE scale_events ADD COLUMN queue_seconds FLOAT"))
+    conn.execute(text("ALTER TABLE scale_events ADD COLUMN details JSON"))
+
+
 #: Migrations from version N to N + 1, applied in order to older databases.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2, 2: _to_3}
 
 
 def now() -> datetime:
@@ -339,9 +345,13 @@ class Store:
         time_to_all: float | None,
         ok: bool,
         error: str | None = None,
+        queue_seconds: float | None = None,
+        details: dict[str, Any] | None = None,
     ) -> ScaleEventRow:
         """Insert one scale step."""
         row = ScaleEventRow(
+            queue_seconds=queue_seconds,
+            details=details,
             run_id=run.id,
             requested=requested,
             previous=previous,

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Base(DeclarativeBase):
@@ -149,5 +149,11 @@ class ScaleEventRow(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime)
+    #: Longest time a job of this step waited in the batch queue (schema 3), when the
+    #: scheduler tells it; ``time_to_all - queue_seconds`` is then process start.
+    queue_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: What the back-end knows of the step (schema 3): jobs, their states and nodes,
+    #: and the workers used (subsets of a fixed pool).
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="scale_events")

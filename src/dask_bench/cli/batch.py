@@ -1,0 +1,87 @@
+"""``dask-bench plan``, ``script slurm`` and ``cleanup``: batch schedulers without surprises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from dask_bench.cli._app import cli, db_option, open_store
+
+
+@cli.command()
+@click.argument("study_file", type=click.Path(dir_okay=False))
+@click.option("--backend", help="Deployment back-end (see 'dask-bench list backends').")
+def plan(study_file: str, backend: str | None) -> None:
+    """Print what a study would do, with the exact job scripts, without submitting anything."""
+    from dask_bench.config import load_study
+    from dask_bench.runner.preview import preview_study
+
+    study = load_study(study_file, {"deployment.backend": backend})
+    click.echo(preview_study(study).render())
+
+
+@cli.group()
+def script() -> None:
+    """Write a batch script that runs a whole study inside one allocation."""
+
+
+@script.command(name="slurm")
+@click.argument("study_file", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+)
+@click.option("--db", "database", help="Results database of the study (default: the study's).")
+def script_slurm(study_file: str, output: str | None, database: str | None) -> None:
+    """An sbatch script: scheduler, workers (one srun step) and the study in one job.
+
+    Submit it with 'sbatch FILE'; the study measures every size on a subset of the
+    allocation's workers.
+    """
+    from dask_bench.config import load_study
+    from dask_bench.deploy.sbatch import allocation_script
+    from dask_bench.runner.plan import resolve_layout
+
+    study = load_study(study_file)
+    dep = study.deployment
+    text = allocation_script(
+        study_file,
+        max(dep.workers),
+        resolve_layout(study),
+        dep.options if dep.backend == "slurm" else {},
+        dep.cores_per_node,
+        ["--db", database] if database else None,
+    )
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(0o755)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise click.BadParameter(
+            f"cannot write {output}: {exc.strerror}", param_hint="-o"
+        ) from None
+    Console(stderr=True).print(f"wrote {output}; submit it with: sbatch {output}")
+
+
+@cli.command()
+@click.argument("run_ref", metavar="[RUN]", required=False)
+@db_option()
+@click.option("--force", is_flag=True, help="Also when the study still runs on this host.")
+def cleanup(run_ref: str | None, database: str, force: bool) -> None:
+    """Cancel the batch jobs of a crashed run (default: every run still marked running)."""
+    from dask_bench.runner.cleanup import cleanup_run, runs_to_clean
+
+    out = Console()
+    with open_store(database) as store:
+        for run in runs_to_clean(store, run_ref):
+            done = cleanup_run(store, run, force=force)
+            jobs = ", ".join(done.cancelled) if done.cancelled else "none left"
+            note = "; marked failed" if done.marked_failed else ""
+            out.print(f"run {done.run_id} ({done.backend}): cancelled jobs: {jobs}{note}")

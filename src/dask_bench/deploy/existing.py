@@ -1,0 +1,159 @@
+"""The ``existing`` back-end: a Dask cluster someone else started, used as a fixed pool."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dask_bench.deploy.base import Backend
+from dask_bench.errors import BackendError, ConfigError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+_OPTIONS = ("address", "scheduler_file", "timeout")
+#: Seconds to wait for the scheduler to answer (distributed's own connect default).
+DEFAULT_TIMEOUT = 30.0
+
+
+class ExistingBackend(Backend):
+    """Connect to a running Dask scheduler; its workers are the pool every size is taken from.
+
+    dask-bench starts nothing and stops nothing here: :meth:`close` only closes its own
+    client, so the scheduler and the workers keep running after the study. A size of
+    ``n`` workers is measured on ``n`` of the pool's workers (the study's largest size
+    must not exceed the pool); memory sampling covers the whole pool.
+
+    Options (``deployment.options``), exactly one of ``address`` and ``scheduler_file``:
+
+    ``address``
+        The scheduler's address, e.g. ``tcp://10.0.0.5:8786``.
+    ``scheduler_file``
+        The file written by ``dask scheduler --scheduler-file PATH``; read when the
+        study starts, so it must exist by then.
+    ``timeout``
+        Seconds to wait for the scheduler to answer (default 30).
+
+    Every worker of the pool must have ``deployment.threads_per_worker`` threads; their
+    memory limit is whatever they were started with (recorded in the run's provenance).
+    """
+
+    name = "existing"
+    description = "a running Dask scheduler and its workers (fixed pool)"
+    fixed_pool = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unknown = sorted(set(self.options) - set(_OPTIONS))
+        if unknown:
+            raise ConfigError(
+                f"unknown option(s) {', '.join(map(repr, unknown))} for the existing back-end; "
+                f"expected {', '.join(_OPTIONS)} in deployment.options"
+            )
+        given = [key for key in ("address", "scheduler_file") if self.options.get(key)]
+        if len(given) != 1:
+            what = "both" if given else "neither"
+            raise ConfigError(
+                f"the existing back-end got {what} of 'address' and 'scheduler_file'; "
+                "set exactly one in deployment.options, e.g. {address: tcp://host:8786}"
+            )
+        for key in given:
+            if not isinstance(self.options[key], str):
+                raise ConfigError(
+                    f"deployment.options.{key} must be a string, "
+                    f"not {type(self.options[key]).__name__}"
+                )
+        self.timeout = _timeout(self.options.get("timeout", DEFAULT_TIMEOUT))
+        self.address: str | None = self.options.get("address")
+        self._client: Client | None = None
+
+    def setup(self) -> None:
+        """Check the scheduler file before anything is recorded (a bad one is bad input)."""
+        if self.options.get("scheduler_file"):
+            self.address = _read_scheduler_file(Path(self.options["scheduler_file"]))
+
+    def start(self) -> Client:
+        """Connect a client to the running scheduler (no cluster object: nothing is started)."""
+        from distributed import Client
+
+        if self.options.get("scheduler_file"):
+            # read again: the scheduler may have been restarted since setup()
+            self.address = _read_scheduler_file(Path(self.options["scheduler_file"]))
+        address = self.address
+        if address is None:
+            raise RuntimeError("start() before the address is known")
+        try:
+            self._client = Client(address, timeout=self.timeout, set_as_default=True)
+        except (OSError, ValueError) as exc:
+            reason = " ".join(str(exc).split())  # one line, whatever distributed says
+            raise BackendError(
+                f"cannot connect to the Dask scheduler at {address} within {self.timeout:g} s "
+                f"({reason}); check that it is running and reachable from here"
+            ) from None
+        return self._client
+
+    def request(self, workers: int) -> None:
+        """Nothing to submit: the pool is what it is, and scaling waits for enough workers."""
+        if self._client is None:
+            raise RuntimeError("request() before start()")
+
+    def close(self) -> None:
+        """Close dask-bench's client only; the scheduler and the workers keep running."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def describe(self) -> dict[str, Any]:
+        """Back-end, layout, options, the scheduler's address and the pool's workers."""
+        info = super().describe()
+        if self.address is not None:
+            info["scheduler"] = self.address
+        if self._client is not None:
+            info.update(_pool(self._client))
+        return info
+
+
+def _timeout(value: Any) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value <= 0:
+        raise ConfigError(
+            f"deployment.options.timeout must be a positive number of seconds, not {value!r}"
+        )
+    return float(value)
+
+
+def _read_scheduler_file(path: Path) -> str:
+    """The scheduler address in a file written by ``dask scheduler --scheduler-file``."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"scheduler file {str(path)!r} does not exist; start the scheduler with "
+            f"'dask scheduler --scheduler-file {path}' first, or fix deployment.options"
+            ".scheduler_file"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read scheduler file {str(path)!r}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    address = data.get("address") if isinstance(data, dict) else None
+    if not isinstance(address, str) or not address:
+        raise ConfigError(
+            f"scheduler file {str(path)!r} has no scheduler address; expected the JSON "
+            "written by 'dask scheduler --scheduler-file' (is the scheduler still starting?)"
+        )
+    return address
+
+
+def _pool(client: Client) -> dict[str, Any]:
+    """How many workers the pool has and their memory limits, for the provenance."""
+    try:
+        workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    except Exception:  # provenance only: a busy or gone scheduler must not stop the record
+        return {}
+    memory = sorted({int(w.get("memory_limit") or 0) for w in workers.values()})
+    return {"pool_workers": len(workers), "pool_memory_per_worker": memory}

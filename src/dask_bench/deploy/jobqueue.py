@@ -1,0 +1,263 @@
+"""Shared core of the batch back-ends built on dask-jobqueue (slurm, pbs, sge, lsf, htcondor).
+
+``deployment.options`` go unchanged to the dask-jobqueue cluster class (``queue``,
+``account``, ``walltime``, ``interface``, ``job_extra_directives``, ...), so a
+dask-jobqueue user feels at home. The study owns what makes runs comparable: the
+worker layout (``cores``, ``processes`` and ``memory`` of every job follow from it)
+and the job name (``dask-bench-<run id>``, which ``dask-bench cleanup`` looks for).
+
+Jobs are described as data, as in distributed's ``SpecCluster``: a size's jobs
+follow :func:`~dask_bench.deploy.nodes.node_split`, one job per node (or one per
+worker without ``cores_per_node``). A step adds the jobs it lacks when the previous
+size's jobs are part of the new layout, otherwise it starts afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import time
+from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from dask_bench.deploy._batch import BatchSystem, JobInfo
+from dask_bench.deploy.base import Backend
+from dask_bench.deploy.nodes import node_split
+from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
+
+if TYPE_CHECKING:
+    from distributed import Client
+    from distributed.deploy.spec import ProcessInterface, SpecCluster
+
+#: Set by the study's worker layout; setting them in ``options`` would make it lie.
+_OWNED = {
+    "cores": "deployment.threads_per_worker and deployment.cores_per_node",
+    "processes": "deployment.threads_per_worker and deployment.cores_per_node",
+    "memory": "deployment.memory_per_worker",
+    "n_workers": "deployment.workers",
+    "job_name": "dask-bench (dask-bench-<run id>, so that 'dask-bench cleanup' finds the jobs)",
+}
+#: Keywords of the cluster class that a single job does not take (for ``plan``).
+_CLUSTER_ONLY = {
+    "scheduler_options", "shared_temp_directory", "silence_logs", "name", "asynchronous",
+    "loop", "dashboard_address", "host", "scheduler_cls", "job_cls", "security",
+}  # fmt: skip
+#: Placeholder for the scheduler address in job scripts shown before submission.
+SCHEDULER_PLACEHOLDER = "tcp://<scheduler-address>:8786"
+#: Seconds to wait for the workers of cancelled jobs to leave before a new layout.
+LEAVE_TIMEOUT = 60.0
+
+
+class JobQueueBackend(Backend):
+    """A dask-jobqueue cluster class with the study's layout; options pass through unchanged."""
+
+    #: Name of the cluster class in ``dask_jobqueue``, e.g. ``"SLURMCluster"``.
+    cluster_class: ClassVar[str]
+    #: Commands of the batch system, for states, queue waits and cleanup.
+    batch: ClassVar[BatchSystem]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, owner in _OWNED.items():
+            if key in self.options:
+                raise ConfigError(
+                    f"'deployment.options.{key}' is set by {owner}; remove it from the options"
+                )
+        self._cluster: SpecCluster | None = None
+        self._client: Client | None = None
+        self._shapes: dict[str, int] = {}  # job (spec) name -> workers in it
+        self._new: list[str] = []  # jobs added by the last request
+        self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
+
+    # --- the jobs of a size, as data ---
+
+    def _shape(self, workers: int) -> dict[str, Any]:
+        threads, memory = self.layout.threads_per_worker, self.layout.memory_per_worker
+        return {"cores": workers * threads, "processes": workers, "memory": f"{workers * memory}B"}
+
+    def _job_options(self) -> dict[str, Any]:
+        options = {k: v for k, v in self.options.items() if k not in _CLUSTER_ONLY}
+        return {**options, "job_name": self.tag}
+
+    def _job_class(self) -> Any:
+        return getattr(self._module(), self.cluster_class).job_cls
+
+    def _module(self) -> Any:
+        return importlib.import_module("dask_jobqueue")
+
+    def job_scripts(self, workers: int) -> list[str]:
+        """The scripts of a size's jobs, one per distinct job shape, without submitting."""
+        scripts = []
+        for per_job in sorted(set(self._split(workers)), reverse=True):
+            job = self._make_job(per_job, SCHEDULER_PLACEHOLDER)
+            scripts.append(str(job.job_script()))
+        return scripts
+
+    def _split(self, workers: int) -> list[int]:
+        return node_split(workers, self.layout.threads_per_worker, self.cores_per_node)
+
+    def _make_job(self, per_job: int, scheduler: str) -> Any:
+        try:
+            return self._job_class()(
+                scheduler=scheduler, name="dask-bench-worker",
+                **self._job_options(), **self._shape(per_job),
+            )  # fmt: skip
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(self._bad_options(exc)) from None
+
+    def _bad_options(self, exc: Exception) -> str:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"'deployment.options' is not accepted by {self.cluster_class}: {first}; "
+            f"use {self.cluster_class} keyword arguments (see the dask-jobqueue documentation)"
+        )
+
+    # --- Backend ---
+
+    def start(self) -> Client:
+        """Start the dask-jobqueue cluster (scheduler here, no job yet) and connect."""
+        from distributed import Client
+
+        options = dict(self.options)
+        scheduler_options = {"dashboard_address": ":0", **options.pop("scheduler_options", {})}
+        try:
+            self._cluster = getattr(self._module(), self.cluster_class)(
+                n_workers=0, job_name=self.tag, scheduler_options=scheduler_options,
+                **options, **self._shape(1),
+            )  # fmt: skip
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(self._bad_options(exc)) from None
+        except OSError as exc:
+            raise BackendError(f"{self.cluster_class} could not start: {exc}") from None
+        self._client = Client(self._cluster)
+        return self._client
+
+    def make_room(self, workers: int) -> None:
+        """Cancel every job when the new size's layout does not extend the current one."""
+        cluster = self._require()
+        wanted, have = Counter(self._split(workers)), Counter(self._shapes.values())
+        if not have - wanted:
+            return
+        cluster.scale(0)
+        self._shapes.clear()
+        deadline = time.monotonic() + LEAVE_TIMEOUT
+        while self._client is not None and self._client.scheduler_info(n_workers=-1)["workers"]:
+            if time.monotonic() > deadline:
+                raise WorkersTimeout(
+                    f"the workers of the previous size did not leave within {LEAVE_TIMEOUT:g} s "
+                    f"after their jobs were cancelled; jobs: {self.job_states() or 'none'}"
+                )
+            time.sleep(0.1)
+
+    def request(self, workers: int) -> None:
+        """Submit the jobs the size lacks (one per node, or one per worker)."""
+        cluster = self._require()
+        missing = Counter(self._split(workers)) - Counter(self._shapes.values())
+        self._new = []
+        for per_job in sorted(missing.elements(), reverse=True):
+            ((name, spec),) = cluster.new_worker_spec().items()
+            options = {**spec["options"], **self._shape(per_job)}
+            spec = {**spec, "options": options}
+            spec.pop("group", None)
+            if per_job > 1:  # how SpecCluster knows the names of a job's workers
+                spec["group"] = [f"-{i}" for i in range(per_job)]
+            cluster.worker_spec[name] = spec
+            self._shapes[name] = per_job
+            self._new.append(name)
+        # scale() to the jobs already described only starts the missing ones
+        cluster.scale(len(cluster.worker_spec))
+
+    def close(self) -> None:
+        """Close client and cluster (which cancels its jobs), then cancel any job left by name."""
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        try:
+            if client is not None:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            if cluster is not None:
+                # a job submitted while closing, or one whose cancel failed
+                self.batch.cancel_named(self.tag)
+
+    @classmethod
+    def cleanup(cls, tag: str, options: Mapping[str, Any] | None = None) -> list[str]:
+        """Cancel every job called ``tag``."""
+        return cls.batch.cancel_named(tag)
+
+    def job_states(self) -> str | None:
+        """``123 RUNNING on node1; 124 PENDING (Resources)``."""
+        jobs = self.batch.jobs(self.tag)
+        return "; ".join(j.describe() for j in jobs) if jobs else "none in the queue"
+
+    def step_details(self) -> tuple[float | None, dict[str, Any] | None]:
+        """The new jobs: ids, states, nodes, queue waits; where each worker runs."""
+        cluster = self._require()
+        ids = {name: getattr(cluster.workers.get(name), "job_id", None) for name in self._new}
+        infos: dict[str, JobInfo] = {}
+        with contextlib.suppress(BackendError):  # details only: the step itself succeeded
+            infos = {j.job_id: j for j in self.batch.jobs(self.tag)}
+        jobs: list[dict[str, Any]] = []
+        for name in self._new:
+            job_id = ids.get(name)
+            info = infos.get(str(job_id)) if job_id is not None else None
+            jobs.append(
+                {
+                    "name": name,
+                    "job_id": job_id,
+                    "workers": self._shapes.get(name),
+                    "state": info.state if info else None,
+                    "nodes": info.nodes if info else None,
+                    "queue_seconds": info.queue_seconds if info else None,
+                }
+            )
+            self._keep_script(name)
+        waits = [j["queue_seconds"] for j in jobs if j["queue_seconds"] is not None]
+        details: dict[str, Any] = {"jobs": jobs, "nodes": self._worker_nodes()}
+        return (max(waits) if waits else None), details
+
+    def _keep_script(self, name: str) -> None:
+        job: ProcessInterface | None = self._require().workers.get(name)
+        per_job = self._shapes.get(name)
+        if job is not None and per_job is not None and per_job not in self._scripts:
+            self._scripts[per_job] = str(job.job_script())  # type: ignore[attr-defined]
+
+    def _worker_nodes(self) -> dict[str, str | None]:
+        """Worker address -> the node its job runs on (from the job's environment)."""
+        if self._client is None:
+            return {}
+        variables = self.batch.node_variables
+        try:
+            found: dict[str, str | None] = self._client.run(_node_name, variables)
+        except Exception:
+            return {}
+        return found
+
+    def describe(self) -> dict[str, Any]:
+        """Back-end, options, layout, and the job scripts submitted so far (by workers per job)."""
+        info = super().describe()
+        info["cluster_class"] = f"dask_jobqueue.{self.cluster_class}"
+        info["job_name"] = self.tag
+        if self._scripts:
+            info["job_scripts"] = {str(k): v for k, v in sorted(self._scripts.items())}
+        elif self._cluster is not None:
+            info["job_scripts"] = {"1": str(self._cluster.job_script())}  # type: ignore[attr-defined]
+        return info
+
+    def _require(self) -> SpecCluster:
+        if self._cluster is None:
+            raise RuntimeError("the cluster is not started")
+        return self._cluster
+
+
+def _node_name(variables: tuple[str, ...]) -> str | None:
+    # Runs on each worker: the batch system names the node in the job's environment.
+    import os
+    import socket
+
+    for name in variables:
+        if os.environ.get(name):
+            return os.environ[name]
+    return socket.gethostname()

@@ -1,0 +1,54 @@
+"""The ``slurm`` back-end: dask-jobqueue's SLURMCluster, with Slurm's own view of the jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dask_bench.deploy._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue import JobQueueBackend
+
+#: squeue fields: id, name, state, pending reason, nodes, submit and start time.
+_FORMAT = "%i|%j|%T|%r|%N|%V|%S"
+_TIMES = ("%Y-%m-%dT%H:%M:%S",)
+
+
+class Slurm(BatchSystem):
+    """squeue and scancel."""
+
+    title = "Slurm"
+    node_variables = ("SLURMD_NODENAME",)
+
+    def jobs(self, name: str) -> list[JobInfo]:
+        """Jobs called ``name`` (``squeue --name``), with reasons, nodes and times."""
+        out = self.run(["squeue", "--noheader", f"--name={name}", f"--format={_FORMAT}"])
+        jobs = []
+        for line in out.splitlines():
+            parts = line.strip().split("|")
+            if len(parts) != 7:
+                continue
+            job_id, job_name, state, reason, nodes, submitted, started = parts
+            jobs.append(
+                JobInfo(
+                    job_id=job_id,
+                    name=job_name,
+                    state=state,
+                    reason=None if reason in ("None", "") else reason,
+                    nodes=nodes or None,
+                    submitted=parse_time(submitted, _TIMES),
+                    started=parse_time(started, _TIMES) if state != "PENDING" else None,
+                )
+            )
+        return jobs
+
+    def cancel(self, job_ids: Sequence[str]) -> None:
+        """``scancel`` the jobs (ended ones are ignored by scancel)."""
+        self.run(["scancel", *job_ids], check=False)
+
+
+class SlurmBackend(JobQueueBackend):
+    """SLURMCluster with the study's layout; ``options`` go to SLURMCluster unchanged."""
+
+    name = "slurm"
+    description = "Slurm batch jobs through dask-jobqueue's SLURMCluster"
+    cluster_class = "SLURMCluster"
+    batch = Slurm()

@@ -1,0 +1,110 @@
+"""What a study would do, without doing it: sizes, job layout, points and job scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dask.utils import format_bytes
+
+from dask_bench.config import Study
+from dask_bench.deploy import get_backend
+from dask_bench.deploy.nodes import node_split
+from dask_bench.runner.plan import plan_study
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    """One size of the sweep."""
+
+    workers: int
+    units: int
+    jobs: list[int]  # workers per batch job (empty for back-ends without jobs)
+    points: list[str]
+    scripts: list[str] = field(default_factory=list)  # new job shapes at this size
+
+
+@dataclass(frozen=True)
+class StudyPreview:
+    """The whole study, as :func:`preview_study` sees it."""
+
+    study: Study
+    backend: str
+    layout: str
+    fixed_pool: bool
+    steps: list[StepPreview]
+
+    @property
+    def points(self) -> int:
+        """Points in the whole sweep."""
+        return sum(len(s.points) for s in self.steps)
+
+    def render(self) -> str:
+        """Plain text: safe to copy the job scripts from."""
+        dep = self.study.deployment
+        lines = [
+            f"study {self.study.run_name}: {self.study.mode} scaling on back-end {self.backend}",
+            f"layout: {self.layout}",
+        ]
+        if dep.cores_per_node:
+            lines.append(f"nodes: {dep.cores_per_node} cores each; one job per node")
+        if self.fixed_pool:
+            lines.append(
+                f"fixed pool: needs at least {max(dep.workers)} workers; each size runs on a "
+                "subset of them"
+            )
+        lines.append(f"{self.points} points over {len(self.steps)} sizes; nothing is submitted")
+        for step in self.steps:
+            jobs = f", jobs: {' + '.join(map(str, step.jobs))} workers" if step.jobs else ""
+            lines.append("")
+            lines.append(f"== {_n(step.workers, 'worker')} ({_n(step.units, 'unit')}){jobs}")
+            lines.extend(f"   {p}" for p in step.points)
+            for script in step.scripts:
+                lines.append("   -- job script --")
+                lines.extend(f"   {line}" if line else "" for line in script.rstrip().splitlines())
+        return "\n".join(lines)
+
+
+def preview_study(study: Study) -> StudyPreview:
+    """Plan a study and show the job scripts each size would submit.
+
+    Parameters
+    ----------
+    study
+        The validated study.
+
+    Returns
+    -------
+    StudyPreview
+        Nothing is started or submitted; job scripts show a placeholder for the
+        scheduler address, which is only known once the scheduler runs.
+    """
+    plan = plan_study(study)
+    dep = study.deployment
+    backend = get_backend(dep.backend)(plan.layout, dep.options, cores_per_node=dep.cores_per_node)
+    backend.tag = "dask-bench-<run id>"
+    seen: set[int] = set()
+    steps = []
+    for step in plan.steps:
+        scripts = backend.job_scripts(step.workers)
+        jobs = node_split(step.workers, plan.layout.threads_per_worker, dep.cores_per_node)
+        shapes = sorted(set(jobs), reverse=True)
+        new = [s for shape, s in zip(shapes, scripts, strict=False) if shape not in seen]
+        seen.update(shapes)
+        steps.append(
+            StepPreview(
+                step.workers,
+                step.units,
+                jobs if scripts else [],
+                [p.label for p in step.points],
+                new,
+            )
+        )
+    layout = (
+        f"{plan.layout.threads_per_worker} thread(s) and "
+        f"{format_bytes(plan.layout.memory_per_worker)} per worker"
+    )
+    return StudyPreview(study, dep.backend, layout, backend.fixed_pool, steps)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
