@@ -184,10 +184,12 @@ def startup_figure(runs: Sequence[Run], colors: Mapping[int, Any]) -> Figure:
     -------
     matplotlib.figure.Figure
         Solid lines: all workers arrived; dotted: the first new worker arrived;
-        red crosses: steps that failed.
+        dashed: the longest wait of a job in the batch queue (when the scheduler
+        tells it; the rest is process start); red crosses: steps that failed.
     """
     fig, ax = new_figure(len(runs))
     requested: set[int] = set()
+    any_queue = False
     for run in runs:
         steps = sorted(
             (ev for ev in run.scale_events if ev.requested > ev.previous),
@@ -201,6 +203,12 @@ def startup_figure(runs: Sequence[Run], colors: Mapping[int, Any]) -> Figure:
             ax.plot(xs, [_seconds(ev.time_to_all) for ev in ok], marker="o", color=color)
             first = [_seconds(ev.time_to_first) for ev in ok]
             ax.plot(xs, first, marker=".", linestyle=":", color=color)
+            queued = [ev for ev in ok if ev.queue_seconds is not None]
+            if queued:  # batch schedulers: the part of the wait spent in the queue
+                ax.plot([ev.requested for ev in queued],
+                        [float(ev.queue_seconds or 0.0) for ev in queued],
+                        marker="s", linestyle="--", color=color)  # fmt: skip
+                any_queue = True
         bad = [ev.requested for ev in steps if not ev.ok]
         if bad:
             ax.scatter(bad, [0.0] * len(bad), marker="x", color="red", zorder=3, clip_on=False)
@@ -220,6 +228,9 @@ def startup_figure(runs: Sequence[Run], colors: Mapping[int, Any]) -> Figure:
         Line2D([], [], color="red", marker="x", linestyle=""),
     ]
     labels += ["solid: all N workers", "dotted: first new worker", "failed step"]
+    if any_queue:
+        handles.append(Line2D([], [], color=IDEAL_COLOR, marker="s", linestyle="--"))
+        labels.append("dashed: longest wait in the batch queue")
     fig.legend(handles, labels, fontsize="small", loc="outside lower center", ncols=2)
     ax.set_title("startup latency: time until workers arrive", fontsize="medium")
     return fig
