@@ -76,11 +76,14 @@ def script_slurm(study_file: str, output: str | None, database: str | None) -> N
 @click.option("--force", is_flag=True, help="Also when the study still runs on this host.")
 def cleanup(run_ref: str | None, database: str, force: bool) -> None:
     """Cancel the batch jobs of a crashed run (default: every run still marked running)."""
-    from dask_bench.runner.cleanup import cleanup_run, runs_to_clean
+    from dask_bench.runner.cleanup import cleanup_run, runs_to_clean, study_alive
 
     out = Console()
     with open_store(database) as store:
         for run in runs_to_clean(store, run_ref):
+            if run_ref is None and not force and study_alive(run):
+                out.print(f"run {run.id}: its study still runs here; skipped (--force cleans it)")
+                continue
             done = cleanup_run(store, run, force=force)
             jobs = ", ".join(done.cancelled) if done.cancelled else "none left"
             note = "; marked failed" if done.marked_failed else ""

@@ -96,6 +96,21 @@ register_backend(
         "(worker processes, or threads with processes: false)",
     )
 )
+register_backend(
+    BackendEntry(
+        "existing",
+        "dask_bench.deploy.existing:ExistingBackend",
+        "a running Dask scheduler (address or scheduler file); its workers are a fixed pool",
+    )
+)
+register_backend(
+    BackendEntry(
+        "mpi",
+        "dask_bench.deploy.mpi:MpiBackend",
+        "dask-mpi under mpirun: rank 0 scheduler, rank 1 the study, the rest a fixed pool",
+        extra="mpi",
+    )
+)
 
 for _name, _cls, _title in (
     ("slurm", "SlurmBackend", "Slurm"),
