@@ -147,8 +147,8 @@ def study_from_env(path: str | Path) -> EnvMapping:
     """
     raw = read_env_file(path)
     m = EnvMapping(str(path))
-    m.ignored += [(k, "empty value") for k, s in raw.items() if s is None or not s.strip()]
     values = {k: s.strip() for k, s in raw.items() if s and s.strip()}
+    m.ignored += [(k, "empty value") for k in raw if k not in values and k != "KUBE"]
 
     def bad(key: str, expected: str, example: str) -> ConfigError:
         return ConfigError(
@@ -165,7 +165,7 @@ def study_from_env(path: str | Path) -> EnvMapping:
     if kube:
         m.ignored.append(("KUBE", NO_KUBERNETES))
     else:
-        note = None if "KUBE" in values else "KUBE not set: Slurm, as in the seed"
+        note = None if "KUBE" in values else "KUBE empty or not set: Slurm, as in the seed"
         m._apply("KUBE", "deployment.backend", "slurm", note)
 
     max_cores, step = get("MAX_N_CORES", _COUNT, "64"), get("STEP_BY", _COUNT, "4")
