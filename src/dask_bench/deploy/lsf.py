@@ -1,0 +1,90 @@
+"""The ``lsf`` back-end: dask-jobqueue's LSFCluster, with bjobs' view of the jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from dask_bench.deploy._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue import JobQueueBackend
+
+#: bjobs fields; the free-text pending reason comes last so that it may hold anything.
+_FIELDS = ("jobid", "job_name", "stat", "exec_host", "submit_time", "start_time", "pend_reason")
+_FORMAT = " ".join(_FIELDS) + " delimiter='|'"
+#: ``Jan  8 10:15``, with seconds or the year when LSF is configured to show them.
+_TIMES = ("%b %d %H:%M:%S %Y", "%b %d %H:%M %Y")
+
+
+def parse_bjobs(text: str, now: datetime | None = None) -> list[JobInfo]:
+    """The jobs in ``bjobs -noheader -o "<fields> delimiter='|'"`` output.
+
+    Lines that do not have the fields, or whose job id is not a number ("No unfinished
+    job found"), are skipped. ``now`` completes times shown without a year.
+    """
+    now = now or datetime.now()
+    jobs = []
+    for line in text.splitlines():
+        parts = [part.strip() for part in line.split("|", len(_FIELDS) - 1)]
+        if len(parts) != len(_FIELDS) or not parts[0].isdigit():
+            continue
+        job_id, name, state, hosts, submitted, started, reason = parts
+        jobs.append(
+            JobInfo(
+                job_id=job_id,
+                name=name,
+                state=state,
+                reason=None if reason in ("", "-") else reason,
+                nodes=_nodes(hosts),
+                submitted=_time(submitted, now),
+                started=None if state == "PEND" else _time(started, now),
+            )
+        )
+    return jobs
+
+
+def _nodes(exec_host: str) -> str | None:
+    """``4*node1:2*node2`` or ``node1:node1`` -> ``node1,node2``; ``-`` -> None."""
+    hosts = [re.sub(r"^\d+\*", "", part.strip()) for part in exec_host.split(":")]
+    unique = list(dict.fromkeys(h for h in hosts if h and h != "-"))
+    return ",".join(unique) or None
+
+
+def _time(text: str, now: datetime) -> datetime | None:
+    # bjobs may mark a time with a trailing letter (E: estimated, L: local); drop it
+    text = re.sub(r"\s+[A-Z]$", "", text.strip())
+    if re.search(r"\s\d{4}$", text):
+        return parse_time(text, _TIMES)
+    # no year shown: this year, unless that lies in the future (then it was last year;
+    # a day of slack for clocks that differ)
+    parsed = parse_time(f"{text} {now.year}", _TIMES)
+    if parsed is not None and parsed > now + timedelta(days=1):
+        parsed = parse_time(f"{text} {now.year - 1}", _TIMES)
+    return parsed
+
+
+class LSF(BatchSystem):
+    """bjobs and bkill."""
+
+    title = "LSF"
+    # LSB_HOSTS lists every slot of the job: the worker's host name says where it runs
+    node_variables = ()
+
+    def jobs(self, name: str) -> list[JobInfo]:
+        """Unfinished jobs called ``name`` (``bjobs -J``), with reasons, hosts and times."""
+        # no matching job makes bjobs exit non-zero ("Job <name> is not found")
+        out = self.run(["bjobs", "-J", name, "-noheader", "-o", _FORMAT], check=False)
+        return [job for job in parse_bjobs(out) if job.name == name]
+
+    def cancel(self, job_ids: Sequence[str]) -> None:
+        """``bkill`` the jobs (ended ones only make bkill complain)."""
+        self.run(["bkill", *job_ids], check=False)
+
+
+class LSFBackend(JobQueueBackend):
+    """LSFCluster with the study's layout; ``options`` go to LSFCluster unchanged."""
+
+    name = "lsf"
+    description = "IBM LSF batch jobs through dask-jobqueue's LSFCluster"
+    cluster_class = "LSFCluster"
+    batch = LSF()
