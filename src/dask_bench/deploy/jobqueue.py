@@ -69,6 +69,7 @@ class JobQueueBackend(Backend):
         self._shapes: dict[str, int] = {}  # job (spec) name -> workers in it
         self._new: list[str] = []  # jobs added by the last request
         self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
+        self._jobs_made = 0  # every job gets a name never used before (see request)
 
     # --- the jobs of a size, as data ---
 
@@ -157,6 +158,11 @@ class JobQueueBackend(Backend):
         self._new = []
         for per_job in sorted(missing.elements(), reverse=True):
             ((name, spec),) = cluster.new_worker_spec().items()
+            # SpecCluster reuses the names of removed jobs, and 15 s (lost-worker-timeout)
+            # after a worker left it closes the job named like that worker: a new job
+            # reusing the name of a cancelled one-worker job would be cancelled with it.
+            name = f"{name.rsplit('-', 1)[0]}-{self._jobs_made}"
+            self._jobs_made += 1
             options = {**spec["options"], **self._shape(per_job)}
             spec = {**spec, "options": options}
             spec.pop("group", None)
