@@ -8,7 +8,6 @@ and SGE are also tested against real daemons elsewhere.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import math
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from dask_bench.deploy.htcondor import HTCondorBackend, parse_condor_q
 from dask_bench.deploy.jobqueue import JobQueueBackend
 from dask_bench.deploy.lsf import parse_bjobs
 from dask_bench.deploy.pbs import parse_qstat
+from dask_bench.deploy.sge import SGEBackend, parse_qstat_j, parse_qstat_xml
 from dask_bench.errors import BackendError, ConfigError
 
 TAG = "dask-bench-42"
@@ -32,7 +32,6 @@ LAYOUT = WorkerLayout(threads_per_worker=2, memory_per_worker=GIB)
 #: Workers per job, one script per distinct job shape, largest first.
 SHAPES = {1: [1], 2: [2], 3: [2, 1]}
 PROLOGUE = ["source /opt/venvs/bench/bin/activate", "export OMP_NUM_THREADS=1"]
-SGE_WRITTEN = importlib.util.find_spec("dask_bench.deploy.sge") is not None
 
 
 @dataclass(frozen=True)
@@ -99,11 +98,8 @@ CASES = [
 
 
 def params(cases: list[Batch]) -> list[Any]:
-    """Each case as a pytest parameter; SGE's waits for its module."""
-    marks = pytest.mark.skipif(
-        not SGE_WRITTEN, reason="dask_bench/deploy/sge.py does not exist yet; runs once it does"
-    )
-    return [pytest.param(c, id=c.name, marks=marks if c.name == "sge" else ()) for c in cases]
+    """Each case as a pytest parameter named after its back-end."""
+    return [pytest.param(c, id=c.name) for c in cases]
 
 
 def make(case: Batch, options: dict[str, Any] | None = None, **kw: Any) -> JobQueueBackend:
@@ -350,3 +346,133 @@ def test_condor_q_states_reasons_hosts_and_times() -> None:
 
 def test_htcondor_backend_registered() -> None:
     assert get_backend("htcondor") is HTCondorBackend
+
+
+# Captured from the SGE test bed (testbeds/sge): job 7 runs, 8 failed to start (Eqw),
+# 2 was submitted on hold, 6 waits for a free slot.
+QSTAT_XML = """\
+<?xml version='1.0'?>
+<job_info  xmlns:xsd="http://arc.liv.ac.uk/repos/darcs/sge/source/dist/util/resources/schemas/qstat/qstat.xsd">
+  <queue_info>
+    <job_list state="running">
+      <JB_job_number>7</JB_job_number>
+      <JAT_prio>0.75000</JAT_prio>
+      <JB_name>dask-bench-42</JB_name>
+      <JB_owner>root</JB_owner>
+      <state>r</state>
+      <JAT_start_time>2026-11-22T05:13:36</JAT_start_time>
+      <queue_name>all.q@localhost</queue_name>
+      <slots>1</slots>
+    </job_list>
+  </queue_info>
+  <job_info>
+    <job_list state="pending">
+      <JB_job_number>8</JB_job_number>
+      <JAT_prio>0.25000</JAT_prio>
+      <JB_name>dask-bench-42</JB_name>
+      <JB_owner>root</JB_owner>
+      <state>Eqw</state>
+      <JB_submission_time>2026-11-22T05:13:35</JB_submission_time>
+      <queue_name></queue_name>
+      <slots>1</slots>
+    </job_list>
+    <job_list state="pending">
+      <JB_job_number>2</JB_job_number>
+      <JAT_prio>0.00000</JAT_prio>
+      <JB_name>dask-bench-42</JB_name>
+      <JB_owner>root</JB_owner>
+      <state>hqw</state>
+      <JB_submission_time>2026-11-22T05:13:11</JB_submission_time>
+      <queue_name></queue_name>
+      <slots>1</slots>
+    </job_list>
+    <job_list state="pending">
+      <JB_job_number>6</JB_job_number>
+      <JAT_prio>0.25000</JAT_prio>
+      <JB_name>fill</JB_name>
+      <JB_owner>root</JB_owner>
+      <state>qw</state>
+      <JB_submission_time>2026-11-22T05:13:19</JB_submission_time>
+      <queue_name></queue_name>
+      <slots>1</slots>
+    </job_list>
+  </job_info>
+</job_info>
+"""
+
+# ``qstat -j`` of the same jobs, shortened to the lines that matter and a few around them.
+QSTAT_J = """\
+==============================================================
+job_number:                 2
+exec_file:                  job_scripts/2
+submission_time:            Sun Nov 22 05:13:11 2026
+owner:                      root
+job_name:                   dask-bench-42
+script_file:                j.sh
+binding:                    NONE
+job_type:                   NONE
+scheduling info:            queue instance "all.q@localhost" dropped because it is full
+                            All queues dropped because of overload or full
+                            Job is in hold state
+==============================================================
+job_number:                 6
+submission_time:            Sun Nov  2 05:13:19 2026
+job_name:                   fill
+scheduling info:            queue instance "all.q@localhost" dropped because it is full
+                            All queues dropped because of overload or full
+==============================================================
+job_number:                 7
+exec_file:                  job_scripts/7
+submission_time:            Sun Nov 22 05:13:19 2026
+job_name:                   dask-bench-42
+usage         1:            cpu=00:00:00, mem=0.00000 GB s, io=0.00002 GB, vmem=3.449M
+binding       1:            NONE
+==============================================================
+job_number:                 8
+exec_file:                  job_scripts/8
+submission_time:            Sun Nov 22 05:13:35 2026
+cwd:                        /nonexistent/dir
+job_name:                   dask-bench-42
+job_type:                   NONE
+error reason          1:      11/22/2026 05:13:38 [0:18208]: error: can't chdir to /nonexistent/dir: No such file or directory
+"""  # noqa: E501
+
+
+def test_sge_qstat_xml_states_nodes_and_times() -> None:
+    running, failed, held, waiting = parse_qstat_xml(QSTAT_XML)
+    assert (running.job_id, running.name, running.state) == ("7", TAG, "r")
+    assert running.nodes == "localhost"  # the host of the queue instance all.q@localhost
+    assert running.started == datetime(2026, 11, 22, 5, 13, 36)
+    assert running.submitted is None  # qstat -xml omits it for running jobs
+    assert [(j.job_id, j.state) for j in (failed, held, waiting)] == [
+        ("8", "Eqw"), ("2", "hqw"), ("6", "qw"),
+    ]  # fmt: skip
+    assert all(j.started is None and j.nodes is None for j in (failed, held, waiting))
+    assert held.submitted == datetime(2026, 11, 22, 5, 13, 11)
+    assert waiting.name == "fill"
+
+
+def test_sge_qstat_j_submission_times_and_reasons() -> None:
+    found = parse_qstat_j(QSTAT_J)
+    assert sorted(found) == ["2", "6", "7", "8"]
+    assert found["2"] == (datetime(2026, 11, 22, 5, 13, 11), "Job is in hold state")
+    # no job-specific line: the first one says why
+    assert found["6"] == (
+        datetime(2026, 11, 2, 5, 13, 19),
+        'queue instance "all.q@localhost" dropped because it is full',
+    )
+    assert found["7"] == (datetime(2026, 11, 22, 5, 13, 19), None)
+    assert found["8"][1] == "error: can't chdir to /nonexistent/dir: No such file or directory"
+
+
+def test_sge_without_jobs_and_unreadable_output() -> None:
+    empty = "<?xml version='1.0'?>\n<job_info>\n  <queue_info>\n  </queue_info>\n</job_info>\n"
+    assert parse_qstat_xml(empty) == []
+    assert parse_qstat_j("Following jobs do not exist: \ndask-bench-42\n") == {}
+    with pytest.raises(BackendError, match="no readable XML") as info:
+        parse_qstat_xml("error: commlib error: got select error (Connection refused)")
+    assert "\n" not in str(info.value)
+
+
+def test_sge_backend_registered() -> None:
+    assert get_backend("sge") is SGEBackend
