@@ -1,0 +1,278 @@
+"""The ``slurm`` back-end against a real Slurm (testbeds/slurm: node[1-4], 2 CPUs each).
+
+Tiny workloads only: the whole file takes about a minute on 2 cores, two on a busy machine
+(the test bed's start and stop included).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import dask
+import psutil
+import pytest
+import yaml
+
+from dask_bench import build_study, run_study
+from dask_bench.errors import WorkersTimeout
+from tests.integration.helpers import alive, dask_bench, descendants, query, start_study
+
+from .helpers import job_ids, queue, wait_gone, wait_until
+
+pytestmark = pytest.mark.slurm
+
+
+def slurm_study(folder: Path, db: Path, workers: list[int], **deployment) -> dict:
+    """A study of one tiny workload on SLURMCluster; job logs go to ``folder``."""
+    options = {
+        "queue": "debug",
+        "walltime": "00:10:00",
+        "scheduler_options": {"host": "127.0.0.1"},
+        "log_directory": str(folder / "jobs"),
+    }
+    return {
+        "name": "slurm-test",
+        "deployment": {
+            "backend": "slurm",
+            "workers": workers,
+            "memory_per_worker": "512MiB",
+            "startup_timeout": 60,
+            "options": options,
+            **deployment,
+        },
+        "suites": {"tasks": {"workloads": ["map-tiny"], "chunk_size": 5, "per_unit": 1}},
+        "measurement": {
+            "min_repeats": 2,
+            "max_repeats": 2,
+            "warmup": 0,
+            "breakdown": False,
+            "hardware_baseline": False,
+        },
+        "database": str(db),
+        "report": False,
+    }
+
+
+def write_study(folder: Path, spec: dict) -> Path:
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def run_row(db: Path, run_id: int) -> tuple[str, str, str | None, dict]:
+    """status, backend, message and environment of a run."""
+    status, backend, message, env = query(
+        db, "select status, backend, message, environment from runs where id = ?", run_id
+    )[0]
+    return status, backend, message, json.loads(env)
+
+
+def job_processes(tag: str) -> list[psutil.Process]:
+    """Live processes started by the jobs called ``tag`` (their environment names the job)."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("SLURM_JOB_NAME") == tag:
+                found.append(proc)
+        except psutil.Error:  # gone meanwhile, or a zombie
+            continue
+    return alive(found)
+
+
+def test_weak_scaling_spreads_jobs_over_nodes(tmp_path):
+    db = tmp_path / "results.db"
+    spec = slurm_study(tmp_path, db, [1, 2, 4], cores_per_node=2, startup_timeout=30)
+    # SpecCluster closes the job named like a lost worker this long after the worker left
+    # (15 s by default): short, so that a job wrongly named like a cancelled one is
+    # cancelled while the study still runs.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1s"}):
+        result = run_study(build_study(spec))
+    assert (result.status, result.failed_points, result.points) == ("complete", 0, 3)
+    tag = f"dask-bench-{result.run_id}"
+
+    events = query(
+        db,
+        "select requested, ok, time_to_first, time_to_all, queue_seconds, details "
+        "from scale_events where run_id = ? order by id",
+        result.run_id,
+    )
+    assert [(e[0], e[1]) for e in events] == [(1, 1), (2, 1), (4, 1)]
+    for requested, _, first, everyone, waited, _ in events:
+        assert first is not None and everyone is not None and waited is not None, requested
+        assert 0 <= first <= everyone and waited >= 0
+    details = {e[0]: json.loads(e[5]) for e in events}
+
+    # 1 -> 2 workers: a new job of 2 workers replaces the job of 1, on one node.
+    (one,) = details[1]["jobs"]
+    assert (one["workers"], one["state"]) == (1, "RUNNING")
+    (pair,) = details[2]["jobs"]
+    assert (pair["workers"], pair["state"]) == (2, "RUNNING") and pair["job_id"]
+    assert sorted(details[2]["nodes"].values()) == [pair["nodes"]] * 2
+    # 2 -> 4 workers: a second job of 2 workers on another node; the first one stays.
+    (second,) = details[4]["jobs"]
+    assert (second["workers"], second["state"]) == (2, "RUNNING")
+    assert second["job_id"] != pair["job_id"] and second["nodes"] != pair["nodes"]
+    assert Counter(details[4]["nodes"].values()) == {pair["nodes"]: 2, second["nodes"]: 2}
+    assert set(details[2]["nodes"]) < set(details[4]["nodes"])
+
+    status, backend, _, env = run_row(db, result.run_id)
+    assert (status, backend) == ("complete", "slurm")
+    scripts = env["deployment"]["job_scripts"]
+    assert sorted(scripts) == ["1", "2"]
+    for text in scripts.values():
+        assert f"#SBATCH -J {tag}\n" in text
+    assert "--nworkers 2" in scripts["2"] and "--cpus-per-task=2" in scripts["2"]
+    points = query(db, "select workers, status from points where run_id = ?", result.run_id)
+    assert sorted(points) == [(1, "ok"), (2, "ok"), (4, "ok")]
+    # Closing cancelled the jobs: at most their processes are still being ended.
+    assert {row[2] for row in queue(tag)} <= {"COMPLETING"}
+    assert wait_gone(job_ids(tag), within=10) == []
+
+
+def test_cleanup_cancels_the_jobs_of_a_killed_study(tmp_path):
+    db = tmp_path / "results.db"
+    spec = slurm_study(tmp_path, db, [2])
+    # One point that lasts far longer than the test: 200 repetitions of a 0.5 s task.
+    spec["suites"] = {
+        "tasks": {
+            "workloads": ["map-sleep"],
+            "chunk_size": 1,
+            "per_unit": 1,
+            "options": {"sleep_seconds": 0.5},
+        }
+    }
+    spec["measurement"].update(min_repeats=200, max_repeats=200, point_budget=None)
+    proc = start_study(tmp_path, spec)
+    local: list[psutil.Process] = []
+    try:
+        assert wait_until(lambda: _first_run(db) is not None, 30), "the study stored no run"
+        run_id = _first_run(db)
+        tag = f"dask-bench-{run_id}"
+
+        def measuring() -> bool:
+            # both jobs run, and their workers arrived: the study measures
+            assert proc.poll() is None, proc.communicate()
+            arrived = query(db, "select count(*) from scale_events where ok = 1")[0][0]
+            return arrived == 1 and [row[2] for row in queue(tag)] == ["RUNNING"] * 2
+
+        assert wait_until(measuring, 60), queue(tag)
+        local = descendants(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+
+        # Nothing cancelled the jobs: their workers are still there.
+        jobs = sorted(job_ids(tag))
+        assert len(jobs) == 2
+        assert job_processes(tag), "the jobs run no process"
+        assert run_row(db, run_id)[0] == "running"
+
+        done = dask_bench("cleanup", str(run_id), "--db", str(db), timeout=60)
+        assert done.returncode == 0, done.stderr
+        head = f"run {run_id} (slurm): cancelled jobs: "
+        (line,) = [ln for ln in done.stdout.splitlines() if ln.startswith(head)]
+        cancelled, _, note = line.removeprefix(head).partition("; ")
+        assert sorted(cancelled.split(", ")) == jobs and note == "marked failed"
+        assert wait_gone(jobs, within=15) == []
+        status, _, message, _ = run_row(db, run_id)
+        assert status == "failed" and "cleaned up" in (message or "")
+        # Cancelling a job ends its processes, workers included.
+        assert wait_until(lambda: not job_processes(tag), 20), job_processes(tag)
+        # The scheduler ran inside the killed process; nothing else it started survives.
+        assert alive(local) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for leftover in alive(local):
+            leftover.kill()
+
+
+def _first_run(db: Path) -> int | None:
+    try:
+        rows = query(db, "select id from runs order by id")
+    except sqlite3.OperationalError:  # no tables yet
+        return None
+    return int(rows[0][0]) if rows else None
+
+
+def test_pending_jobs_time_out_with_their_state_and_reason(tmp_path):
+    db = tmp_path / "results.db"
+    spec = slurm_study(tmp_path, db, [1], startup_timeout=5)
+    # Held back for an hour: Slurm reports the reason BeginTime.
+    spec["deployment"]["options"]["job_extra_directives"] = ["--begin=now+3600"]
+    with pytest.raises(WorkersTimeout) as failure:
+        run_study(build_study(spec))
+    message = str(failure.value)
+    assert "expected 1 worker" in message and "0 arrived within 5 s" in message
+    assert "PENDING (BeginTime)" in message
+    ((run_id,),) = query(db, "select id from runs")
+    status, _, stored, _ = run_row(db, run_id)
+    assert status == "failed" and stored == message
+    # Closing the cluster cancelled the pending job.
+    assert wait_gone(job_ids(f"dask-bench-{run_id}"), within=10) == []
+
+
+def test_plan_shows_job_scripts_without_submitting(tmp_path):
+    db = tmp_path / "results.db"
+    study = write_study(tmp_path, slurm_study(tmp_path, db, [1, 2, 4], cores_per_node=2))
+    before = sorted(job_ids())
+    done = dask_bench("plan", str(study), timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "nothing is submitted" in out and "jobs: 2 + 2 workers" in out
+    assert out.count("#SBATCH -J dask-bench-<run id>") == 2  # one script per job shape
+    assert "--cpus-per-task=1" in out and "--cpus-per-task=2" in out
+    assert "tcp://<scheduler-address>:8786" in out
+    assert sorted(job_ids()) == before
+    assert not db.exists()
+
+
+def test_script_slurm_runs_the_study_in_one_allocation(tmp_path):
+    db = tmp_path / "alloc.db"
+    spec = slurm_study(tmp_path, tmp_path / "unused.db", [1, 2, 4], cores_per_node=2)
+    spec["deployment"]["options"]["job_extra_directives"] = [f"--output={tmp_path}/alloc-%j.out"]
+    study = write_study(tmp_path, spec)
+    script = tmp_path / "alloc.sh"
+    written = dask_bench("script", "slurm", str(study), "-o", str(script), "--db", str(db))
+    assert written.returncode == 0, written.stderr
+    assert "#SBATCH --nodes=2" in script.read_text()
+
+    submitted = subprocess.run(
+        ["sbatch", "--parsable", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=30,
+        check=False,
+    )
+    assert submitted.returncode == 0, submitted.stderr
+    job = submitted.stdout.strip().split(";")[0]
+    output = tmp_path / f"alloc-{job}.out"  # set by --output in the study's options
+    try:
+        finished = wait_until(lambda: job not in job_ids(), 120, every=1)
+        log = _job_logs(output, tmp_path / f"dask-bench-{job}")
+        assert finished, f"job {job} still in the queue after 120 s:\n{log}"
+        assert db.exists(), log
+        runs = query(db, "select id, status, backend from runs")
+        assert [(status, backend) for _, status, backend in runs] == [("complete", "existing")], log
+        points = query(db, "select workers, status from points where run_id = ?", runs[0][0])
+        assert sorted(points) == [(1, "ok"), (2, "ok"), (4, "ok")], log
+        # the workers' step ended with the allocation: nothing of dask-bench is left
+        assert [name for _, name, _, _ in queue() if name.startswith("dask-bench-")] == []
+    finally:
+        subprocess.run(["scancel", job], capture_output=True, timeout=30, check=False)
+
+
+def _job_logs(output: Path, work: Path) -> str:
+    """The allocation's output, and the scheduler's and workers' logs, to explain a failure."""
+    parts = []
+    for path in (output, work / "scheduler.log", work / "workers.log"):
+        text = path.read_text(errors="replace") if path.exists() else "<missing>"
+        parts.append(f"----- {path.name} -----\n{text[-4000:]}")
+    return "\n".join(parts)
