@@ -70,6 +70,9 @@ class Backend(ABC):
         #: Name given to everything the back-end submits, so that ``dask-bench cleanup``
         #: finds it after a crash; the runner sets it to ``dask-bench-<run id>``.
         self.tag = "dask-bench"
+        #: The study's largest worker count, set by the runner before :meth:`setup`, so
+        #: that a fixed pool too small for the study fails before anything is measured.
+        self.largest: int | None = None
 
     def setup(self) -> None:
         """Prepare this process before the run is recorded.

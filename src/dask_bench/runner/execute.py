@@ -359,6 +359,7 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
     backend = backend_cls(
         plan.layout, study.deployment.options, cores_per_node=study.deployment.cores_per_node
     )
+    backend.largest = max(study.deployment.workers)
     backend.setup()  # MPI: scheduler and worker ranks stay here until the study ends
     check_writable(study.database)
     report_folder(study.measurement)  # a folder that cannot be created fails before any work

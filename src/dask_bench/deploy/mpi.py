@@ -1,0 +1,236 @@
+"""The ``mpi`` back-end: a batch job's MPI ranks become the cluster, with dask-mpi.
+
+Run as ``mpirun -n K dask-bench run study.yaml --backend mpi``: every rank starts the
+same command, and :meth:`MpiBackend.setup` turns rank 0 into the scheduler and ranks
+2 .. K-1 into workers (those ranks stay there and exit when the study ends); rank 1
+returns and runs the study as the client. The K-2 workers are a fixed pool.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from dask_bench.deploy.base import Backend
+from dask_bench.errors import BackendError, ConfigError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+# The registry reports a missing optional dependency by the ImportError of this module;
+# importing mpi4py.MPI would start MPI, and dask_mpi pulls in distributed, so only look.
+for _dep in ("mpi4py", "dask_mpi"):
+    if importlib.util.find_spec(_dep) is None:
+        raise ModuleNotFoundError(f"No module named {_dep!r}", name=_dep)
+
+#: Ranks that are not workers: the scheduler (0) and the client (1).
+_NOT_WORKERS = 2
+# Set from the study's worker layout, so that the recorded layout is the real one.
+_OWNED = {"nthreads": "threads_per_worker", "memory_limit": "memory_per_worker"}
+# Set by dask-bench: the rank roles depend on them.
+_FIXED = ("comm", "exit")
+#: The scheduler address once this process has become the client rank; dask-mpi can
+#: only be initialized once per MPI job (the other ranks are busy serving it).
+_scheduler_address: str | None = None
+
+
+class MpiBackend(Backend):
+    """dask-mpi inside ``mpirun``: rank 0 the scheduler, rank 1 the study, ranks 2.. workers.
+
+    ``deployment.options`` go unchanged to :func:`dask_mpi.initialize` (``interface``,
+    ``protocol``, ``local_directory``, ``worker_class``, ``worker_options``,
+    ``dashboard``, ``dashboard_address``); the dashboard is off unless switched on.
+    The workers get the study's threads and memory per worker. ``mpirun -n K`` gives
+    K-2 workers, which must cover the study's largest worker count; smaller sizes run on
+    subsets of them. When the study ends, rank 1 exits and dask-mpi stops the scheduler
+    and the workers, so every rank exits.
+    """
+
+    name = "mpi"
+    description = "dask-mpi: MPI ranks as scheduler and workers (fixed pool, run under mpirun)"
+    fixed_pool = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rank: int | None = None
+        self.size: int | None = None
+        self.library: str | None = None
+        self.scheduler_address: str | None = None
+        self._client: Client | None = None
+
+    @property
+    def pool(self) -> int:
+        """Worker ranks of this MPI job (known after :meth:`setup`)."""
+        if self.size is None:
+            raise RuntimeError("the MPI job size is known after setup()")
+        return self.size - _NOT_WORKERS
+
+    def setup(self) -> None:
+        """Become the scheduler, a worker or the client; only the client (rank 1) returns.
+
+        Raises
+        ------
+        ConfigError
+            When the options are wrong, when not started by ``mpirun`` (one rank) or with
+            no worker rank; only rank 1 says so, the other ranks exit quietly.
+
+        When dask-mpi fails on a rank (for example an unknown ``interface``), that rank
+        prints the error and aborts the whole MPI job (``MPI_Abort``), since the other
+        ranks would wait for it forever.
+        """
+        global _scheduler_address
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+        self.size, self.rank = comm.Get_size(), comm.Get_rank()
+        self.library = MPI.Get_library_version().strip().splitlines()[0]
+        if _scheduler_address is not None:  # a second study in the same client rank
+            self.scheduler_address = _scheduler_address
+            return
+        try:
+            _check_options(self.options)
+            if self.size == 1:
+                raise ConfigError(
+                    "the mpi back-end needs several MPI ranks and this process is alone; start "
+                    "it with 'mpirun -n K dask-bench run STUDY --backend mpi' (K = largest "
+                    "worker count + 2)"
+                )
+            if self.largest is not None and self.pool < self.largest:
+                raise ConfigError(
+                    f"mpirun gives {self.pool} worker rank{'s' if self.pool != 1 else ''} "
+                    f"(-n {self.size}), the study needs {self.largest}; "
+                    f"run with mpirun -n {self.largest + _NOT_WORKERS}"
+                )
+            if self.pool < 1:
+                raise ConfigError(
+                    f"mpirun gives no worker rank (-n {self.size}); run with mpirun -n K, "
+                    "K = largest worker count + 2 (one rank each for the scheduler and client)"
+                )
+        except ConfigError:
+            if self.size > 1 and self.rank != 1:
+                # One message is enough: rank 1 reports it, and MPI_Finalize holds this
+                # rank until rank 1 has printed it and exited with the error's code.
+                raise SystemExit(0) from None
+            raise
+        self.scheduler_address = _initialize(self.rank, self._initialize_kwargs())
+        _scheduler_address = self.scheduler_address
+
+    def _initialize_kwargs(self) -> dict[str, Any]:
+        return {
+            "dashboard": False,
+            "dashboard_address": ":0",  # even without a dashboard, an HTTP server listens
+            **self.options,
+            "nthreads": self.layout.threads_per_worker,
+            "memory_limit": self.layout.memory_per_worker,
+            "exit": True,
+        }
+
+    def start(self) -> Client:
+        """Connect a client to the scheduler on rank 0."""
+        from distributed import Client
+
+        if self.scheduler_address is None:
+            raise RuntimeError("start() before setup()")
+        try:
+            self._client = Client(self.scheduler_address, set_as_default=True)
+        except OSError as exc:
+            reason = " ".join(str(exc).split())
+            raise BackendError(
+                f"cannot connect to the dask-mpi scheduler at {self.scheduler_address} "
+                f"({reason}); check deployment.options.interface"
+            ) from None
+        return self._client
+
+    def request(self, workers: int) -> None:
+        """Nothing to submit; fails at once when the MPI job has fewer worker ranks."""
+        if workers > self.pool:
+            raise BackendError(
+                f"mpirun gives {self.pool} worker rank{'s' if self.pool != 1 else ''} "
+                f"(-n {self.size}), the study needs {workers}; "
+                f"run with mpirun -n {workers + _NOT_WORKERS}"
+            )
+
+    def close(self) -> None:
+        """Close the client; dask-mpi stops the scheduler and workers when this rank exits."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def describe(self) -> dict[str, Any]:
+        """Back-end, layout, options, the MPI job's ranks and library, the scheduler address."""
+        info = super().describe()
+        if self.size is not None:
+            info["mpi"] = {"ranks": self.size, "worker_ranks": self.pool, "library": self.library}
+        if self.scheduler_address is not None:
+            info["scheduler"] = self.scheduler_address
+        return info
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse what :func:`dask_mpi.initialize` would reject or what would falsify the layout."""
+    from dask_mpi import initialize
+
+    for key, field in _OWNED.items():
+        if key in options:
+            raise ConfigError(
+                f"'deployment.options.{key}' is set by the study; use 'deployment.{field}' instead"
+            )
+    for key in _FIXED:
+        if key in options:
+            raise ConfigError(f"'deployment.options.{key}' is set by dask-bench; remove it")
+    known = set(inspect.signature(initialize).parameters) - set(_OWNED) - set(_FIXED)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) {', '.join(map(repr, unknown))} for the mpi back-end; "
+            f"deployment.options go to dask_mpi.initialize: {', '.join(sorted(known))}"
+        )
+    if options.get("nanny"):
+        # dask-mpi deprecated it by raising on every worker rank
+        raise ConfigError(
+            "'deployment.options.nanny' is deprecated by dask-mpi; "
+            "use worker_class: distributed.Nanny instead"
+        )
+    worker_options = options.get("worker_options") or {}
+    if not isinstance(worker_options, dict):
+        raise ConfigError("'deployment.options.worker_options' must be a mapping")
+    for key in ("nthreads", "memory_limit", "name"):
+        if key in worker_options:
+            raise ConfigError(
+                f"'deployment.options.worker_options.{key}' is set by dask-bench (layout "
+                "and rank); remove it"
+            )
+
+
+def _initialize(rank: int, kwargs: dict[str, Any]) -> str:
+    """Run :func:`dask_mpi.initialize`; returns the scheduler address on rank 1 only.
+
+    When it fails on any rank, the error is printed and the whole MPI job is aborted:
+    the other ranks wait for this one (in a broadcast, or in MPI_Finalize) and would
+    never end otherwise.
+    """
+    import dask
+    from dask_mpi import initialize
+    from mpi4py import MPI
+
+    if rank != 1:
+        # The client rank's output is the study; every scheduler and worker rank logging
+        # each connection and each client.run at INFO would bury it.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    try:
+        initialize(**kwargs)  # ranks other than 1 serve here, then sys.exit()
+    except Exception as exc:
+        role = "the scheduler" if rank == 0 else "the client" if rank == 1 else "a worker"
+        reason = " ".join(str(exc).split())
+        message = (
+            f"dask-mpi failed on MPI rank {rank} ({role}): {type(exc).__name__}: {reason}; "
+            "check deployment.options"
+        )
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        MPI.COMM_WORLD.Abort(BackendError.exit_code)
+        raise BackendError(message) from None  # not reached: Abort ends this process
+    address: str = dask.config.get("scheduler_address")
+    return address
