@@ -12,22 +12,33 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from dask_bench._studyfile import (
+    deepcopy_data,
+    one_line,
+    read_study_file,
+    select_suites,
+    select_variants,
+    set_path,
+)
+from dask_bench._variants import (
+    VARIANT_NAME,
+    PositiveFloat,
+    PositiveInt,
+    SecuritySettings,
+    TlsFiles,
+    Variant,
+    VariantDeployment,
+    _Model,
+)
 from dask_bench.errors import ConfigError
 from dask_bench.references import References
 
-PositiveInt = Annotated[int, Field(gt=0)]
-PositiveFloat = Annotated[float, Field(gt=0)]
 OptionValue = int | float
 
 #: Where results go when neither the study nor ``--db`` says otherwise.
 DEFAULT_DATABASE = "results/dask-bench.db"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def default_workers(cores: int | None = None) -> list[int]:
@@ -204,55 +215,63 @@ class Study(_Model):
         description="Performance references checked by 'dask-bench check': "
         "<suite>/<workload> -> processing units -> [value, lower, upper, unit].",
     )
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    variants: dict[str, Variant] = Field(
+        default_factory=dict,
+        description="Deployment variants run in turn with identical workloads, sizes and "
+        "layout (name -> deployment keys and security); empty: one run.",
+    )
+    variant: str | None = Field(
+        None, description="Set by dask-bench on each variant's own study; not for study files."
+    )
+
+    @field_validator("variants")
+    @classmethod
+    def _variant_names(cls, v: dict[str, Variant]) -> dict[str, Variant]:
+        for name in v:
+            if not VARIANT_NAME.match(name):
+                raise ValueError(
+                    f"variant name {name!r} must be 1-64 letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit"
+                )
+        return v
 
     @property
     def run_name(self) -> str:
         """The name stored with the run."""
+        if self.variant is not None:
+            return f"{self.name}/{self.variant}" if self.name else self.variant
         return self.name or f"{self.deployment.backend}-{self.mode}"
+
+    def variant_studies(self) -> list[Study]:
+        """The study of each variant, in file order; the study itself when it has none.
+
+        Each variant's study has the variant's deployment keys and security applied,
+        no variants of its own, and :attr:`variant` set to its name.
+        """
+        if not self.variants:
+            return [self]
+        studies = []
+        for name, variant in self.variants.items():
+            changes = {
+                k: getattr(variant.deployment, k) for k in variant.deployment.model_fields_set
+            }
+            deployment = self.deployment.model_copy(update=changes)
+            security = variant.security if variant.security is not None else self.security
+            studies.append(
+                self.model_copy(
+                    update={
+                        "deployment": deployment,
+                        "security": security,
+                        "variants": {},
+                        "variant": name,
+                    }
+                )
+            )
+        return studies
 
 
 # --- loading ---------------------------------------------------------------
-
-
-def read_study_file(path: str | Path) -> dict[str, Any]:
-    """Read a study file into a plain mapping (not yet validated)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"study file {p} does not exist; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read study file {p}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(
-            f"{p} is not valid YAML{where}: {problem}; fix the syntax (indentation, colons, quotes)"
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{p} must hold a mapping of study keys (name, mode, deployment, suites, ...), "
-            f"not a {type(data).__name__}"
-        )
-    return data
-
-
-def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``value`` at a dotted key (``deployment.workers``), creating mappings as needed."""
-    *parents, last = dotted.split(".")
-    node = data
-    for key in parents:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            node[key] = child
-        node = child
-    node[last] = value
 
 
 def build_study(
@@ -277,18 +296,20 @@ def build_study(
     -------
     Study
     """
-    raw: dict[str, Any] = _deepcopy(dict(data or {}))
+    raw: dict[str, Any] = deepcopy_data(dict(data or {}))
     for key, value in (overrides or {}).items():
         if value is None:
             continue
         if key == "suites":
-            _select_suites(raw, list(value), source)
+            select_suites(raw, list(value), source)
+        elif key == "variants":
+            select_variants(raw, list(value), source)
         else:
             set_path(raw, key, value)
     try:
         study = Study.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_one_line(exc, source)) from None
+        raise ConfigError(one_line(exc, source, Study)) from None
     _check_against_registries(study, source)
     return study
 
@@ -328,70 +349,7 @@ def parse_references(data: Any, source: str) -> References:
     try:
         return _ReferencesOnly.model_validate({"references": data}).references
     except ValidationError as exc:
-        raise ConfigError(_one_line(exc, source)) from None
-
-
-def _deepcopy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deepcopy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deepcopy(v) for v in value]
-    return value
-
-
-def _select_suites(raw: dict[str, Any], names: list[str], source: str) -> None:
-    known = ("tasks", "arrays", "dataframes")
-    for n in names:
-        if n not in known:
-            raise ConfigError(f"unknown suite {n!r}; expected one of {', '.join(known)}")
-    current = raw.get("suites")
-    if current is None:
-        raw["suites"] = {n: {} for n in names}
-        return
-    if not isinstance(current, dict):
-        return  # let validation report the wrong type
-    missing = [n for n in names if n not in current]
-    if missing:
-        raise ConfigError(
-            f"--suite {', '.join(missing)} is not configured in {source}; "
-            f"it configures: {', '.join(current) or 'no suites'}"
-        )
-    raw["suites"] = {n: current[n] for n in names}
-
-
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    model: Any = Study
-    for part in loc[:-1]:
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        ann = field.annotation
-        candidates = [ann, *getattr(ann, "__args__", ())]
-        model = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if model is None:
-            return []
-    return list(getattr(model, "model_fields", {}))
-
-
-def _one_line(exc: ValidationError, source: str) -> str:
-    msgs = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # "[key]" marks an error in a mapping key; the key itself names the place.
-        key = ".".join(str(p) for p in loc if p != "[key]") or "(top level)"
-        if err["type"] == "extra_forbidden":
-            known = _known_keys(loc)
-            hint = f"; known keys here: {', '.join(known)}" if known else ""
-            msgs.append(f"unknown key '{key}'{hint}")
-        else:
-            got = err.get("input")
-            shown = "" if isinstance(got, (dict, list)) or got is None else f" (got {got!r})"
-            text = str(err["msg"]).removeprefix("Value error, ")
-            msgs.append(f"'{key}': {text}{shown}")
-    more = f" (and {len(msgs) - 2} more)" if len(msgs) > 2 else ""
-    return f"{source}: {'; '.join(msgs[:2])}{more}; see the study file reference in the README"
+        raise ConfigError(one_line(exc, source, Study)) from None
 
 
 def _check_against_registries(study: Study, source: str) -> None:
@@ -399,7 +357,21 @@ def _check_against_registries(study: Study, source: str) -> None:
     from dask_bench.deploy import get_backend
     from dask_bench.workloads import get_workload, suite_workloads
 
-    get_backend(study.deployment.backend)
+    variants = study.variant_studies()
+    for each in variants:
+        where = f"variant '{each.variant}' " if each.variant else ""
+        backend = get_backend(each.deployment.backend)
+        if each.security.enabled and not backend.supports_tls:
+            raise ConfigError(
+                f"{source}: {where}back-end '{each.deployment.backend}' cannot use "
+                f"security.tls: {backend.tls_note}; remove security.tls"
+                + (f" from variant '{each.variant}'" if each.variant else "")
+            )
+        if len(variants) > 1 and backend.fixed_pool and each.deployment.backend == "mpi":
+            raise ConfigError(
+                f"{source}: {where}uses the mpi back-end, which takes over the whole MPI job; "
+                f"run it alone: mpirun ... dask-bench run STUDY --variant {each.variant}"
+            )
     for suite_name, suite in study.suites.selected().items():
         members = suite_workloads(suite_name)  # type: ignore[arg-type]
         for name in suite.workloads or []:
@@ -422,3 +394,25 @@ def _check_against_registries(study: Study, source: str) -> None:
         raise ConfigError(
             f"{source}: 'suites' selects no suite; list at least one of tasks, arrays, dataframes"
         )
+
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "ArraysSuite",
+    "DataFramesSuite",
+    "Deployment",
+    "Measurement",
+    "SecuritySettings",
+    "Study",
+    "Suites",
+    "TasksSuite",
+    "TlsFiles",
+    "Variant",
+    "VariantDeployment",
+    "build_study",
+    "default_workers",
+    "load_study",
+    "parse_references",
+    "read_study_file",
+    "set_path",
+]

@@ -126,6 +126,9 @@ def test_schema_2_database_gains_the_scale_event_columns(tmp_path):
     con = sqlite3.connect(db)
     con.execute("alter table scale_events drop column details")
     con.execute("alter table scale_events drop column queue_seconds")
+    con.execute("drop index ix_runs_study_id")  # schema 4
+    con.execute("alter table runs drop column study_id")
+    con.execute("alter table runs drop column variant")
     con.execute("update meta set value='2' where key='schema_version'")
     con.commit()
     con.close()

@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 import dask_bench
-from dask_bench.config import Study
+from dask_bench.config import Study, VariantDeployment
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
@@ -23,6 +23,11 @@ def keys(model, prefix=""):
             yield dotted
             for sub in ("workloads", "chunk_size", "per_unit", "total", "options"):
                 yield f"suites.<suite>.{sub}"
+        elif name == "variants":
+            yield dotted
+            for sub in VariantDeployment.model_fields:
+                yield f"variants.<name>.deployment.{sub}"
+            yield "variants.<name>.security"
         elif nested:
             yield from keys(nested[0], dotted + ".")
         else:

@@ -170,21 +170,28 @@ def test_run_header_and_runs_table(tmp_path: Path) -> None:
         assert expected in text
     assert "version mismatch for dask" in text
 
+    assert "no TLS asked" in text  # the environment records no security section
     other = store.create_run(
-        name="second", mode="strong", backend="local", layout={}, study={}, version="0.1.0"
+        name="second", mode="strong", backend="local", layout={}, study={}, version="0.1.0",
+        study_id="s9", variant="tls",
+    )  # fmt: skip
+    store.set_environment(
+        other, {"security": {"tls": "auto", "scheduler_address": "tls://127.0.0.1:1"}}
     )
+    header = render(run_header(other))
+    assert "s9, variant tls" in header and "tls:// (TLS, temporary certificates)" in header
     listing = render(runs_table(store.runs()))
     cells = [
         [c.strip() for c in re.split("[│┃]", line)[1:-1]]
         for line in listing.splitlines()
         if line[:1] in ("│", "┃")
     ]
-    assert cells[0] == ["id", "name", "status", "mode", "backend", "started", "points"]
-    assert cells[1][:5] == ["1", "ci-run", "complete", "weak", "local"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", cells[1][5])
-    assert cells[1][6] == "10 (1 failed)"
-    assert cells[2][:5] == [str(other.id), "second", "running", "strong", "local"]
-    assert cells[2][6] == "0"
+    assert cells[0] == ["id", "name", "study", "status", "mode", "backend", "started", "points"]
+    assert cells[1][:6] == ["1", "ci-run", "", "complete", "weak", "local"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", cells[1][6])
+    assert cells[1][7] == "10 (1 failed)"
+    assert cells[2][:6] == [str(other.id), "second", "s9", "running", "strong", "local"]
+    assert cells[2][7] == "0"
 
 
 def test_header_tolerates_missing_provenance(tmp_path: Path) -> None:

@@ -208,3 +208,30 @@ def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("select value from meta").fetchone() == (str(SCHEMA_VERSION),)
     assert con.execute("select count(*) from breakdowns").fetchone() == (2,)
+
+
+def test_older_runs_become_studies_of_their_own_and_new_runs_share_a_study_id(tmp_path):
+    db = tmp_path / "old.db"
+    con = sqlite3.connect(db)
+    con.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
+    con.executescript(
+        """
+        insert into meta values ('schema_version', '1');
+        insert into runs values (1, 'a', 'complete', 'weak', 'local', '{}',
+            '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
+        insert into runs values (2, 'b', 'complete', 'weak', 'local', '{}',
+            '2024-01-02 00:00:00', null, '{}', '{}', '0.1.0', null);
+        """
+    )
+    con.close()
+    store = Store(str(db))
+    assert [(r.study_id, r.variant) for r in store.runs()] == [("run-1", None), ("run-2", None)]
+    kwargs = {"mode": "weak", "backend": "local", "layout": {}, "study": {}, "version": "x"}
+    tcp = store.create_run(name="tcp", study_id="s1", variant="tcp", **kwargs)
+    tls = store.create_run(name="tls", study_id="s1", variant="tls", **kwargs)
+    store.create_run(name="other", study_id="s2", **kwargs)
+    assert [r.id for r in store.study_runs("s1")] == [tcp.id, tls.id]
+    assert [r.variant for r in store.study_runs("s1")] == ["tcp", "tls"]
+    with pytest.raises(StoreError, match=r"no study .nope.*recent studies: run-1, run-2, s1, s2"):
+        store.study_runs("nope")
+    store.close()

@@ -6,7 +6,7 @@ options, calls the library and prints.
 
 from __future__ import annotations
 
-from dask_bench.cli import batch, check, compare, history, report, results, run  # noqa: F401  (registers the commands)
+from dask_bench.cli import batch, check, compare, history, image, manifest, report, results, run  # noqa: F401  (registers the commands)
 from dask_bench.cli._app import EXIT_INTERRUPTED, cli
 
 __all__ = ["EXIT_INTERRUPTED", "cli", "main"]

@@ -13,13 +13,21 @@ from dask_bench.cli._app import cli, db_option, open_store
 @cli.command()
 @click.argument("study_file", type=click.Path(dir_okay=False))
 @click.option("--backend", help="Deployment back-end (see 'dask-bench list backends').")
-def plan(study_file: str, backend: str | None) -> None:
-    """Print what a study would do, with the exact job scripts, without submitting anything."""
+@click.option("--variant", "variants", multiple=True, help="Only this variant (repeatable).")
+def plan(study_file: str, backend: str | None, variants: tuple[str, ...]) -> None:
+    """Print what a study would do, with the exact job scripts, without submitting anything.
+
+    A study with deployment variants shows each variant in turn.
+    """
     from dask_bench.config import load_study
     from dask_bench.runner.preview import preview_study
 
-    study = load_study(study_file, {"deployment.backend": backend})
-    click.echo(preview_study(study).render())
+    study = load_study(study_file, {"deployment.backend": backend, "variants": variants or None})
+    each = study.variant_studies()
+    for index, variant in enumerate(each):
+        if len(each) > 1:
+            click.echo(f"{'' if index == 0 else chr(10)}=== variant {variant.variant} ===")
+        click.echo(preview_study(variant).render())
 
 
 @cli.group()

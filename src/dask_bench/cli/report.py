@@ -18,8 +18,11 @@ from dask_bench.cli._app import cli, db_option, open_store
     help="Report folder (default: <database>-report-<run ids> beside the database).",
 )
 @click.option("--pdf", is_flag=True, help="Also write every figure as PDF.")
+@click.option("--study", "study_id", help="Report every run (variant) of this study id.")
 @db_option()
-def report(run_refs: tuple[str, ...], output: Path | None, pdf: bool, database: str) -> None:
+def report(
+    run_refs: tuple[str, ...], output: Path | None, pdf: bool, study_id: str | None, database: str
+) -> None:
     """Write the HTML report (with PNG and SVG figures) of runs (default: the latest).
 
     Several runs are overlaid in one report, each in its own colour, and compared
@@ -29,11 +32,14 @@ def report(run_refs: tuple[str, ...], output: Path | None, pdf: bool, database: 
     from dask_bench.report import build_report, default_report_dir
 
     with open_store(database) as store:
-        runs = [store.run(ref) for ref in run_refs] if run_refs else [store.run()]
+        runs = [store.run(ref) for ref in run_refs]
+        if study_id is not None:
+            runs += store.study_runs(study_id)
+        runs = runs or [store.run()]
         ids = [r.id for r in runs]
         if len(set(ids)) != len(ids):
             raise ConfigError(
-                f"runs {', '.join(run_refs)} name the same run twice; give each run once"
+                f"runs {', '.join(map(str, ids))} name the same run twice; give each run once"
             )
         target = output if output is not None else default_report_dir(database, runs)
         path = build_report(store, runs, target, pdf=pdf)

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 
 from dask_bench.cli._app import cli, db_option, open_store
-from dask_bench.cli.run import summarise
+from dask_bench.cli.run import summarise_runs
 
 
 @cli.command(name="list")
@@ -47,12 +47,19 @@ def list_(what: str, database: str) -> None:
 
 @cli.command()
 @click.argument("run_ref", metavar="[RUN]", required=False)
+@click.option("--study", "study_id", help="Show every run (variant) of this study id instead.")
 @db_option()
-def show(run_ref: str | None, database: str) -> None:
-    """Show the tables of a stored run (id or name; default: the latest)."""
+def show(run_ref: str | None, study_id: str | None, database: str) -> None:
+    """Show the tables of a stored run (id or name; default: the latest).
+
+    With --study, every variant of the study is shown and compared with the first.
+    """
     with open_store(database) as store:
-        run_id = store.run(run_ref).id
-    summarise(database, run_id, write=False)
+        if study_id is not None:
+            ids = [r.id for r in store.study_runs(study_id)]
+        else:
+            ids = [store.run(run_ref).id]
+    summarise_runs(database, ids, write=False)
 
 
 @cli.command()

@@ -40,6 +40,17 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 @click.option("--suite", "suites", multiple=True, help="Run only this suite (repeatable).")
 @click.option("--backend", help="Deployment back-end (see 'dask-bench list backends').")
 @click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    help="Run only this deployment variant of the study (repeatable).",
+)
+@click.option(
+    "--tls/--no-tls",
+    default=None,
+    help="Encrypt every connection with temporary certificates (security.tls: auto), or not.",
+)
+@click.option(
     "--scheduler-file",
     type=click.Path(dir_okay=False),
     help="Measure on the running cluster of this scheduler file (back-end 'existing').",
@@ -89,8 +100,12 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 def run(
     study_file: str | None, quiet: bool, report: bool | None, env_file: str | None, **flags: Any
 ) -> None:
-    """Run a scaling study (default: weak scaling on a LocalCluster, all suites)."""
-    from dask_bench.runner import Reporter, RichReporter, plan_study, run_study
+    """Run a scaling study (default: weak scaling on a LocalCluster, all suites).
+
+    A study with deployment variants runs each in turn (or those named by --variant),
+    then compares each with the first and writes one report of all of them.
+    """
+    from dask_bench.runner import Reporter, RichReporter, plan_study, run_variants
 
     overrides = {
         "deployment.workers": flags["workers"],
@@ -110,6 +125,8 @@ def run(
         "measurement.performance_report": flags["performance_report"],
         "deployment.allow_version_mismatch": flags["allow_version_mismatch"],
         "report": report,
+        "variants": list(flags["variants"]) or None,
+        "security.tls": {True: "auto", False: False, None: None}[flags["tls"]],
     }
     if flags["scheduler_file"]:
         # the study's deployment options belong to its own back-end, not to this one
@@ -123,20 +140,31 @@ def run(
             notes.print(line, markup=False, style="yellow" if line.startswith("ignored") else None)
     # p2p shuffles log a WARNING per shuffle on the in-process scheduler; it is not news.
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
-    total = len(plan_study(study).points)
+    total = sum(len(plan_study(each).points) for each in study.variant_studies())
     reporter = Reporter() if quiet else RichReporter(total)
     with reporter:
-        result = run_study(study, reporter)
-    summarise(study.database, result.run_id, write=study.report and result.status == "complete")
-    err = Console(stderr=True)
-    if result.status == "interrupted":
+        results = run_variants(study, reporter)
+    complete = all(r.status == "complete" for r in results)
+    summarise_runs(study.database, [r.run_id for r in results], write=study.report and complete)
+    err = Console(stderr=True, highlight=False)
+    for result in results:
+        if result.error is not None:
+            err.print(f"[red]variant {result.variant} failed:[/red] {result.error}")
+    stopped = [r for r in results if r.status == "interrupted"]
+    if stopped:
+        result = stopped[0]
+        ids = " ".join(str(r.run_id) for r in results)
         err.print(
             f"[yellow]interrupted:[/yellow] run {result.run_id} kept {result.points} point(s); "
-            f"'dask-bench report {result.run_id}' writes its report"
+            f"'dask-bench report {ids}' writes the report"
         )
         sys.exit(EXIT_INTERRUPTED)
-    if result.failed_points:
-        err.print(f"[red]{result.failed_points} point(s) failed[/red]; see the table above")
+    errors = [r.error for r in results if r.error is not None]
+    if errors:
+        sys.exit(max(e.exit_code for e in errors))
+    failed = sum(r.failed_points for r in results)
+    if failed:
+        err.print(f"[red]{failed} point(s) failed[/red]; see the table above")
         sys.exit(1)
 
 
@@ -171,16 +199,37 @@ def build_run_study(
     return build_study(raw, overrides, source=source), env
 
 
-def summarise(database: str, run_id: int, write: bool) -> None:
-    """Print a run's header and tables; with ``write``, also write its report."""
+def summarise_runs(database: str, run_ids: list[int], write: bool) -> None:
+    """Print each run's header and tables, compare each with the first, write the report.
+
+    Parameters
+    ----------
+    database
+        Where the runs are stored.
+    run_ids
+        The runs of one study, in order (one per variant).
+    write
+        Also write one HTML report of all the runs.
+    """
     from dask_bench.report import build_report, default_report_dir, run_header, suite_tables
+    from dask_bench.report.compare import compare_runs, comparison_summary
+    from dask_bench.report.compare_view import comparison_table
 
     with open_store(database) as store:
-        run_ = store.run(run_id)
+        runs = [store.run(i) for i in run_ids]
         out = Console()
-        out.print(run_header(run_))
-        for table in suite_tables(store, run_):
-            out.print(table)
+        for run_ in runs:
+            out.print(run_header(run_))
+            for table in suite_tables(store, run_):
+                out.print(table)
+        first, *others = runs
+        for other in others:
+            if not (first.points and other.points):
+                continue  # a variant that measured nothing has nothing to compare
+            cmp = compare_runs(store, first, other)
+            out.print(f"\n[bold]{other.name}[/bold] compared with [bold]{first.name}[/bold]")
+            out.print(comparison_table(cmp))
+            out.print(comparison_summary(cmp), markup=False, highlight=False)
         if write:
-            path = build_report(store, [run_], default_report_dir(database, [run_]))
+            path = build_report(store, runs, default_report_dir(database, runs))
             out.print(f"report: {path}")

@@ -112,6 +112,23 @@ register_backend(
     )
 )
 
+register_backend(
+    BackendEntry(
+        "kubernetes",
+        "dask_bench.deploy.kubernetes:KubernetesBackend",
+        "dask-kubernetes operator: a generated DaskCluster, scaled by worker-group replicas",
+        extra="kubernetes",
+    )
+)
+register_backend(
+    BackendEntry(
+        "gateway",
+        "dask_bench.deploy.gateway:GatewayBackend",
+        "a Dask Gateway server: one gateway cluster, scaled through the gateway",
+        extra="gateway",
+    )
+)
+
 for _name, _cls, _title in (
     ("slurm", "SlurmBackend", "Slurm"),
     ("pbs", "PBSBackend", "PBS / Torque"),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from distributed import Client
+    from distributed.security import Security
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ class Backend(ABC):
     #: Whether the workers are a fixed pool (an existing cluster, MPI ranks): then a
     #: size is measured on a subset of them, and :meth:`request` only checks the pool.
     fixed_pool: ClassVar[bool] = False
+    #: Whether the back-end can run its cluster with the study's ``security.tls``
+    #: (a :class:`~distributed.security.Security` passed as ``security``); when not,
+    #: the study is refused before anything starts, with :attr:`tls_note` as the reason.
+    supports_tls: ClassVar[bool] = False
+    tls_note: ClassVar[str] = "it has no way to pass certificates to its workers"
+    #: What :meth:`job_scripts` returns, as ``dask-bench plan`` names it.
+    script_label: ClassVar[str] = "job script"
 
     def __init__(
         self,
@@ -63,10 +71,13 @@ class Backend(ABC):
         options: Mapping[str, Any] | None = None,
         *,
         cores_per_node: int | None = None,
+        security: Security | None = None,
     ) -> None:
         self.layout = layout
         self.options: dict[str, Any] = dict(options or {})
         self.cores_per_node = cores_per_node
+        #: TLS settings of scheduler, workers and client (``None``: plain TCP).
+        self.security = security
         #: Name given to everything the back-end submits, so that ``dask-bench cleanup``
         #: finds it after a crash; the runner sets it to ``dask-bench-<run id>``.
         self.tag = "dask-bench"

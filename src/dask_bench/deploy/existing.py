@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy.base import Backend
+from dask_bench.deploy.tls import is_temporary
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class ExistingBackend(Backend):
     name = "existing"
     description = "a running Dask scheduler and its workers (fixed pool)"
     fixed_pool = True
+    #: Only the user's own certificates: temporary ones would not be trusted by a
+    #: cluster that is already running.
+    supports_tls = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +69,11 @@ class ExistingBackend(Backend):
                     f"deployment.options.{key} must be a string, "
                     f"not {type(self.options[key]).__name__}"
                 )
+        if self.security is not None and is_temporary(self.security):
+            raise ConfigError(
+                "security.tls: auto makes new certificates, which the running cluster does not "
+                "trust; give its ca_file, cert and key instead"
+            )
         self.timeout = _timeout(self.options.get("timeout", DEFAULT_TIMEOUT))
         self.address: str | None = self.options.get("address")
         self._client: Client | None = None
@@ -85,7 +94,9 @@ class ExistingBackend(Backend):
         if address is None:
             raise RuntimeError("start() before the address is known")
         try:
-            self._client = Client(address, timeout=self.timeout, set_as_default=True)
+            self._client = Client(
+                address, timeout=self.timeout, set_as_default=True, security=self.security
+            )
         except (OSError, ValueError) as exc:
             reason = " ".join(str(exc).split())  # one line, whatever distributed says
             raise BackendError(

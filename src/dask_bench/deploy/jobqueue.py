@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from dask_bench.deploy._batch import BatchSystem, JobInfo
 from dask_bench.deploy.base import Backend
 from dask_bench.deploy.nodes import node_split
+from dask_bench.deploy.tls import is_temporary
 from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ _OWNED = {
     "memory": "deployment.memory_per_worker",
     "n_workers": "deployment.workers",
     "job_name": "dask-bench (dask-bench-<run id>, so that 'dask-bench cleanup' finds the jobs)",
+    "security": "the study's security.tls",
 }
 #: Keywords of the cluster class that a single job does not take (for ``plan``).
 _CLUSTER_ONLY = {
@@ -56,6 +59,9 @@ class JobQueueBackend(Backend):
     cluster_class: ClassVar[str]
     #: Commands of the batch system, for states, queue waits and cleanup.
     batch: ClassVar[BatchSystem]
+    #: dask-jobqueue writes temporary certificates to ``shared_temp_directory`` (default:
+    #: the working directory), where the job scripts read them.
+    supports_tls = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,10 +105,14 @@ class JobQueueBackend(Backend):
         return node_split(workers, self.layout.threads_per_worker, self.cores_per_node)
 
     def _make_job(self, per_job: int, scheduler: str) -> Any:
+        # Certificate files show in the script; temporary ones are only written at run time.
+        extra = {}
+        if self.security is not None and not is_temporary(self.security):
+            extra["security"] = self.security
         try:
             return self._job_class()(
                 scheduler=scheduler, name="dask-bench-worker",
-                **self._job_options(), **self._shape(per_job),
+                **self._job_options(), **self._shape(per_job), **extra,
             )  # fmt: skip
         except (TypeError, ValueError) as exc:
             raise ConfigError(self._bad_options(exc)) from None
@@ -122,6 +132,10 @@ class JobQueueBackend(Backend):
 
         options = dict(self.options)
         scheduler_options = {"dashboard_address": ":0", **options.pop("scheduler_options", {})}
+        if self.security is not None:
+            options["security"] = self.security
+            # said explicitly, so dask-jobqueue does not warn that it chose the same
+            options.setdefault("shared_temp_directory", os.getcwd())
         try:
             self._cluster = getattr(self._module(), self.cluster_class)(
                 n_workers=0, job_name=self.tag, scheduler_options=scheduler_options,

@@ -16,6 +16,7 @@ _OWNED = {
     "n_workers": "workers",
     "threads_per_worker": "threads_per_worker",
     "memory_limit": "memory_per_worker",
+    "security": "security.tls",
 }
 
 
@@ -24,6 +25,7 @@ class LocalBackend(Backend):
 
     name = "local"
     description = "distributed.LocalCluster on this machine"
+    supports_tls = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,7 +33,7 @@ class LocalBackend(Backend):
             if key in self.options:
                 raise ConfigError(
                     f"'deployment.options.{key}' is set by the study; "
-                    f"use 'deployment.{field}' instead"
+                    f"use '{field if '.' in field else 'deployment.' + field}' instead"
                 )
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
@@ -42,6 +44,8 @@ class LocalBackend(Backend):
 
         kwargs: dict[str, Any] = {"dashboard_address": ":0", "processes": True}
         kwargs.update(self.options)
+        if self.security is not None:
+            kwargs["security"] = self.security  # LocalCluster then listens on tls://
         try:
             self._cluster = LocalCluster(
                 n_workers=0,

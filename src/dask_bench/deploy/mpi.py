@@ -50,6 +50,8 @@ class MpiBackend(Backend):
     """
 
     name = "mpi"
+    #: Every rank gets rank 0's certificates through MPI (see _share_certificates).
+    supports_tls = True
     description = "dask-mpi: MPI ranks as scheduler and workers (fixed pool, run under mpirun)"
     fixed_pool = True
 
@@ -109,6 +111,8 @@ class MpiBackend(Backend):
                     f"mpirun gives no worker rank (-n {self.size}); run with mpirun -n K, "
                     "K = largest worker count + 2 (one rank each for the scheduler and client)"
                 )
+            if self.security is not None:
+                self._share_certificates(comm)
         except ConfigError:
             if self.size > 1 and self.rank != 1:
                 # One message is enough: rank 1 reports it, and MPI_Finalize holds this
@@ -118,8 +122,28 @@ class MpiBackend(Backend):
         self.scheduler_address = _initialize(self.rank, self._initialize_kwargs())
         _scheduler_address = self.scheduler_address
 
+    def _share_certificates(self, comm: Any) -> None:
+        """Give every rank rank 0's certificates; dask-mpi reads them from the Dask config.
+
+        Each rank made its own temporary certificates (every rank runs the same study),
+        so they would not trust each other; files given by the user are the same anyway.
+        """
+        import dask
+
+        from dask_bench.deploy.tls import certificates, dask_config, from_certificates
+
+        assert self.security is not None
+        if self.options.get("protocol") not in (None, "tls", "tls://"):
+            raise ConfigError(
+                f"deployment.options.protocol is {self.options['protocol']!r} but "
+                "security.tls is on; remove the protocol option (dask-bench uses tls)"
+            )
+        shared = comm.bcast(certificates(self.security), root=0)
+        self.security = from_certificates(shared)
+        dask.config.set(dask_config(self.security))
+
     def _initialize_kwargs(self) -> dict[str, Any]:
-        return {
+        kwargs = {
             "dashboard": False,
             "dashboard_address": ":0",  # even without a dashboard, an HTTP server listens
             **self.options,
@@ -127,6 +151,9 @@ class MpiBackend(Backend):
             "memory_limit": self.layout.memory_per_worker,
             "exit": True,
         }
+        if self.security is not None:
+            kwargs["protocol"] = "tls"
+        return kwargs
 
     def start(self) -> Client:
         """Connect a client to the scheduler on rank 0."""
@@ -135,7 +162,9 @@ class MpiBackend(Backend):
         if self.scheduler_address is None:
             raise RuntimeError("start() before setup()")
         try:
-            self._client = Client(self.scheduler_address, set_as_default=True)
+            self._client = Client(
+                self.scheduler_address, set_as_default=True, security=self.security
+            )
         except OSError as exc:
             reason = " ".join(str(exc).split())
             raise BackendError(

@@ -393,11 +393,14 @@ def run_header(run: Run) -> RenderableType:
         ("mode", _styled(f"{run.mode} scaling")),
         ("back-end", _styled(run.backend)),
         ("layout", _styled(format_layout(run.layout))),
+        ("connections", _styled(_transport(run))),
         ("started", _styled(format_date(run.started_at))),
         ("finished", _styled(format_date(run.finished_at))),
         ("dask", _styled(package_version(run, "dask"))),
         ("distributed", _styled(package_version(run, "distributed"))),
     ]
+    if run.variant:
+        rows.insert(1, ("study", _styled(f"{run.study_id}, variant {run.variant}")))
     if isinstance(host, Mapping) and host.get("hostname"):
         rows.append(("host", _styled(f"{host.get('hostname')}, {host.get('cores', '?')} cores")))
     hardware = hardware_line(run)
@@ -408,6 +411,14 @@ def run_header(run: Run) -> RenderableType:
     panel = Panel(grid, title="dask-bench run", title_align="left", expand=False)
     warnings = [_styled(f"warning: {w}", "yellow") for w in warnings_of(run)]
     return Group(panel, *warnings) if warnings else panel
+
+
+def _transport(run: Run) -> str:
+    security = nested(run.environment, "security") or {}
+    address = str(security.get("scheduler_address") or "")
+    scheme = address.partition("://")[0] if "://" in address else "?"
+    tls = {"auto": "TLS, temporary certificates", "files": "TLS, own certificates"}
+    return f"{scheme}:// ({tls.get(str(security.get('tls')), 'no TLS asked')})"
 
 
 def _points_text(run: Run) -> str:
@@ -430,13 +441,14 @@ def runs_table(runs: Iterable[Run]) -> Table:
     """
     table = Table(title="runs", title_justify="left")
     table.add_column("id", justify="right")
-    for header in ("name", "status", "mode", "backend", "started"):
+    for header in ("name", "study", "status", "mode", "backend", "started"):
         table.add_column(header)
     table.add_column("points", justify="right")
     for run in runs:
         table.add_row(
             _styled(str(run.id)),
             _styled(run.name),
+            _styled(run.study_id or ""),
             _styled(run.status, STATUS_STYLES.get(run.status, "")),
             _styled(run.mode),
             _styled(run.backend),

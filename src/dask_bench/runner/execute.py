@@ -6,6 +6,7 @@ import contextlib
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import FrameType
@@ -17,6 +18,7 @@ from dask_bench._version import __version__
 from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend, job_tag
 from dask_bench.deploy.scaling import connected_workers, scale_to
+from dask_bench.deploy.tls import make_security
 from dask_bench.errors import DaskBenchError, RepetitionTimeout
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
 from dask_bench.runner.breakdown import PointMetrics, PointObserver
@@ -31,6 +33,8 @@ from dask_bench.runner.provenance import (
     merge_versions,
     mismatch_warning,
     require_matching_versions,
+    require_tls,
+    transport,
 )
 from dask_bench.store import Store, check_writable
 from dask_bench.store.schema import Point, Run
@@ -51,6 +55,11 @@ class RunResult:
     points: int
     failed_points: int
     message: str | None = None
+    #: Shared by the runs of one study (its deployment variants).
+    study_id: str | None = None
+    variant: str | None = None
+    #: The deployment error that ended the run, when the caller asked not to raise it.
+    error: DaskBenchError | None = None
 
 
 class Interrupted(KeyboardInterrupt):
@@ -105,6 +114,7 @@ class _Execution:
     def sweep(self) -> None:
         study = self.plan.study
         client = self.backend.start()
+        self.check_transport(client)
         sizes = [step.workers for step in self.plan.steps]
         baseline_at = baseline_size(sizes) if study.measurement.hardware_baseline else None
         for step in self.plan.steps:
@@ -156,7 +166,18 @@ class _Execution:
             details=details,
         )
         self.connected = workers
+        self.check_transport(client)
         self.record_versions(client)
+
+    def check_transport(self, client: Client) -> None:
+        """Record how scheduler and workers are reached; with TLS asked, insist on tls://."""
+        seen = transport(client)
+        env = dict(self.run.environment or {})
+        security = {**env.get("security", {}), **seen}
+        if security != env.get("security"):
+            self.store.set_environment(self.run, {**env, "security": security})
+        if self.plan.study.security.enabled:
+            require_tls(seen)
 
     def record_versions(self, client: Client) -> None:
         """Record the cluster's versions; stop on a mismatch unless the study allows it.
@@ -332,15 +353,27 @@ class _Execution:
         self.current = None
 
 
-def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
+def run_study(
+    study: Study,
+    reporter: Reporter | None = None,
+    *,
+    study_id: str | None = None,
+    raise_errors: bool = True,
+) -> RunResult:
     """Run a study and store every measurement as it is taken.
 
     Parameters
     ----------
     study
-        The validated study.
+        The validated study; when it has variants, use
+        :func:`~dask_bench.runner.variants.run_variants`, which runs each in turn.
     reporter
         Receives progress events; default: none.
+    study_id
+        Shared by the runs of one study (its variants); default: a new one.
+    raise_errors
+        When false, a deployment error is returned in :attr:`RunResult.error` instead
+        of raised (the run is stored as ``failed`` either way).
 
     Returns
     -------
@@ -353,11 +386,16 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
     DaskBenchError
         When the deployment fails (the run is stored as ``failed`` first).
     """
+    if study.variants:
+        raise ValueError("run_study() runs one variant; use run_variants() for a study with some")
     reporter = reporter or Reporter()
     plan = plan_study(study)
     backend_cls = get_backend(study.deployment.backend)
     backend = backend_cls(
-        plan.layout, study.deployment.options, cores_per_node=study.deployment.cores_per_node
+        plan.layout,
+        study.deployment.options,
+        cores_per_node=study.deployment.cores_per_node,
+        security=make_security(study.security),
     )
     backend.largest = max(study.deployment.workers)
     backend.setup()  # MPI: scheduler and worker ranks stay here until the study ends
@@ -371,13 +409,20 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
         layout=plan.layout.as_dict(),
         study=study.model_dump(mode="json"),
         version=__version__,
+        study_id=study_id or new_study_id(),
+        variant=study.variant,
     )
     backend.tag = job_tag(run.id)
     store.set_environment(
-        run, {**environment(backend.describe()), "process": process_info(raise_open_files())}
+        run,
+        {
+            **environment(backend.describe()),
+            "process": process_info(raise_open_files()),
+            "security": {"tls": study.security.kind},
+        },
     )
     execution = _Execution(plan, store, run, backend, reporter)
-    status, message = "failed", None
+    status, message, error = "failed", None, None
     try:
         with _sigterm_as_interrupt():
             execution.sweep()
@@ -385,8 +430,9 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user (Ctrl-C or SIGTERM)"
     except DaskBenchError as exc:
-        message = str(exc)
-        raise
+        message, error = str(exc), exc
+        if raise_errors:
+            raise
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
         raise
@@ -401,4 +447,12 @@ def run_study(study: Study, reporter: Reporter | None = None) -> RunResult:
                 store.finish_run(run, status, message)
                 npoints = len(run.points)
                 store.close()
-    return RunResult(run.id, run.name, status, study.database, npoints, execution.failed, message)
+    return RunResult(
+        run.id, run.name, status, study.database, npoints, execution.failed, message,
+        run.study_id, run.variant, error,
+    )  # fmt: skip
+
+
+def new_study_id() -> str:
+    """A fresh id shared by the runs of one study execution."""
+    return uuid.uuid4().hex[:12]

@@ -9,6 +9,7 @@ from dask.utils import format_bytes
 from dask_bench.config import Study
 from dask_bench.deploy import get_backend
 from dask_bench.deploy.nodes import node_split
+from dask_bench.deploy.tls import make_security
 from dask_bench.runner.plan import plan_study
 
 
@@ -32,6 +33,8 @@ class StudyPreview:
     layout: str
     fixed_pool: bool
     steps: list[StepPreview]
+    #: What the back-end's scripts are: batch job scripts, or e.g. a DaskCluster manifest.
+    script_label: str = "job script"
 
     @property
     def points(self) -> int:
@@ -45,8 +48,16 @@ class StudyPreview:
             f"study {self.study.run_name}: {self.study.mode} scaling on back-end {self.backend}",
             f"layout: {self.layout}",
         ]
-        if dep.cores_per_node:
+        if self.study.security.enabled:
+            lines.append(f"security: TLS ({self.study.security.kind} certificates)")
+        batch = self.script_label == "job script"
+        if dep.cores_per_node and batch:
             lines.append(f"nodes: {dep.cores_per_node} cores each; one job per node")
+        if not batch and any(s.scripts for s in self.steps):
+            lines.append(
+                f"{self.script_label}: one cluster for the whole sweep, shown at the first "
+                "size; each size sets its worker replicas"
+            )
         if self.fixed_pool:
             lines.append(
                 f"fixed pool: needs at least {max(dep.workers)} workers; each size runs on a "
@@ -59,7 +70,7 @@ class StudyPreview:
             lines.append(f"== {_n(step.workers, 'worker')} ({_n(step.units, 'unit')}){jobs}")
             lines.extend(f"   {p}" for p in step.points)
             for script in step.scripts:
-                lines.append("   -- job script --")
+                lines.append(f"   -- {self.script_label} --")
                 lines.extend(f"   {line}" if line else "" for line in script.rstrip().splitlines())
         return "\n".join(lines)
 
@@ -80,21 +91,31 @@ def preview_study(study: Study) -> StudyPreview:
     """
     plan = plan_study(study)
     dep = study.deployment
-    backend = get_backend(dep.backend)(plan.layout, dep.options, cores_per_node=dep.cores_per_node)
+    backend = get_backend(dep.backend)(
+        plan.layout,
+        dep.options,
+        cores_per_node=dep.cores_per_node,
+        security=make_security(study.security),
+    )
     backend.tag = "dask-bench-<run id>"
+    label = backend.script_label
+    batch = label == "job script"
     seen: set[int] = set()
-    steps = []
+    steps: list[StepPreview] = []
     for step in plan.steps:
         scripts = backend.job_scripts(step.workers)
         jobs = node_split(step.workers, plan.layout.threads_per_worker, dep.cores_per_node)
         shapes = sorted(set(jobs), reverse=True)
-        new = [s for shape, s in zip(shapes, scripts, strict=False) if shape not in seen]
-        seen.update(shapes)
+        if batch:
+            new = [s for shape, s in zip(shapes, scripts, strict=False) if shape not in seen]
+            seen.update(shapes)
+        else:  # one cluster for the whole sweep (a manifest): shown once, at the first size
+            new = [] if steps else scripts
         steps.append(
             StepPreview(
                 step.workers,
                 step.units,
-                jobs if scripts else [],
+                jobs if scripts and batch else [],
                 [p.label for p in step.points],
                 new,
             )
@@ -103,7 +124,7 @@ def preview_study(study: Study) -> StudyPreview:
         f"{plan.layout.threads_per_worker} thread(s) and "
         f"{format_bytes(plan.layout.memory_per_worker)} per worker"
     )
-    return StudyPreview(study, dep.backend, layout, backend.fixed_pool, steps)
+    return StudyPreview(study, dep.backend, layout, backend.fixed_pool, steps, label)
 
 
 def _n(count: int, noun: str) -> str:

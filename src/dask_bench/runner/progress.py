@@ -29,6 +29,9 @@ class Reporter:
     ) -> None:
         return None
 
+    def variant(self, name: str, index: int, count: int) -> None:
+        """A deployment variant (``index`` of ``count``, from 0) starts."""
+
     def scaling(self, workers: int) -> None:
         """The cluster is being scaled to ``workers`` workers."""
 
@@ -62,6 +65,7 @@ class RichReporter(Reporter):
             transient=False,
         )
         self.task: TaskID = self.progress.add_task("starting", total=total_points, where="")
+        self.prefix = ""  # the variant being measured, if the study has variants
 
     def __enter__(self) -> RichReporter:
         self.progress.start()
@@ -72,16 +76,23 @@ class RichReporter(Reporter):
     ) -> None:
         self.progress.stop()
 
+    def variant(self, name: str, index: int, count: int) -> None:
+        """Say which variant starts; its name prefixes the progress line."""
+        self.console.print(f"[bold]variant {name}[/bold] ({index + 1} of {count})")
+        self.prefix = f"{name} "
+
     def scaling(self, workers: int) -> None:
         """Show the scale step."""
         self.progress.update(
-            self.task, description=f"scaling to {workers} workers", where=f"{workers}w"
+            self.task, description=f"scaling to {workers} workers", where=f"{self.prefix}{workers}w"
         )
 
     def point(self, point: PlannedPoint) -> None:
         """Show the point being measured."""
         self.progress.update(
-            self.task, description=f"{point.workload.key} (preparing)", where=f"{point.units}u"
+            self.task,
+            description=f"{point.workload.key} (preparing)",
+            where=f"{self.prefix}{point.units}u",
         )
 
     def repetition(self, point: PlannedPoint, index: int, warmup: bool) -> None:

@@ -18,7 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from dask_bench._version import __version__
-from dask_bench.errors import VersionMismatch
+from dask_bench.deploy.scaling import connected_workers
+from dask_bench.errors import BackendError, VersionMismatch
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -204,3 +205,32 @@ def merge_versions(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dic
     workers = dict(old.get("workers", {}))
     workers.update(new.get("workers", {}))
     return {**old, "workers": workers}
+
+
+def transport(client: Client) -> dict[str, Any]:
+    """How the client reaches the scheduler, and the schemes the workers listen on."""
+    address = str(client.scheduler_info(n_workers=0).get("address", ""))
+    schemes = sorted({str(w).partition("://")[0] for w in connected_workers(client)})
+    return {"scheduler_address": address, "worker_schemes": schemes}
+
+
+def require_tls(seen: Mapping[str, Any]) -> None:
+    """Stop the study when TLS was asked for but some connection is not ``tls://``.
+
+    Raises
+    ------
+    BackendError
+        Naming the address that is not encrypted.
+    """
+    address = str(seen.get("scheduler_address", ""))
+    plain = [s for s in seen.get("worker_schemes", []) if s != "tls"]
+    if not address.startswith("tls://") or plain:
+        where = (
+            f"scheduler at {address}"
+            if not address.startswith("tls://")
+            else (f"workers on {', '.join(plain)}://")
+        )
+        raise BackendError(
+            f"security.tls is on but the {where} is not encrypted; check that the back-end "
+            "options do not set another protocol"
+        )

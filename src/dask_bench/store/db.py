@@ -46,8 +46,21 @@ def _to_3(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE scale_events ADD COLUMN details JSON"))
 
 
+def _to_4(conn: Connection) -> None:
+    """Schema 4: runs of one study share a study id; each names its deployment variant."""
+    conn.execute(text("ALTER TABLE runs ADD COLUMN study_id VARCHAR(32)"))
+    conn.execute(text("ALTER TABLE runs ADD COLUMN variant VARCHAR(64)"))
+    conn.execute(text("CREATE INDEX ix_runs_study_id ON runs (study_id)"))
+    for (run_id,) in conn.execute(text("SELECT id FROM runs")).all():
+        # each older run was a study of its own
+        conn.execute(
+            text("UPDATE runs SET study_id = :sid WHERE id = :id"),
+            {"sid": f"run-{run_id}", "id": run_id},
+        )
+
+
 #: Migrations from version N to N + 1, applied in order to older databases.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2, 2: _to_3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2, 2: _to_3, 3: _to_4}
 
 
 def now() -> datetime:
@@ -245,9 +258,13 @@ class Store:
         layout: Mapping[str, Any],
         study: Mapping[str, Any],
         version: str,
+        study_id: str | None = None,
+        variant: str | None = None,
     ) -> Run:
-        """Insert a run with status ``running``."""
+        """Insert a run with status ``running``; ``study_id`` groups the variants of a study."""
         run = Run(
+            study_id=study_id,
+            variant=variant,
             name=name,
             status="running",
             mode=mode,
@@ -393,6 +410,24 @@ class Store:
         if found is None:
             known = ", ".join(f"{r.id} ({r.name})" for r in self.runs()[-5:])
             raise StoreError(f"no run {text!r} in {self.url}; recent runs: {known or 'none'}")
+        return found
+
+    def study_runs(self, study_id: str) -> list[Run]:
+        """The runs of one study execution (its variants), in the order they ran.
+
+        Raises
+        ------
+        StoreError
+            When no run has that study id.
+        """
+        stmt = select(Run).where(Run.study_id == study_id).order_by(Run.id)
+        found = list(self.session.scalars(stmt))
+        if not found:
+            recent = {r.study_id for r in self.runs()[-20:] if r.study_id}
+            raise StoreError(
+                f"no study {study_id!r} in {self.url}; recent studies: "
+                f"{', '.join(sorted(recent)) or 'none'}"
+            )
         return found
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Base(DeclarativeBase):
@@ -40,6 +40,11 @@ class Run(Base):
     environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dask_bench_version: Mapped[str] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Shared by the runs of one study execution, one per deployment variant (schema 4);
+    #: runs stored before schema 4 get ``run-<id>``.
+    study_id: Mapped[str | None] = mapped_column(String(32), index=True, nullable=True)
+    #: The study's deployment variant this run measured (schema 4); None: no variants.
+    variant: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     points: Mapped[list[Point]] = relationship(back_populates="run", cascade="all, delete-orphan")
     scale_events: Mapped[list[ScaleEventRow]] = relationship(

@@ -1,0 +1,54 @@
+"""``dask-bench manifest``: the DaskCluster of a kubernetes study, for ``kubectl apply -f``."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from dask_bench.cli._app import cli
+
+
+@cli.command()
+@click.argument("study_file", type=click.Path(dir_okay=False), required=False)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Worker replicas (default: the study's largest worker count).",
+)
+@click.option("--backend", help="Deployment back-end, as in 'plan' (must be kubernetes).")
+@click.option("--variant", help="The study's variant to write (one that uses kubernetes).")
+def manifest(
+    study_file: str | None,
+    output: str | None,
+    workers: int | None,
+    backend: str | None,
+    variant: str | None,
+) -> None:
+    """Write the DaskCluster manifest of a study whose back-end is kubernetes.
+
+    The manifest is checked against the DaskCluster CRD of the installed dask-kubernetes
+    before it is written; apply it with 'kubectl apply -f FILE'.
+    """
+    from dask_bench.config import load_study
+    from dask_bench.deploy.kubernetes import study_manifest
+    from dask_bench.errors import ConfigError
+    from dask_bench.report.export import atomic_output
+
+    study = load_study(
+        study_file, {"deployment.backend": backend, "variants": [variant] if variant else None}
+    )
+    each = study.variant_studies()
+    on_kubernetes = [s for s in each if s.deployment.backend == "kubernetes"]
+    if len(on_kubernetes) > 1:
+        names = ", ".join(str(s.variant) for s in on_kubernetes)
+        raise ConfigError(f"variants {names} use kubernetes; choose one with --variant NAME")
+    text = study_manifest((on_kubernetes or each)[0], workers)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_output(output) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    Console(stderr=True).print(f"wrote {output}; apply it with: kubectl apply -f {output}")

@@ -1,0 +1,360 @@
+"""DaskCluster manifests of the ``kubernetes`` back-end, as pure functions.
+
+The generated ``DaskCluster`` (one worker of the study's layout per pod), DaskCluster
+names, and validation against the CRD schema that ships inside dask-kubernetes.
+Nothing here talks to a cluster; ``dask-bench plan`` and ``dask-bench manifest`` use
+it offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from dask_bench.errors import BackendError, ConfigError
+
+if TYPE_CHECKING:
+    from dask_bench.deploy._k8s_options import KubernetesOptions
+
+API_VERSION = "kubernetes.dask.org/v1"
+KIND = "DaskCluster"
+#: The operator names the scheduler service ``<name>-scheduler``, which must fit in 63.
+MAX_NAME = 63 - len("-scheduler")
+#: Label carried by every DaskCluster of a run, which ``dask-bench cleanup`` selects on.
+TAG_LABEL = "dask-bench/tag"
+DEFAULT_OPEN_FILES = 50_000
+#: Where dask-kubernetes keeps the DaskCluster CRD, inside its package.
+CRD_FILE = "operator/deployment/helm/dask-kubernetes-operator/crds/daskcluster.yaml"
+
+# --- names ---
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def is_dns_label(text: str) -> bool:
+    """Whether ``text`` is a DNS-1123 label (a namespace name, for instance)."""
+    return len(text) <= 63 and _DNS_LABEL.fullmatch(text) is not None
+
+
+def cluster_name(tag: str) -> str:
+    """A valid DaskCluster name (DNS-1123, at most 53 characters) made from a run's tag."""
+    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:MAX_NAME].rstrip("-")
+    return slug or "dask-bench"
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a DaskCluster, or None."""
+    if len(name) > MAX_NAME or not _DNS_LABEL.fullmatch(name):
+        return (
+            f"{name!r} is not a valid DaskCluster name: lower-case letters, digits and '-', "
+            f"starting and ending with a letter or digit, at most {MAX_NAME} characters"
+        )
+    return None
+
+
+def _label_problem(key: object, value: object) -> str | None:
+    prefix, _, name = str(key).rpartition("/")
+    if (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix))) or not (
+        len(name) <= 63 and _LABEL_NAME.fullmatch(name)
+    ):
+        return f"metadata.labels: {key!r} is not a valid label key"
+    if not isinstance(value, str) or not (
+        value == "" or (len(value) <= 63 and _LABEL_NAME.fullmatch(value))
+    ):
+        return f"metadata.labels.{key}: {value!r} is not a valid label value"
+    return None
+
+
+# --- the manifest ---
+
+
+def memory_quantity(nbytes: int) -> str:
+    """Bytes as an exact quantity: ``4Gi``, else ``1536Mi``, else ``1G`` (10^9), ..., else bytes.
+
+    Exact, so that the pod's memory is the worker's ``--memory-limit``.
+    """
+    units = (("Gi", 2**30), ("Mi", 2**20), ("G", 10**9), ("M", 10**6), ("Ki", 2**10), ("k", 1000))
+    for unit, size in units:
+        if nbytes % size == 0:
+            return f"{nbytes // size}{unit}"
+    return str(nbytes)
+
+
+def open_files_command(limit: int | None) -> list[str] | None:
+    """The container command raising the soft open-files limit to ``limit`` (or the hard one).
+
+    A ``ulimit`` on the machine that starts the study never reaches the pods, so the
+    container does it before it ``exec``s its arguments. A higher limit is kept; the
+    script has no ``$(``, which Kubernetes would take for a variable.
+    """
+    if limit is None:
+        return None
+    script = (
+        f'soft=`ulimit -Sn`; [ "$soft" = unlimited ] || [ "$soft" -ge {limit} ] || '
+        f'ulimit -Sn {limit} 2>/dev/null || ulimit -Sn "`ulimit -Hn`"; exec "$@"'
+    )
+    return ["sh", "-c", script, "sh"]
+
+
+def daskcluster_manifest(
+    options: KubernetesOptions,
+    threads: int,
+    memory: int,
+    *,
+    replicas: int,
+    name: str,
+    namespace: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A DaskCluster whose worker pods each run one worker of the layout.
+
+    Parameters
+    ----------
+    options
+        The back-end's checked options.
+    threads, memory
+        The layout: threads and memory limit (bytes) of one worker; a pod asks for
+        ``threads`` cpus and exactly ``memory`` (requests = limits).
+    replicas
+        Worker pods of the default worker group.
+    name, namespace, labels
+        The DaskCluster's metadata; ``namespace`` defaults to ``options.namespace``.
+
+    Returns
+    -------
+    dict
+        Unset optional fields are ``None``, as in dask-kubernetes' own spec; see
+        :func:`prune_nulls` and :func:`validate_manifest`.
+    """
+    command = open_files_command(options.open_files)
+    per_pod = {"cpu": str(threads), "memory": memory_quantity(memory)}
+    worker_args = [
+        "dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nworkers", "1",
+        "--nthreads", str(threads), "--memory-limit", str(memory),
+        "--dashboard", "--dashboard-address", "8788", *options.worker_args,
+    ]  # fmt: skip
+    scheduler_args = ["dask", "scheduler", "--host", "0.0.0.0"]
+    if options.jupyter:
+        scheduler_args.append("--jupyter")
+    worker = _container("worker", options, command, worker_args, [("http-dashboard", 8788)])
+    worker["resources"] = {"requests": per_pod, "limits": dict(per_pod)}
+    scheduler = _container(
+        "scheduler",
+        options,
+        command,
+        scheduler_args,
+        [("tcp-comm", 8786), ("http-dashboard", 8787)],
+    )
+    scheduler["resources"] = options.scheduler_resources
+    health = {"httpGet": {"port": "http-dashboard", "path": "/health"}}
+    scheduler["readinessProbe"] = {**health, "initialDelaySeconds": 0, "periodSeconds": 1}
+    scheduler["livenessProbe"] = {**health, "initialDelaySeconds": 15, "periodSeconds": 20}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {
+            "name": name,
+            "namespace": namespace or options.namespace,
+            "labels": dict(labels) if labels else None,
+        },
+        "spec": {
+            "idleTimeout": options.idle_timeout,
+            "worker": {"replicas": replicas, "spec": {"containers": [worker]}},
+            "scheduler": {
+                "spec": {
+                    "containers": [scheduler],
+                    "nodeSelector": options.scheduler_node_selector,
+                    "tolerations": options.scheduler_tolerations,
+                    "affinity": options.scheduler_affinity,
+                },
+                "service": {
+                    "type": options.scheduler_service_type,
+                    "selector": {
+                        "dask.org/cluster-name": name,
+                        "dask.org/component": "scheduler",
+                    },
+                    "ports": [
+                        {"name": p, "protocol": "TCP", "port": n, "targetPort": p}
+                        for p, n in (("tcp-comm", 8786), ("http-dashboard", 8787))
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _container(
+    role: str,
+    options: KubernetesOptions,
+    command: list[str] | None,
+    args: list[str],
+    ports: list[tuple[str, int]],
+) -> dict[str, Any]:
+    return {
+        "name": role,
+        "image": options.image,
+        "imagePullPolicy": options.image_pull_policy,
+        "command": command,
+        "args": args,
+        "env": [dict(e) for e in options.env] if options.env else None,
+        "ports": [{"name": p, "containerPort": n, "protocol": "TCP"} for p, n in ports],
+    }
+
+
+def manifest_yaml(manifest: Mapping[str, Any]) -> str:
+    """The manifest as YAML for ``kubectl apply -f``, without its ``None`` fields."""
+    text: str = yaml.safe_dump(prune_nulls(manifest), sort_keys=False, default_flow_style=False)
+    return text
+
+
+# --- the CRD schema ---
+
+
+def crd_file() -> Path:
+    """The DaskCluster CRD shipped inside the installed dask-kubernetes package."""
+    spec = importlib.util.find_spec("dask_kubernetes")  # finds it without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError(
+            "checking DaskCluster manifests needs dask-kubernetes; install it with: "
+            "pip install 'dask-bench[kubernetes]'"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / CRD_FILE
+    if not path.is_file():
+        raise BackendError(f"dask-kubernetes has no DaskCluster CRD at {path}; reinstall it")
+    return path
+
+
+@functools.lru_cache(maxsize=4)
+def crd_schema(path: str | None = None) -> dict[str, Any]:
+    """The ``openAPIV3Schema`` of the DaskCluster CRD (read once; do not modify it)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # 280 kB: the C loader is 10x faster
+    crd = yaml.load(Path(path or crd_file()).read_text(encoding="utf-8"), Loader=loader)
+    version = API_VERSION.rsplit("/", 1)[1]
+    for served in crd["spec"]["versions"]:
+        if served["name"] == version:
+            schema: dict[str, Any] = served["schema"]["openAPIV3Schema"]
+            return schema
+    raise BackendError(f"the DaskCluster CRD of dask-kubernetes has no version {version}")
+
+
+def prune_nulls(value: Any, schema: Mapping[str, Any] | None = None) -> Any:
+    """Drop ``None`` fields, as the API server does for fields not marked ``nullable``.
+
+    ``None`` items of lists are kept (the API server refuses them, and so does
+    :func:`validate_manifest`).
+    """
+    schema = schema or {}
+    if isinstance(value, Mapping):
+        props, extra = schema.get("properties") or {}, schema.get("additionalProperties")
+        out = {}
+        for key, item in value.items():
+            sub = props.get(key, extra if isinstance(extra, Mapping) else None) or {}
+            if item is None and not sub.get("nullable", False):
+                continue
+            out[key] = prune_nulls(item, sub)
+        return out
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [prune_nulls(item, items if isinstance(items, Mapping) else None) for item in value]
+    return value
+
+
+def manifest_errors(
+    manifest: Mapping[str, Any], schema: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Everything the API server would refuse or silently drop in a DaskCluster.
+
+    The manifest is pruned of nulls first, then checked against the CRD schema with
+    jsonschema, plus the metadata the API server checks itself (name, labels) and
+    fields the schema does not know (which the API server would drop without a word).
+    """
+    import jsonschema  # only the commands that check manifests need it
+
+    schema = schema if schema is not None else crd_schema()
+    doc = prune_nulls(manifest, schema)
+    errors = []
+    for key, wanted in (("apiVersion", API_VERSION), ("kind", KIND)):
+        if doc.get(key) != wanted:
+            errors.append(f"{key}: {doc.get(key)!r} is not {wanted!r}")
+    meta = doc.get("metadata")
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str):
+        errors.append("metadata.name: missing")
+    else:
+        problem = name_problem(meta["name"])
+        errors.extend([f"metadata.name: {problem}"] if problem else [])
+        labels = meta.get("labels") or {}
+        errors.extend(p for k, v in labels.items() if (p := _label_problem(k, v)))
+    validator = jsonschema.Draft4Validator(schema, format_checker=_format_checker())
+    for err in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.path]):
+        message = err.message if len(err.message) <= 160 else err.message[:157] + "..."
+        errors.append(f"{_dotted(err.absolute_path) or '(top)'}: {message}")
+    errors.extend(_unknown_fields(doc, schema, [], top=True))
+    return errors
+
+
+def validate_manifest(
+    manifest: Mapping[str, Any], where: str = "the DaskCluster"
+) -> dict[str, Any]:
+    """Return the pruned manifest, or raise when :func:`manifest_errors` finds anything.
+
+    Raises
+    ------
+    ConfigError
+        With the first error and how many more there are.
+    """
+    errors = manifest_errors(manifest)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(
+            f"{where} does not fit the DaskCluster CRD of dask-kubernetes: {errors[0]}{more}"
+        )
+    pruned: dict[str, Any] = prune_nulls(manifest, crd_schema())
+    return pruned
+
+
+@functools.lru_cache(maxsize=1)
+def _format_checker() -> Any:
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for fmt, bits in (("int32", 31), ("int64", 63)):
+        checker.checks(fmt)(lambda v, b=bits: not isinstance(v, int) or -(2**b) <= v < 2**b)
+    return checker
+
+
+def _unknown_fields(
+    value: Any, schema: Mapping[str, Any], path: list[Any], top: bool = False
+) -> list[str]:
+    if schema.get("x-kubernetes-preserve-unknown-fields"):
+        return []
+    found = []
+    if isinstance(value, Mapping) and "properties" in schema:
+        props, extra = schema["properties"], schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in props:
+                found += _unknown_fields(item, props[key], [*path, key])
+            elif isinstance(extra, Mapping):
+                found += _unknown_fields(item, extra, [*path, key])
+            elif not (extra is True or (top and key in ("apiVersion", "kind", "metadata"))):
+                found.append(
+                    f"{_dotted([*path, key])}: unknown field (the API server would drop it)"
+                )
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for i, item in enumerate(value):
+            found += _unknown_fields(item, schema["items"], [*path, i])
+    return found
+
+
+def _dotted(path: Any) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
