@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -41,11 +42,14 @@ def _study(folder: Path, workers: list[int], interface: str = "lo") -> tuple[Pat
     return study, db
 
 
-def _mpirun(mpirun: str, ranks: int, study: Path, db: Path) -> subprocess.CompletedProcess[str]:
+def _mpirun(
+    mpirun: str, ranks: int, study: Path, db: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     # Open MPI refuses to run as root unless both variables are set (same as --allow-run-as-root)
     env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
     cmd = [mpirun, "--oversubscribe", "-np", str(ranks), str(BIN / "dask-bench"), "run",
-           str(study), "--backend", "mpi", "--db", str(db), "--no-report", "--quiet"]  # fmt: skip
+           str(study), "--backend", "mpi", "--db", str(db), "--no-report", "--quiet",
+           *extra]  # fmt: skip
     with subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as proc:
@@ -93,6 +97,21 @@ def test_study_under_mpirun(mpirun, tmp_path):
     events = query(db, "select requested, ok from scale_events order by id")
     assert events == [(1, 1), (2, 1), (3, 1)]
     assert _leftovers(study, since) == []  # dask-mpi stopped scheduler and workers
+
+
+def test_tls_with_temporary_certificates_reaches_every_rank(mpirun, tmp_path):
+    study, db = _study(tmp_path, [1, 2])
+    since = time.time() - 1
+    out = _mpirun(mpirun, 4, study, db, "--tls")
+    assert out.returncode == 0, out.stderr[-3000:]
+    ((status, env),) = query(db, "select status, environment from runs")
+    security = json.loads(env)["security"]
+    assert status == "complete" and security["tls"] == "auto"
+    # rank 0 made the certificates; scheduler, workers and client all speak TLS with them
+    assert security["scheduler_address"].startswith("tls://")
+    assert security["worker_schemes"] == ["tls"]
+    assert query(db, "select workers, status from points order by id") == [(1, "ok"), (2, "ok")]
+    assert _leftovers(study, since) == []
 
 
 def test_too_few_ranks_is_a_one_line_error(mpirun, tmp_path):

@@ -276,3 +276,24 @@ def _job_logs(output: Path, work: Path) -> str:
         text = path.read_text(errors="replace") if path.exists() else "<missing>"
         parts.append(f"----- {path.name} -----\n{text[-4000:]}")
     return "\n".join(parts)
+
+
+def test_tls_certificates_reach_the_jobs_through_the_shared_directory(tmp_path, monkeypatch):
+    db = tmp_path / "results.db"
+    spec = slurm_study(tmp_path, db, [1, 2])
+    spec["security"] = {"tls": "auto"}
+    # dask-jobqueue writes the temporary certificates to the working directory by default,
+    # which the simulated nodes share with this process
+    monkeypatch.chdir(tmp_path)
+    result = run_study(build_study(spec))
+    assert (result.status, result.failed_points) == ("complete", 0), result.message
+    _, _, _, env = run_row(db, result.run_id)
+    assert env["security"]["tls"] == "auto"
+    assert env["security"]["scheduler_address"].startswith("tls://")
+    assert env["security"]["worker_schemes"] == ["tls"]
+    scripts = env["deployment"]["job_scripts"]
+    for text in scripts.values():
+        assert "--protocol tls" in text or "tls://" in text
+        assert f"--tls-ca-file {tmp_path}/.dask-jobqueue.worker.ca_file." in text
+    tag = f"dask-bench-{result.run_id}"
+    assert wait_gone(job_ids(tag), within=10) == []
