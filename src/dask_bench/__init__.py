@@ -17,7 +17,7 @@ from dask_bench._version import __version__
 if TYPE_CHECKING:
     from dask_bench.config import Study, build_study, load_study
     from dask_bench.errors import DaskBenchError
-    from dask_bench.runner import RunResult, plan_study, run_study
+    from dask_bench.runner import RunResult, plan_study, run_study, run_variants
     from dask_bench.store import Store, measurements_frame, point_summaries
     from dask_bench.workloads import Trial, WorkloadContext, workload
 
@@ -29,6 +29,7 @@ _EXPORTS = {
     "RunResult": "dask_bench.runner",
     "plan_study": "dask_bench.runner",
     "run_study": "dask_bench.runner",
+    "run_variants": "dask_bench.runner",
     "Store": "dask_bench.store",
     "measurements_frame": "dask_bench.store",
     "point_summaries": "dask_bench.store",
@@ -51,6 +52,7 @@ __all__ = [
     "plan_study",
     "point_summaries",
     "run_study",
+    "run_variants",
     "workload",
 ]
 
