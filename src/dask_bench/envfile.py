@@ -16,14 +16,24 @@ from typing import Any
 from dask.utils import format_bytes, parse_bytes
 
 from dask_bench.config import default_workers, set_path
+from dask_bench.deploy import get_backend
 from dask_bench.deploy.scaling import POLL_SECONDS
-from dask_bench.errors import ConfigError
+from dask_bench.errors import ConfigError, DaskBenchError
 
 #: Back-ends built on dask-jobqueue: the ones the seed's batch-job keys apply to.
 JOBQUEUE_BACKENDS = ("slurm", "pbs", "sge", "lsf", "htcondor")
+#: KEY -> option of the kubernetes back-end (applied when KUBE is true).
+KUBERNETES_KEYS = {"KUBE_NAMESPACE": "namespace", "CONTAINER_IMAGE": "image"}
+#: File names looked for in CERT_DIR, first found wins: dask's and OpenSSL's usual PEM
+#: names, then those of a Kubernetes TLS secret (tls.crt, tls.key, ca.crt).
+CERT_NAMES = {
+    "ca_file": ("ca.pem", "ca.crt", "ca-cert.pem", "ca_cert.pem", "cacert.pem"),
+    "cert": ("cert.pem", "tls.crt", "server.crt", "cert.crt", "server.pem", "server-cert.pem"),
+    "key": ("key.pem", "tls.key", "server.key", "server-key.pem"),
+}
+_CERT_ROLES = {"ca_file": "CA certificate", "cert": "certificate", "key": "private key"}
 
-NO_KUBERNETES = "no kubernetes back-end in this version"
-NO_TLS = "TLS is not supported by this version; run without it"
+NOT_KUBE = "a Kubernetes key; KUBE is not true"
 SCHEDULER = (
     "the scheduler runs inside the dask-bench process (dask-jobqueue); "
     "its resources are not requested separately"
@@ -163,7 +173,14 @@ def study_from_env(path: str | Path) -> EnvMapping:
 
     kube = get("KUBE", _BOOLEAN, "false")
     if kube:
-        m.ignored.append(("KUBE", NO_KUBERNETES))
+        note = None
+        if "CONTAINER_IMAGE" not in values:  # no image is invented: the back-end asks for one
+            note = (
+                "no CONTAINER_IMAGE: the back-end needs an image, built with 'dask-bench image "
+                "--extra kubernetes'; set CONTAINER_IMAGE, or deployment.options.image in a "
+                "kubernetes study file"
+            )
+        m._apply("KUBE", "deployment.backend", "kubernetes", note)
     else:
         note = None if "KUBE" in values else "KUBE empty or not set: Slurm, as in the seed"
         m._apply("KUBE", "deployment.backend", "slurm", note)
@@ -201,15 +218,13 @@ def study_from_env(path: str | Path) -> EnvMapping:
         m._apply("OBS_PER_ITER", "measurement.min_repeats", obs)
         m._apply("OBS_PER_ITER", "measurement.max_repeats", obs, "exactly that many repetitions")
 
-    tls = get("USE_SSL", _BOOLEAN, "false")
-    if tls is not None:
-        m.ignored.append(("USE_SSL", NO_TLS if tls else "TLS off: the default"))
-    if "CERT_DIR" in values:
-        m.ignored.append(("CERT_DIR", NO_TLS if tls else "unused: TLS is off, USE_SSL is not true"))
+    _tls(Path(path), values, get("USE_SSL", _BOOLEAN, "false"), m)
     _database(values, m)
-    for key in ("KUBE_NAMESPACE", "CONTAINER_IMAGE"):
-        if key in values:
-            m.ignored.append((key, NO_KUBERNETES if kube else "a Kubernetes key; KUBE is not true"))
+    for key, option in KUBERNETES_KEYS.items():
+        if key in values and kube:
+            m._apply(key, f"deployment.options.{option}", values[key])
+        elif key in values:
+            m.ignored.append((key, NOT_KUBE))
     for key in values:
         if key in _IGNORED:
             m.ignored.append((key, _IGNORED[key]))
@@ -218,6 +233,78 @@ def study_from_env(path: str | Path) -> EnvMapping:
         elif key not in _DIRECT and key not in _HANDLED:
             m.ignored.append((key, UNKNOWN))
     return m
+
+
+def _tls(env: Path, values: Mapping[str, str], tls: bool | None, m: EnvMapping) -> None:
+    """USE_SSL and CERT_DIR: the certificates in CERT_DIR, else temporary ones."""
+    if tls and "CERT_DIR" in values:
+        files = find_certificates(values["CERT_DIR"], env)
+        m._apply("USE_SSL", "security.tls", files, "PEM files found in CERT_DIR")
+        m.applied.append(("CERT_DIR", "security.tls"))
+        return
+    if tls is not None:
+        note = "no CERT_DIR: temporary certificates made for the run" if tls else "TLS off"
+        m._apply("USE_SSL", "security.tls", "auto" if tls else False, note)
+    if "CERT_DIR" in values:
+        m.ignored.append(("CERT_DIR", "unused: TLS is off, USE_SSL is not true"))
+
+
+def find_certificates(cert_dir: str, env: Path) -> dict[str, str | None]:
+    """The CA certificate, certificate and key in the seed's ``CERT_DIR``, by file name.
+
+    Parameters
+    ----------
+    cert_dir
+        The ``CERT_DIR`` value; a relative folder is taken from the ``.env`` file's
+        folder, where the seed ran.
+    env
+        The ``.env`` file, named in errors.
+
+    Returns
+    -------
+    dict
+        ``security.tls`` of the study: absolute ``ca_file``, ``cert`` and ``key`` paths,
+        the first of :data:`CERT_NAMES` found for each; ``key`` is ``None`` when no key
+        file is there but the certificate file holds the private key.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the folder, the names looked for and the fix.
+    """
+    folder = Path(cert_dir).expanduser()
+    folder = (folder if folder.is_absolute() else env.parent / folder).absolute()
+    fix = "or remove USE_SSL and CERT_DIR from the .env and set security.tls in the study file"
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{env}: CERT_DIR={cert_dir!r}: folder {folder} does not exist; give the folder "
+            f"of the PEM files, leave CERT_DIR out for temporary certificates, {fix}"
+        )
+    found = {
+        role: next((str(folder / n) for n in names if (folder / n).is_file()), None)
+        for role, names in CERT_NAMES.items()
+    }
+    # No key file: fine when the certificate file holds the key (key: null).
+    cert, key_inside = found["cert"], False
+    if found["key"] is None and cert is not None:
+        key_inside = _holds_key(Path(cert))
+    missing = [r for r, f in found.items() if f is None and not (r == "key" and key_inside)]
+    if missing:
+        looked = "; ".join(
+            f"no {_CERT_ROLES[role]} ({', '.join(CERT_NAMES[role])})" for role in missing
+        )
+        raise ConfigError(
+            f"{env}: CERT_DIR={cert_dir!r}: in {folder}, {looked}; "
+            f"put the PEM files there under one of these names, {fix}"
+        )
+    return found
+
+
+def _holds_key(cert: Path) -> bool:
+    try:
+        return "PRIVATE KEY-----" in cert.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _database(values: Mapping[str, str], m: EnvMapping) -> None:
@@ -255,7 +342,12 @@ def merge_env(
     tuple
         The study mapping with the ``.env`` values set, and the mapping with what was
         dropped (a flag sets the key, a suite not run, batch-job options of a back-end
-        that takes none) moved to ``ignored``.
+        that takes none, Kubernetes options of another back-end) moved to ``ignored``.
+
+    Raises
+    ------
+    ConfigError
+        When ``USE_SSL`` asks for TLS and the back-end cannot use it.
     """
     raw: dict[str, Any] = copy.deepcopy(dict(data or {}))
     deployment = raw.get("deployment")
@@ -272,8 +364,8 @@ def merge_env(
     for key, value in env.overrides.items():
         if flags.get(key) is not None:
             dropped[key] = f"a command-line flag sets {key}"
-        elif key.startswith("deployment.options.") and backend not in JOBQUEUE_BACKENDS:
-            dropped[key] = f"a batch-job option; back-end {backend!r} takes none"
+        elif key.startswith("deployment.options.") and (why := _option_unused(key, backend)):
+            dropped[key] = why
         elif key.startswith("suites."):
             name = key.split(".")[1]
             # An omitted section means every suite: keep that when setting one of them.
@@ -288,6 +380,8 @@ def merge_env(
                 set_path(raw, key, value)
         else:
             set_path(raw, key, value)
+    if "security.tls" not in dropped and env.overrides.get("security.tls") not in (None, False):
+        _check_tls(env.path, backend, raw)
     for k, study_key in env.applied:
         if study_key in dropped and (k, dropped[study_key]) not in ignored:
             ignored.append((k, dropped[study_key]))
@@ -297,3 +391,28 @@ def merge_env(
         applied=[(k, s) for k, s in env.applied if s not in dropped],
         ignored=ignored,
     )
+
+
+def _option_unused(key: str, backend: str) -> str:
+    """Why the back-end takes no ``deployment.options`` key of the ``.env`` ('' if it does)."""
+    kubernetes = key.removeprefix("deployment.options.") in KUBERNETES_KEYS.values()
+    if kubernetes and backend != "kubernetes":
+        return f"a Kubernetes option; back-end {backend!r} takes none"
+    if not kubernetes and backend not in JOBQUEUE_BACKENDS:
+        return f"a batch-job option; back-end {backend!r} takes none"
+    return ""
+
+
+def _check_tls(env: str, backend: str, raw: Mapping[str, Any]) -> None:
+    """Refuse USE_SSL for a back-end without TLS, naming the .env key rather than the study's."""
+    if raw.get("variants"):
+        return  # variants may change back-end and security; the study validation checks each
+    try:
+        cls = get_backend(backend)
+    except DaskBenchError:
+        return  # an unknown or missing back-end: the study validation says so
+    if not cls.supports_tls:
+        raise ConfigError(
+            f"{env}: USE_SSL=true asks for TLS, which back-end {backend!r} cannot use "
+            f"({cls.tls_note}); set USE_SSL=false, or run with --no-tls"
+        )

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from dask_bench.cli import cli
 from dask_bench.cli.run import build_run_study
-from dask_bench.envfile import NO_KUBERNETES, NO_TLS, SCHEDULER, UNKNOWN, study_from_env
+from dask_bench.envfile import NOT_KUBE, SCHEDULER, UNKNOWN, study_from_env
 from dask_bench.errors import ConfigError
 
 SEED = """\
@@ -70,14 +70,14 @@ def test_every_key_of_the_seed(tmp_path):
         "suites.arrays.chunk_size": 5000,
         "suites.dataframes.chunk_size": 100000,
         "database": "results/scaling.db",
+        "security.tls": False,
     }
     assert dict(m.ignored) == {
         "POLL_INTERVAL": "workers are awaited by polling the scheduler every 10 ms",
-        "USE_SSL": "TLS off: the default",
         "CERT_DIR": "unused: TLS is off, USE_SSL is not true",
         "VERBOSE": "progress is always shown; use --quiet to hide it",
-        "KUBE_NAMESPACE": "a Kubernetes key; KUBE is not true",
-        "CONTAINER_IMAGE": "a Kubernetes key; KUBE is not true",
+        "KUBE_NAMESPACE": NOT_KUBE,
+        "CONTAINER_IMAGE": NOT_KUBE,
         "SCHEDULER_CORES": SCHEDULER,
         "SCHEDULER_MEM": SCHEDULER,
     }
@@ -103,6 +103,7 @@ def test_the_full_seed_builds_a_valid_slurm_study(tmp_path):
     assert study.suites.arrays is not None and study.suites.arrays.chunk_size == 5000
     assert study.suites.dataframes is not None and study.suites.dataframes.chunk_size == 100000
     assert study.database == "results/scaling.db"
+    assert study.security.tls is False
 
 
 @pytest.mark.parametrize(
@@ -132,16 +133,6 @@ def test_step_without_max_cores_is_ignored(tmp_path):
     assert m.ignored == [("STEP_BY", "needs MAX_N_CORES; the study's worker counts are kept")]
 
 
-def test_kube_true_ignores_the_kubernetes_keys(tmp_path):
-    m = mapped(tmp_path, "KUBE=true\nKUBE_NAMESPACE=ns\nCONTAINER_IMAGE=img\n")
-    assert "deployment.backend" not in m.overrides
-    assert m.ignored == [
-        ("KUBE", NO_KUBERNETES),
-        ("KUBE_NAMESPACE", NO_KUBERNETES),
-        ("CONTAINER_IMAGE", NO_KUBERNETES),
-    ]
-
-
 @pytest.mark.parametrize("text", ["", "KUBE=false\n", "KUBE=0\n", "KUBE=No\n", "KUBE=\n"])
 def test_kube_false_or_absent_means_slurm(tmp_path, text):
     m = mapped(tmp_path, text)
@@ -166,11 +157,6 @@ def test_observations_are_exactly_the_repetitions(tmp_path):
     with pytest.raises(ConfigError) as err:
         mapped(tmp_path, "OBS_PER_ITER=1\n")
     assert "OBS_PER_ITER='1' is not at least 2" in str(err.value)
-
-
-def test_tls_is_ignored_with_a_reason(tmp_path):
-    m = mapped(tmp_path, "USE_SSL=true\nCERT_DIR=/certs\n")
-    assert m.ignored == [("USE_SSL", NO_TLS), ("CERT_DIR", NO_TLS)]
 
 
 @pytest.mark.parametrize(
@@ -352,3 +338,6 @@ def test_cli_bad_env_value_is_one_error_line_before_anything_starts(tmp_path):
         "write e.g. MAX_N_CORES=64"
     )
     assert not db.exists()
+
+
+# --- KUBE: the kubernetes back-end ---
