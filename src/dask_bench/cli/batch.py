@@ -41,7 +41,10 @@ def script() -> None:
     "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
 )
 @click.option("--db", "database", help="Results database of the study (default: the study's).")
-def script_slurm(study_file: str, output: str | None, database: str | None) -> None:
+@click.option("--variant", help="The study's variant to run in the allocation.")
+def script_slurm(
+    study_file: str, output: str | None, database: str | None, variant: str | None
+) -> None:
     """An sbatch script: scheduler, workers (one srun step) and the study in one job.
 
     Submit it with 'sbatch FILE'; the study measures every size on a subset of the
@@ -49,17 +52,28 @@ def script_slurm(study_file: str, output: str | None, database: str | None) -> N
     """
     from dask_bench.config import load_study
     from dask_bench.deploy.sbatch import allocation_script
+    from dask_bench.errors import ConfigError
     from dask_bench.runner.plan import resolve_layout
 
-    study = load_study(study_file)
+    study = load_study(study_file, {"variants": [variant] if variant else None})
+    each = study.variant_studies()
+    if len(each) > 1:
+        names = ", ".join(str(s.variant) for s in each)
+        raise ConfigError(
+            f"{study_file} has variants {names}; an allocation runs one: choose it with --variant"
+        )
+    study = each[0]
     dep = study.deployment
+    extra = ["--db", database] if database else []
+    if study.variant:
+        extra += ["--variant", study.variant]
     text = allocation_script(
         study_file,
         max(dep.workers),
         resolve_layout(study),
         dep.options if dep.backend == "slurm" else {},
         dep.cores_per_node,
-        ["--db", database] if database else None,
+        extra or None,
     )
     if output is None:
         click.echo(text, nl=False)

@@ -133,6 +133,8 @@ def run(
         overrides["deployment.backend"] = "existing"
         overrides["deployment.options"] = {"scheduler_file": flags["scheduler_file"]}
     study, env = build_run_study(study_file, overrides, env_file)
+    if flags["scheduler_file"] and study.variants:
+        study = _variant_on_scheduler_file(study, flags["scheduler_file"])
     if env is not None:
         # Ignored keys are warnings: shown even with --quiet.
         notes = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -166,6 +168,21 @@ def run(
     if failed:
         err.print(f"[red]{failed} point(s) failed[/red]; see the table above")
         sys.exit(1)
+
+
+def _variant_on_scheduler_file(study: Study, scheduler_file: str) -> Study:
+    """The one variant a ``--scheduler-file`` run measures, on that running cluster."""
+    from dask_bench.errors import ConfigError
+
+    each = study.variant_studies()
+    if len(each) > 1:
+        names = ", ".join(str(s.variant) for s in each)
+        raise ConfigError(
+            f"--scheduler-file measures one cluster, and the study has variants {names}; "
+            "choose one with --variant NAME"
+        )
+    existing = {"backend": "existing", "options": {"scheduler_file": scheduler_file}}
+    return each[0].model_copy(update={"deployment": each[0].deployment.model_copy(update=existing)})
 
 
 def build_run_study(
