@@ -146,7 +146,7 @@ def test_editable_install_copies_this_source(jobqueue_file):
     assert src.kind == "folder" and src.context == ROOT
     copies = steps(jobqueue_file, "COPY")
     assert copies == ["pyproject.toml README.md /opt/dask-bench/", "src /opt/dask-bench/src/"]
-    for item in ("pyproject.toml", "README.md", "src/dask_bench/image.py"):
+    for item in ("pyproject.toml", "README.md", "src/dask_bench/image/__init__.py"):
         assert (ROOT / item).exists()
     assert "pip install --no-cache-dir --no-deps /opt/dask-bench" in steps(jobqueue_file, "RUN")
     assert f"podman build -f Containerfile -t dask-bench:{src.version} {ROOT}" in jobqueue_file
