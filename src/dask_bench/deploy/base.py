@@ -18,6 +18,23 @@ if TYPE_CHECKING:
     from distributed.security import Security
 
 
+#: Parts of option names whose values are secrets (passwords, tokens), kept out of the database.
+_SECRET_WORDS = ("password", "token", "secret", "key")
+
+
+def redacted(value: Any) -> Any:
+    """``value`` with secrets (passwords, tokens) replaced by ``***``, for storing.
+
+    Mappings are searched at every depth; a key naming a secret hides its whole value.
+    """
+    if isinstance(value, Mapping):
+        return {
+            k: "***" if any(w in str(k).lower() for w in _SECRET_WORDS) else redacted(v)
+            for k, v in value.items()
+        }
+    return value
+
+
 @dataclass(frozen=True)
 class WorkerLayout:
     """The shape of every worker, identical across back-ends so comparisons are like-for-like.

@@ -17,6 +17,7 @@ from dask.base import annotate
 from dask_bench._version import __version__
 from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend, job_tag
+from dask_bench.deploy.base import redacted
 from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.deploy.tls import make_security
 from dask_bench.errors import DaskBenchError, RepetitionTimeout
@@ -114,6 +115,9 @@ class _Execution:
     def sweep(self) -> None:
         study = self.plan.study
         client = self.backend.start()
+        # what only a started cluster knows (its name, address), even if no worker arrives
+        env = dict(self.run.environment or {})
+        self.store.set_environment(self.run, {**env, "deployment": self.backend.describe()})
         self.check_transport(client)
         sizes = [step.workers for step in self.plan.steps]
         baseline_at = baseline_size(sizes) if study.measurement.hardware_baseline else None
@@ -140,6 +144,8 @@ class _Execution:
     def scale(self, client: Client, workers: int, timeout: float) -> None:
         try:
             event = scale_to(self.backend, client, workers, timeout)
+            # may refuse what arrived (a gateway that changed the layout): a failed step
+            queue_seconds, details = self.backend.step_details()
         except DaskBenchError as exc:
             self.store.add_scale_event(
                 self.run,
@@ -151,7 +157,6 @@ class _Execution:
                 error=str(exc),
             )
             raise
-        queue_seconds, details = self.backend.step_details()
         if self.backend.fixed_pool:
             self.subset = event.workers
             details = {**(details or {}), "subset": list(event.workers)}
@@ -407,7 +412,7 @@ def run_study(
         mode=study.mode,
         backend=study.deployment.backend,
         layout=plan.layout.as_dict(),
-        study=study.model_dump(mode="json"),
+        study=_storable(study),
         version=__version__,
         study_id=study_id or new_study_id(),
         variant=study.variant,
@@ -451,6 +456,13 @@ def run_study(
         run.id, run.name, status, study.database, npoints, execution.failed, message,
         run.study_id, run.variant, error,
     )  # fmt: skip
+
+
+def _storable(study: Study) -> dict[str, Any]:
+    """The study as stored with its run: secrets in the back-end's options hidden."""
+    data = study.model_dump(mode="json")
+    data["deployment"]["options"] = redacted(data["deployment"]["options"])
+    return data
 
 
 def new_study_id() -> str:
