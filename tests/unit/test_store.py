@@ -178,13 +178,19 @@ def test_network_filesystems_keep_the_rollback_journal(tmp_path, monkeypatch):
     }
 
 
-def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
-    db = tmp_path / "old.db"
-    con = sqlite3.connect(db)
+def schema_1_database(path: Path, rows: str) -> Path:
+    """A database as dask-bench wrote it with schema 1, holding ``rows`` (SQL inserts)."""
+    con = sqlite3.connect(path)
     con.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
-    con.executescript(
+    con.executescript("insert into meta values ('schema_version', '1');" + rows)
+    con.close()
+    return path
+
+
+def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
+    db = schema_1_database(
+        tmp_path / "old.db",
         """
-        insert into meta values ('schema_version', '1');
         insert into runs values (1, 'old', 'complete', 'weak', 'local', '{}',
             '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
         insert into points (id, run_id, suite, workload, workload_version, workers,
@@ -194,9 +200,8 @@ def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
              '2024-01-01 00:00:00');
         insert into measurements (point_id, repetition, warmup, seconds, ok, started_at) values
             (1, 0, 0, 0.5, 1, '2024-01-01 00:00:00'), (1, 1, 0, 0.7, 1, '2024-01-01 00:00:01');
-        """
+        """,
     )
-    con.close()
     store = Store(str(db))
     run = store.run(1)
     summary = point_summaries(store, run)
@@ -211,19 +216,15 @@ def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
 
 
 def test_older_runs_become_studies_of_their_own_and_new_runs_share_a_study_id(tmp_path):
-    db = tmp_path / "old.db"
-    con = sqlite3.connect(db)
-    con.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
-    con.executescript(
+    db = schema_1_database(
+        tmp_path / "old.db",
         """
-        insert into meta values ('schema_version', '1');
         insert into runs values (1, 'a', 'complete', 'weak', 'local', '{}',
             '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
         insert into runs values (2, 'b', 'complete', 'weak', 'local', '{}',
             '2024-01-02 00:00:00', null, '{}', '{}', '0.1.0', null);
-        """
+        """,
     )
-    con.close()
     store = Store(str(db))
     assert [(r.study_id, r.variant) for r in store.runs()] == [("run-1", None), ("run-2", None)]
     kwargs = {"mode": "weak", "backend": "local", "layout": {}, "study": {}, "version": "x"}

@@ -8,10 +8,12 @@ long that took, is shared by all back-ends (:func:`dask_bench.deploy.scaling.sca
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from dask_bench.errors import ConfigError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -101,6 +103,22 @@ class Backend(ABC):
         #: The study's largest worker count, set by the runner before :meth:`setup`, so
         #: that a fixed pool too small for the study fails before anything is measured.
         self.largest: int | None = None
+
+    def check_option_names(self, known: Iterable[str]) -> None:
+        """Refuse options the back-end does not know, naming those it does.
+
+        Raises
+        ------
+        ConfigError
+            One line listing the unknown and the expected option names.
+        """
+        expected = list(known)
+        unknown = sorted(set(self.options) - set(expected))
+        if unknown:
+            raise ConfigError(
+                f"unknown option(s) {', '.join(map(repr, unknown))} for the {self.name} "
+                f"back-end; expected {', '.join(expected)} in deployment.options"
+            )
 
     def setup(self) -> None:
         """Prepare this process before the run is recorded.

@@ -50,12 +50,7 @@ class ExistingBackend(Backend):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unknown = sorted(set(self.options) - set(_OPTIONS))
-        if unknown:
-            raise ConfigError(
-                f"unknown option(s) {', '.join(map(repr, unknown))} for the existing back-end; "
-                f"expected {', '.join(_OPTIONS)} in deployment.options"
-            )
+        self.check_option_names(_OPTIONS)
         given = [key for key in ("address", "scheduler_file") if self.options.get(key)]
         if len(given) != 1:
             what = "both" if given else "neither"

@@ -64,12 +64,7 @@ class GatewayBackend(Backend):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unknown = sorted(set(self.options) - set(_OPTIONS))
-        if unknown:
-            raise ConfigError(
-                f"unknown option(s) {', '.join(map(repr, unknown))} for the gateway back-end; "
-                f"expected {', '.join(_OPTIONS)} in deployment.options"
-            )
+        self.check_option_names(_OPTIONS)
         self.settings = GatewaySettings(self.options)
         chosen = self.options.get("cluster_options") or {}
         if not isinstance(chosen, Mapping):
