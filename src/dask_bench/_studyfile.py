@@ -83,7 +83,7 @@ def select_suites(raw: dict[str, Any], names: list[str], source: str) -> None:
 
 
 def select_variants(raw: dict[str, Any], names: list[str], source: str) -> None:
-    """Keep only the named variants (``--variant``), in the study's order."""
+    """Keep only the named variants (``--variant``), in the order named (to check drift)."""
     current = raw.get("variants")
     if not isinstance(current, dict) or not current:
         raise ConfigError(
@@ -96,7 +96,7 @@ def select_variants(raw: dict[str, Any], names: list[str], source: str) -> None:
             f"unknown variant {', '.join(map(repr, missing))} in {source}; "
             f"it defines: {', '.join(current)}"
         )
-    raw["variants"] = {n: current[n] for n in current if n in names}
+    raw["variants"] = {n: current[n] for n in dict.fromkeys(names)}
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

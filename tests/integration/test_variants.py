@@ -96,7 +96,7 @@ def test_a_failing_variant_is_stored_and_the_next_one_still_runs(tmp_path):
     )  # fmt: skip
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(study))
-    proc = dask_bench("run", str(path), "--quiet", "--variant", "tls", "--variant", "broken")
+    proc = dask_bench("run", str(path), "--quiet", "--variant", "broken", "--variant", "tls")
     assert proc.returncode == 1, proc.stderr
     rows = query(db, "select variant, status, message, study_id from runs order by id")
     assert [(v, s) for v, s, _, _ in rows] == [("broken", "failed"), ("tls", "complete")]

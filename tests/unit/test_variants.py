@@ -51,9 +51,9 @@ def test_variants_share_sizes_and_layout_and_change_only_what_they_say():
     assert plain.variant_studies() == [plain] and plain.run_name == "local-weak"
 
 
-def test_variant_selection_keeps_the_file_order():
-    s = build_study({"variants": {"a": {}, "b": {}, "c": {}}}, {"variants": ["c", "a"]})
-    assert list(s.variants) == ["a", "c"]
+def test_variant_selection_runs_in_the_order_named():
+    s = build_study({"variants": {"a": {}, "b": {}, "c": {}}}, {"variants": ["c", "a", "c"]})
+    assert list(s.variants) == ["c", "a"]  # reversed order: a check for drift
     with pytest.raises(ConfigError, match=r"unknown variant 'x' in study; it defines: a, b"):
         build_study({"variants": {"a": {}, "b": {}}}, {"variants": ["x"]})
     with pytest.raises(ConfigError, match="defines no variants; add a 'variants' section"):
