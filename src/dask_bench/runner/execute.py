@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from dask.base import annotate
@@ -37,6 +32,7 @@ from dask_bench.runner.provenance import (
     require_tls,
     transport,
 )
+from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
 from dask_bench.store import Store, check_writable
 from dask_bench.store.schema import Point, Run
 from dask_bench.workloads import WorkloadContext
@@ -61,39 +57,6 @@ class RunResult:
     variant: str | None = None
     #: The deployment error that ended the run, when the caller asked not to raise it.
     error: DaskBenchError | None = None
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM, delivered like Ctrl-C so that the same clean-up runs."""
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _uninterruptible() -> Iterator[None]:
-    """Hold off Ctrl-C while closing, so a second Ctrl-C cannot leak workers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _Execution:
@@ -429,7 +392,7 @@ def run_study(
     execution = _Execution(plan, store, run, backend, reporter)
     status, message, error = "failed", None, None
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             execution.sweep()
         status = "complete"
     except KeyboardInterrupt:
@@ -442,7 +405,7 @@ def run_study(
         message = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with _uninterruptible():
+        with uninterruptible():
             try:
                 backend.close()
             finally:
