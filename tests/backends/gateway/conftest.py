@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -19,29 +18,16 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.backends import testbeds
 from tests.integration.helpers import BIN
 
-TESTBED = Path(__file__).resolve().parents[3] / "testbeds" / "gateway"
 #: The gateway user the tests' clusters belong to (the test bed accepts any name).
 USER = "dask-bench-tests"
 
 
 def run_script(name: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run testbeds/gateway/``name`` (start or stop) with extra environment ``env``."""
-    return subprocess.run(
-        [str(TESTBED / name)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def exports(started: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    """The ``export NAME=value`` lines a start printed."""
-    pairs = (ln.removeprefix("export ").split("=", 1) for ln in started.stdout.splitlines())
-    return {p[0]: p[1] for p in pairs if len(p) == 2}
+    return testbeds.run_script("gateway", name, env)
 
 
 def gateway_api(address: str, method: str, path: str) -> Any:
@@ -89,26 +75,17 @@ def gateway_testbed() -> Iterator[dict[str, str]]:
             f"{BIN / 'pip'} install -e '.[test]'",
             pytrace=False,
         )
-    started = run_script("start")
-    settings = exports(started)
-    if started.returncode != 0 or "DASK_BENCH_GATEWAY_ADDRESS" not in settings:
-        pytest.fail(
-            f"testbeds/gateway/start failed (exit {started.returncode}):\n"
-            f"{started.stdout}{started.stderr}",
-            pytrace=False,
-        )
     # "already running": someone else started it, so it stays up after the session.
-    ours = "already running" not in started.stderr
-    try:
-        yield settings
-    finally:
+    with testbeds.running_testbed(
+        "gateway",
+        ["DASK_BENCH_GATEWAY_ADDRESS"],
+        lambda stderr: "already running" not in stderr,
+        export=False,
+    ) as settings:
         try:
-            _stop_clusters(settings)
+            yield settings
         finally:
-            if ours:
-                stopped = run_script("stop")
-                if stopped.returncode != 0:
-                    print(f"testbeds/gateway/stop failed:\n{stopped.stdout}{stopped.stderr}")
+            _stop_clusters(settings)
 
 
 def _stop_clusters(settings: Mapping[str, str]) -> None:

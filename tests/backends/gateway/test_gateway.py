@@ -22,18 +22,12 @@ from dask_bench.errors import BackendError, ConfigError
 from dask_bench.runner import run_study
 from tests.integration.helpers import dask_bench, query, start_study, wait_gone
 
-from .conftest import (
-    TESTBED,
-    USER,
-    active_clusters,
-    cluster_processes,
-    exports,
-    gateway_api,
-    run_script,
-)
+from ..testbeds import TESTBEDS, exports
+from .conftest import USER, active_clusters, cluster_processes, gateway_api, run_script
 
 pytestmark = pytest.mark.gateway
 
+TESTBED = TESTBEDS / "gateway"
 RUN_DIR = TESTBED / "run"
 #: The options the test bed offers, as the back-end sets them for a 1 GiB, n-thread layout.
 LAYOUT_OPTIONS = {"worker_cores": 1, "worker_threads": 1, "worker_memory": 2**30}

@@ -7,24 +7,16 @@ or a failed start fails the tests: they are never skipped.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from ..testbeds import running_testbed
 from .helpers import dask_bench_jobs, wait_gone
 
-TESTBED = Path(__file__).resolve().parents[3] / "testbeds" / "sge"
 #: What ``start`` exports: every SGE command needs them.
 VARIABLES = ("SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "SGE_EXECD_PORT")
-
-
-def _script(name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(TESTBED / name)], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 @pytest.fixture(scope="session")
@@ -34,40 +26,15 @@ def sge_testbed() -> Iterator[dict[str, str]]:
     At the end, delete the ``dask-bench-*`` jobs left in the queue, and stop the test
     bed when this session started it.
     """
-    started = _script("start")
-    exports = dict(
-        line.removeprefix("export ").split("=", 1)
-        for line in started.stdout.splitlines()
-        if line.startswith("export ") and "=" in line
-    )
-    if started.returncode != 0 or set(VARIABLES) - set(exports):
-        pytest.fail(
-            f"testbeds/sge/start failed (exit {started.returncode}):\n"
-            f"{started.stdout}{started.stderr}",
-            pytrace=False,
-        )
     # Only a fresh start says how long it took: an already running test bed stays up.
-    ours = "started in" in started.stderr
-    previous = {key: os.environ.get(key) for key in exports}
-    os.environ.update(exports)
-    try:
-        yield exports
-    finally:
+    with running_testbed("sge", VARIABLES, lambda stderr: "started in" in stderr) as settings:
         try:
+            yield settings
+        finally:
             left = dask_bench_jobs()
             if left:
                 subprocess.run(["qdel", *left], capture_output=True, timeout=30, check=False)
                 wait_gone(left, within=15)
-        finally:
-            if ours:
-                stopped = _script("stop")
-                if stopped.returncode != 0:
-                    print(f"testbeds/sge/stop failed:\n{stopped.stdout}{stopped.stderr}")
-            for key, value in previous.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 @pytest.fixture(autouse=True)

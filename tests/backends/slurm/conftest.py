@@ -7,25 +7,17 @@ a failed start fails the tests: they are never skipped.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from ..testbeds import running_testbed
 from .helpers import dask_bench_jobs, wait_gone
 
-TESTBED = Path(__file__).resolve().parents[3] / "testbeds" / "slurm"
 #: Commands the test bed, the back-end and the tests call.
 COMMANDS = ("slurmctld", "slurmd", "sinfo", "squeue", "sbatch", "scancel", "srun")
-
-
-def _script(name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(TESTBED / name)], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 @pytest.fixture(scope="session")
@@ -42,35 +34,17 @@ def slurm_testbed() -> Iterator[str]:
             "bash scripts/setup-system",
             pytrace=False,
         )
-    started = _script("start")
-    exports = [ln for ln in started.stdout.splitlines() if ln.startswith("export SLURM_CONF=")]
-    if started.returncode != 0 or not exports:
-        pytest.fail(
-            f"testbeds/slurm/start failed (exit {started.returncode}):\n"
-            f"{started.stdout}{started.stderr}",
-            pytrace=False,
-        )
     # "already running": someone else started it, so it stays up after the session.
-    ours = "already running" not in started.stderr
-    previous = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = exports[-1].removeprefix("export SLURM_CONF=")
-    try:
-        yield os.environ["SLURM_CONF"]
-    finally:
+    with running_testbed(
+        "slurm", ["SLURM_CONF"], lambda stderr: "already running" not in stderr
+    ) as settings:
         try:
+            yield settings["SLURM_CONF"]
+        finally:
             left = dask_bench_jobs()
             if left:
                 subprocess.run(["scancel", *left], capture_output=True, timeout=30, check=False)
                 wait_gone(left, within=30)
-        finally:
-            if ours:
-                stopped = _script("stop")
-                if stopped.returncode != 0:
-                    print(f"testbeds/slurm/stop failed:\n{stopped.stdout}{stopped.stderr}")
-            if previous is None:
-                os.environ.pop("SLURM_CONF", None)
-            else:
-                os.environ["SLURM_CONF"] = previous
 
 
 @pytest.fixture(autouse=True)
