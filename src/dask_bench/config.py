@@ -8,6 +8,7 @@ a flag and a key are checked by the same rules.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -160,17 +161,55 @@ class Suites(_Model):
 class Measurement(_Model):
     """How each point is measured."""
 
-    warmup: Annotated[int, Field(ge=0)] = Field(1, description="Warm-up repetitions, excluded.")
-    min_repeats: Annotated[int, Field(ge=2)] = Field(3, description="Fewest timed repetitions.")
-    max_repeats: PositiveInt = Field(20, description="Most timed repetitions.")
+    warmup: Annotated[int, Field(ge=0)] = Field(
+        1, description="Fewest warm-up repetitions (excluded from the statistics)."
+    )
+    max_warmup: Annotated[int, Field(ge=0)] = Field(
+        5,
+        description="Most warm-ups: warm-ups continue while a repetition is more than "
+        "warmup_tolerance faster than the fastest earlier one (start-up not yet absorbed).",
+    )
+    warmup_tolerance: PositiveFloat = Field(
+        0.1, description="A repetition this much faster than every earlier one is a warm-up."
+    )
+    min_repeats: Annotated[int, Field(ge=2)] = Field(
+        6,
+        description="Fewest timed repetitions (the median's 95 % interval needs at least 6).",
+    )
+    max_repeats: PositiveInt = Field(40, description="Most timed repetitions.")
     target_ci: PositiveFloat = Field(
-        0.05, description="Stop when the CI half-width is within this fraction of the mean."
+        0.05,
+        description="Stop when the half-width of the median's confidence interval is within "
+        "this fraction of the median.",
     )
     confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the CI.")
+    min_repetition_seconds: PositiveFloat = Field(
+        0.2,
+        description="Shortest repetition worth timing: suites left at their default sizes "
+        "are calibrated at the smallest size until a repetition lasts this long; sizes set "
+        "in the study are kept and noted when shorter.",
+    )
     point_budget: PositiveFloat | None = Field(
-        2.0,
-        description="Seconds after which a point stops repeating once min_repeats are done; "
-        "null: repeat until precise or max_repeats.",
+        6.0,
+        description="Seconds of timed repetitions after which a point stops once "
+        "min_repeats are done; null: repeat until precise or max_repeats.",
+    )
+    time_budget: str | PositiveFloat | None = Field(
+        None,
+        description="Time for the whole study, e.g. '10m' or seconds: repetitions go where "
+        "the uncertainty is largest until every point is precise or this is spent; null: "
+        "no study-wide limit.",
+    )
+    interleave: bool = Field(
+        True,
+        description="Interleave the timed repetitions of the workloads of one size, so that "
+        "slow drift of the machine does not land on one workload (all their inputs are held "
+        "in memory at once); false: one point after another.",
+    )
+    max_disturbed: Annotated[int, Field(ge=0)] = Field(
+        3,
+        description="Disturbed repetitions (a worker left, arrived or paused) a point "
+        "repeats before it ends as 'disturbed'.",
     )
     repetition_timeout: PositiveFloat | None = Field(
         300.0, description="Seconds one repetition may take before it counts as failed."
@@ -188,8 +227,23 @@ class Measurement(_Model):
     )
     performance_report: str | None = Field(
         None,
-        description="Folder for Dask's own performance report (HTML) of every point; null: none.",
+        description="Folder for Dask's own performance report (HTML) of every point; null: "
+        "none. Points are then measured one after another.",
     )
+
+    @field_validator("time_budget")
+    @classmethod
+    def _duration(cls, v: str | float | None) -> str | float | None:
+        if isinstance(v, str):
+            parse_duration(v)
+        return v
+
+    @property
+    def time_budget_seconds(self) -> float | None:
+        """The study's time budget in seconds; None: no limit."""
+        if self.time_budget is None:
+            return None
+        return parse_duration(self.time_budget)
 
     @model_validator(mode="after")
     def _bounds(self) -> Measurement:
@@ -197,7 +251,38 @@ class Measurement(_Model):
             raise ValueError(
                 f"max_repeats ({self.max_repeats}) is smaller than min_repeats ({self.min_repeats})"
             )
+        if self.max_warmup < self.warmup:
+            raise ValueError(
+                f"max_warmup ({self.max_warmup}) is smaller than warmup ({self.warmup})"
+            )
         return self
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)?", re.IGNORECASE)
+_SECONDS = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0, "": 1.0}
+
+
+def parse_duration(text: str | float) -> float:
+    """Seconds in a duration such as ``'90'``, ``'90s'``, ``'4m'``, ``'1h30m'`` or ``'2.5min'``.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a positive duration.
+    """
+    if isinstance(text, int | float):
+        seconds = float(text)
+    else:
+        compact = text.strip().replace(" ", "")
+        parts = list(_DURATION.finditer(compact))
+        if not parts or "".join(m.group(0) for m in parts) != compact:
+            raise ValueError(
+                f"{text!r} is not a duration; use e.g. '90s', '4m', '1h30m' or a number of seconds"
+            )
+        seconds = sum(float(m.group(1)) * _SECONDS[(m.group(2) or "").lower()] for m in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} is not a positive duration")
+    return seconds
 
 
 class Study(_Model):
@@ -412,6 +497,7 @@ __all__ = [
     "build_study",
     "default_workers",
     "load_study",
+    "parse_duration",
     "parse_references",
     "read_study_file",
     "set_path",

@@ -2,6 +2,14 @@
 
 Kept free of Dask and of the database so that the runner (to decide when to stop
 repeating) and the report (to summarise stored timings) share one definition.
+
+What is shown is the **median** with a distribution-free confidence interval from
+order statistics (the exact binomial interval of a quantile, as in
+``scipy.stats.quantile_test``): it holds whatever the timings' distribution, is
+asymmetric where the data are, and never leaves the range of the observed
+timings, so it can never reach below zero. The stopping rule uses the very same
+interval. Mean and standard deviation are kept for those who want them.
+Ratios of medians (speedup, efficiency) get a bootstrap interval.
 """
 
 from __future__ import annotations
@@ -14,13 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _st
 
+#: Resamples of the bootstrap interval of a ratio of medians.
+BOOTSTRAP_RESAMPLES = 2000
+#: Fixed seed of the bootstrap, so a report shows the same interval every time.
+BOOTSTRAP_SEED = 20170101
+
 
 @dataclass(frozen=True)
 class Summary:
-    """Summary of the timings of one point (warm-up excluded).
+    """Summary of the timings of one point (warm-ups and disturbed repetitions excluded).
 
-    ``ci_low``/``ci_high`` bound the confidence interval of the mean (Student's t);
-    they are NaN with fewer than two timings.
+    ``ci_low``/``ci_high`` bound the distribution-free confidence interval of the
+    **median**; they are NaN while too few timings exist for the confidence asked
+    (at 95 %, six).
     """
 
     n: int
@@ -35,21 +49,46 @@ class Summary:
 
     @property
     def ci_halfwidth(self) -> float:
-        """Half-width of the confidence interval of the mean (NaN when unknown)."""
+        """Half the width of the interval of the median (NaN when unknown)."""
         return (self.ci_high - self.ci_low) / 2
 
     @property
     def ci_relative(self) -> float:
-        """Half-width of the confidence interval relative to the mean."""
-        if self.mean == 0 or math.isnan(self.ci_halfwidth):
+        """Half the width of the interval relative to the median (inf when unknown)."""
+        if self.median == 0 or math.isnan(self.ci_halfwidth):
             return math.inf
-        return self.ci_halfwidth / abs(self.mean)
+        return self.ci_halfwidth / abs(self.median)
 
 
-@functools.lru_cache(maxsize=1024)
-def t_critical(confidence: float, df: int) -> float:
-    """Two-sided critical value of Student's t (cached: the stopping rule asks every repetition)."""
-    return float(_st.t.ppf((1 + confidence) / 2, df))
+@functools.lru_cache(maxsize=4096)
+def median_ci_ranks(n: int, confidence: float) -> tuple[int, int] | None:
+    """0-based ranks ``(lo, hi)`` of the sorted timings that bound the median's interval.
+
+    The interval ``[x(lo), x(hi)]`` covers the true median with probability at least
+    ``confidence`` for any continuous distribution: the number of timings below the
+    median is Binomial(n, 1/2). None when no such interval exists (too few timings).
+    """
+    if n < 2:
+        return None
+    alpha = 1.0 - confidence
+    # the largest k with P(B <= k - 1) <= alpha / 2, B ~ Binomial(n, 1/2)
+    k = int(_st.binom.ppf(alpha / 2, n, 0.5))
+    while k > 0 and _st.binom.cdf(k - 1, n, 0.5) > alpha / 2:
+        k -= 1
+    while _st.binom.cdf(k, n, 0.5) <= alpha / 2:
+        k += 1
+    if k < 1:
+        return None
+    return k - 1, n - k
+
+
+def median_ci(seconds: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """Distribution-free confidence interval of the median; NaNs with too few timings."""
+    ranks = median_ci_ranks(len(seconds), confidence)
+    if ranks is None:
+        return math.nan, math.nan
+    ordered = sorted(seconds)
+    return float(ordered[ranks[0]]), float(ordered[ranks[1]])
 
 
 def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
@@ -58,9 +97,9 @@ def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
     Parameters
     ----------
     seconds
-        One timing per repetition, warm-up excluded; must not be empty.
+        One timing per repetition, warm-ups excluded; must not be empty.
     confidence
-        Confidence level of the interval of the mean.
+        Confidence level of the interval of the median.
 
     Returns
     -------
@@ -69,19 +108,12 @@ def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
     if not seconds:
         raise ValueError("summarize() needs at least one timing")
     a = np.asarray(seconds, dtype=float)
-    n = int(a.size)
-    mean = float(a.mean())
-    std = float(a.std(ddof=1)) if n > 1 else 0.0
-    if n > 1:
-        half = t_critical(confidence, n - 1) * std / math.sqrt(n)
-        lo, hi = mean - half, mean + half
-    else:
-        lo = hi = math.nan
+    lo, hi = median_ci(a.tolist(), confidence)
     return Summary(
-        n=n,
+        n=int(a.size),
         median=float(np.median(a)),
-        mean=mean,
-        std=std,
+        mean=float(a.mean()),
+        std=float(a.std(ddof=1)) if a.size > 1 else 0.0,
         min=float(a.min()),
         max=float(a.max()),
         ci_low=lo,
@@ -90,16 +122,31 @@ def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
     )
 
 
+def relative_halfwidth(seconds: Sequence[float], confidence: float = 0.95) -> float:
+    """Half-width of the median's interval relative to the median; inf while unknown.
+
+    The runner calls this after every repetition, so it avoids building a Summary.
+    """
+    ranks = median_ci_ranks(len(seconds), confidence)
+    if ranks is None:
+        return math.inf
+    ordered = sorted(seconds)
+    median = float(np.median(ordered))
+    if median <= 0:
+        return math.inf
+    return (ordered[ranks[1]] - ordered[ranks[0]]) / 2 / median
+
+
 def precise_enough(
     seconds: Sequence[float], *, target: float, min_repeats: int, confidence: float = 0.95
 ) -> bool:
-    """Whether the confidence interval of the mean is within ``target`` of the mean.
+    """Whether the median's interval is within ``target`` of the median.
 
-    Never true before ``min_repeats`` timings (and never with fewer than two).
+    Never true before ``min_repeats`` timings, nor before the interval exists.
     """
     if len(seconds) < max(min_repeats, 2):
         return False
-    return summarize(seconds, confidence).ci_relative <= target
+    return relative_halfwidth(seconds, confidence) <= target
 
 
 def efficiency(
@@ -132,6 +179,60 @@ def efficiency(
         return ratio * scale, ratio
     if mode == "strong":
         return ratio, ratio / scale
+    raise ValueError(f"unknown scaling mode {mode!r}; expected 'weak' or 'strong'")
+
+
+def _median_ratio(base: np.ndarray, other: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.asarray(np.median(base, axis=axis) / np.median(other, axis=axis))
+
+
+def ratio_ci(
+    base: Sequence[float], other: Sequence[float], confidence: float = 0.95
+) -> tuple[float, float]:
+    """Bootstrap (percentile) interval of ``median(base) / median(other)``.
+
+    Each sample is resampled on its own (they are independent repetitions). NaNs
+    when either sample has fewer than two timings. The seed is fixed, so the same
+    stored timings always give the same interval.
+    """
+    if len(base) < 2 or len(other) < 2:
+        return math.nan, math.nan
+    a = np.asarray(base, dtype=float)
+    b = np.asarray(other, dtype=float)
+    if np.all(a == a[0]) and np.all(b == b[0]):
+        value = float(a[0] / b[0]) if b[0] else math.nan
+        return value, value
+    result = _st.bootstrap(
+        (a, b),
+        _median_ratio,
+        confidence_level=confidence,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    )
+    low, high = result.confidence_interval
+    return float(low), float(high)
+
+
+def efficiency_ci(
+    base_units: int,
+    base: Sequence[float],
+    units: int,
+    other: Sequence[float],
+    mode: str,
+    confidence: float = 0.95,
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Bootstrap intervals of speedup and efficiency: ``((s_low, s_high), (e_low, e_high))``.
+
+    Both are the interval of ``T(base) / T(n)`` scaled as in :func:`efficiency`.
+    """
+    low, high = ratio_ci(base, other, confidence)
+    scale = units / base_units
+    if mode == "weak":
+        return (low * scale, high * scale), (low, high)
+    if mode == "strong":
+        return (low, high), (low / scale, high / scale)
     raise ValueError(f"unknown scaling mode {mode!r}; expected 'weak' or 'strong'")
 
 

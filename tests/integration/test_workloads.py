@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -147,6 +148,31 @@ def test_check_rejects_wrong_results(client: Client, w: Workload) -> None:
     try:
         result = trial.run()
         trial.check(result)
+        for n, wrong in enumerate(corruptions(client, result)):
+            with pytest.raises(WrongResult):
+                trial.check(wrong)
+                pytest.fail(f"corruption {n} accepted")
+    finally:
+        trial.release()
+
+
+@pytest.mark.parametrize("chunks", [2, 3, 8])
+def test_transpose_add_grows_with_chunks_with_partial_blocks(client: Client, chunks: int) -> None:
+    # Not a square number of blocks: the square array closest in area to `chunks`
+    # blocks of 16 x 16, its last row and column of blocks partial.
+    w = get_workload("arrays", "transpose-add")
+    assert w.version == 2
+    trial = w.func(make_context(client, w, chunks))
+    try:
+        side = math.isqrt(trial.nbytes // 8)
+        assert side * side * 8 == trial.nbytes
+        assert abs(side - 16 * math.sqrt(chunks)) <= 1
+        assert trial.ntasks == math.ceil(side / 16) ** 2 >= chunks
+        result = trial.run()
+        assert result.shape == (side, side)
+        assert side % 16 != 0 and result.chunks[0][-1] == side % 16
+        trial.check(result)
+        np.testing.assert_array_equal(result.compute(), result.compute().T)
         for n, wrong in enumerate(corruptions(client, result)):
             with pytest.raises(WrongResult):
                 trial.check(wrong)

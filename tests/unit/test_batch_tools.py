@@ -129,6 +129,9 @@ def test_schema_2_database_gains_the_scale_event_columns(tmp_path):
     con.execute("drop index ix_runs_study_id")  # schema 4
     con.execute("alter table runs drop column study_id")
     con.execute("alter table runs drop column variant")
+    con.execute("alter table measurements drop column disturbed")  # schema 5
+    con.execute("alter table measurements drop column disturbance")
+    con.execute("alter table points drop column notes")
     con.execute("update meta set value='2' where key='schema_version'")
     con.commit()
     con.close()

@@ -37,8 +37,8 @@ def test_categorize_maps_activities_and_skips_what_is_counted_elsewhere() -> Non
     out = categorize(metrics)
     assert list(out) == list(CATEGORIES)
     assert out == pytest.approx({
-        "compute-cpu": 2.0, "compute-other": 0.5, "transfer": 0.3, "serialization": 0.05,
-        "spill": 0.3, "overhead": 0.5, "idle": 0.0,
+        "compute-cpu": 2.0, "compute-other": 0.5, "transfer": 0.0, "shuffle": 0.3,
+        "serialization": 0.05, "spill": 0.3, "overhead": 0.5, "idle": 0.0,
     })  # fmt: skip
 
 
@@ -91,26 +91,39 @@ class Recorder:
     def repetition(self, index: int, warmup: bool) -> Any:
         return self._rep(index, warmup)
 
-    def timed_start(self) -> None:
-        self.events.append("timed")
+    def discard_last(self) -> None:
+        self.events.append("discard")
 
 
-def test_observer_wraps_the_timed_region_only_and_hears_when_timing_starts() -> None:
+def test_observer_wraps_the_timed_region_only_and_hears_of_warmups_after_the_fact() -> None:
     rec = Recorder()
+    durations = iter([0.5, 0.1, 0.1, 0.1])
 
-    def run() -> int:
+    def run() -> float:
         rec.events.append("run")
-        return 1
+        return next(durations)
 
-    def check(result: int) -> None:
+    def check(result: float) -> None:
         rec.events.append("check")
 
-    settings = Measurement(warmup=1, min_repeats=2, max_repeats=2, point_budget=None)
-    outcome = measure(Trial(run, check, 0, 1), settings, observer=rec)
-    assert outcome.status == "ok" and len(outcome.timings) == 2
+    clock_t = [0.0]
+
+    def clock() -> float:
+        return clock_t[0]
+
+    def timed_run() -> float:
+        value = run()
+        clock_t[0] += value
+        return value
+
+    settings = Measurement(warmup=1, min_repeats=2, max_repeats=2, point_budget=None, max_warmup=3)
+    outcome = measure(Trial(timed_run, check, 0, 1), settings, observer=rec, clock=clock)
+    assert outcome.status == "ok" and len(outcome.timings) == 2 and outcome.warmups == 2
+    # the second repetition was entered as timed, turned out far faster than the
+    # first (a warm-up after all), and the observer was told to drop it
     assert rec.events == [
         "enter w0", "run", "exit", "check",
-        "timed",
+        "enter t0", "run", "exit", "check", "discard",
         "enter t0", "run", "exit", "check",
         "enter t1", "run", "exit", "check",
     ]  # fmt: skip
@@ -126,9 +139,9 @@ def test_points_whose_tasks_missed_their_spans_are_measured_cluster_wide() -> No
     }
     observer = PointObserver(client=None, tags=("t",))  # type: ignore[arg-type]
     metrics = observer._cluster_wide(delta, timings=[1.0, 1.0], nthreads=2)
-    # per repetition: 4 thread-seconds available over 2 repetitions -> 2 per repetition
-    assert metrics.seconds["compute-cpu"] == pytest.approx(0.6)
-    assert metrics.seconds["transfer"] == pytest.approx(0.15)
-    assert metrics.seconds["idle"] == pytest.approx((4.0 - 1.7) / 2)
+    # over the one observed repetition: 2 thread-seconds available (1 s x 2 threads)
+    assert metrics.seconds["compute-cpu"] == pytest.approx(1.2)
+    assert metrics.seconds["transfer"] == pytest.approx(0.3)
+    assert metrics.seconds["idle"] == pytest.approx(max(0.0, 2.0 - 1.7))
     assert metrics.complete and "cluster-wide" in (metrics.note or "")
     assert metrics.tasks is None and metrics.submit_seconds is None

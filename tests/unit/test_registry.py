@@ -10,6 +10,7 @@ import pytest
 from dask_bench.errors import ConfigError
 from dask_bench.workloads import registry
 from dask_bench.workloads.registry import (
+    Metric,
     Trial,
     WorkloadContext,
     all_workloads,
@@ -48,6 +49,7 @@ def test_register_and_look_up(temporary: list[str]) -> None:
     assert w.key == "tasks/zz-test-one"
     assert w.unit == "tasks/s"
     assert dict(w.options) == {"a": 1}
+    assert w.metric is Metric.THROUGHPUT  # the default
 
 
 def test_duplicate_registration_is_rejected(temporary: list[str]) -> None:
@@ -170,3 +172,31 @@ def test_builtin_suites_are_registered() -> None:
     }
     for suite, names in expected.items():
         assert {w.name for w in suite_workloads(suite)} == names  # type: ignore[arg-type]
+
+
+def test_metric_is_set_by_the_decorator(temporary: list[str]) -> None:
+    register(temporary, "arrays", "zz-test-latency", metric=Metric.LATENCY)
+    register(temporary, "arrays", "zz-test-string", metric="latency")
+    register(temporary, "arrays", "zz-test-default")
+    assert get_workload("arrays", "zz-test-latency").metric is Metric.LATENCY
+    assert get_workload("arrays", "zz-test-string").metric is Metric.LATENCY
+    assert get_workload("arrays", "zz-test-default").metric is Metric.THROUGHPUT
+    # A StrEnum: stored and shown as its plain value.
+    assert Metric.LATENCY == "latency" and str(Metric.THROUGHPUT) == "throughput"
+    assert [m.value for m in Metric] == ["throughput", "latency"]
+
+
+def test_unknown_metric_is_rejected() -> None:
+    before = dict(registry._REGISTRY)
+    with pytest.raises(ValueError, match="unknown metric 'speed'; expected one of throughput"):
+        workload("tasks", "zz-test", "nope", metric="speed")  # type: ignore[arg-type]
+    assert before == registry._REGISTRY
+
+
+def test_builtin_latency_workloads() -> None:
+    import dask_bench.workloads as workloads
+
+    assert workloads.Metric is Metric  # exported by the package
+    latency = {w.key for w in all_workloads() if w.metric is Metric.LATENCY}
+    assert latency == {"arrays/random-access", "dataframes/random-access"}
+    assert all(isinstance(w.metric, Metric) for w in all_workloads())

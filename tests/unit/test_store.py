@@ -4,7 +4,13 @@ from pathlib import Path
 import pytest
 
 from dask_bench.errors import StoreError
-from dask_bench.store import SCHEMA_VERSION, Store, check_writable, point_summaries
+from dask_bench.store import (
+    SCHEMA_VERSION,
+    Store,
+    check_writable,
+    measurements_frame,
+    point_summaries,
+)
 
 
 def new_run(store, name="r"):
@@ -235,4 +241,37 @@ def test_older_runs_become_studies_of_their_own_and_new_runs_share_a_study_id(tm
     assert [r.variant for r in store.study_runs("s1")] == ["tcp", "tls"]
     with pytest.raises(StoreError, match=r"no study .nope.*recent studies: run-1, run-2, s1, s2"):
         store.study_runs("nope")
+    store.close()
+
+
+def test_migrated_repetitions_are_undisturbed_and_disturbed_ones_leave_the_statistics(tmp_path):
+    db = schema_1_database(
+        tmp_path / "old.db",
+        """
+        insert into runs values (1, 'old', 'complete', 'weak', 'local', '{}',
+            '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
+        insert into points (id, run_id, suite, workload, workload_version, workers,
+            threads_per_worker, memory_per_worker, units, chunks, chunk_size, options, status,
+            started_at) values
+            (1, 1, 'tasks', 'map-sleep', 1, 1, 1, 1024, 1, 2, 20, '{}', 'ok',
+             '2024-01-01 00:00:00');
+        insert into measurements (point_id, repetition, warmup, seconds, ok, started_at) values
+            (1, 0, 0, 0.5, 1, '2024-01-01 00:00:00'), (1, 1, 0, 0.7, 1, '2024-01-01 00:00:01');
+        """,
+    )
+    store = Store(str(db))
+    run = store.run(1)
+    point = run.points[0]
+    assert [m.disturbed for m in point.measurements] == [False, False]
+    slow = store.add_measurement(
+        point, repetition=2, warmup=False, seconds=9.0, ok=True, disturbance="worker tcp://a left"
+    )
+    late = store.add_measurement(point, repetition=3, warmup=False, seconds=8.0, ok=True)
+    store.mark_disturbed(point, late, "worker tcp://b arrived")
+    summary = point_summaries(store, run).iloc[0]
+    assert summary["median"] == 0.6 and summary["n"] == 2
+    assert summary["n_disturbed"] == 2 and summary["disturbance"] == "worker tcp://a left"
+    frame = measurements_frame(store, run)
+    assert frame["disturbed"].tolist() == [False, False, True, True]
+    assert slow in {m.id for m in point.measurements}
     store.close()

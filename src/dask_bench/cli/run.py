@@ -70,6 +70,11 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     help="Seconds one point may take.",
 )
 @click.option(
+    "--time-budget",
+    help="Time for the whole study, e.g. 4m, 90s, 1h30m: repetitions go where the "
+    "uncertainty is largest until every point is precise or this is spent.",
+)
+@click.option(
     "--allow-version-mismatch",
     is_flag=True,
     default=None,
@@ -120,6 +125,7 @@ def run(
         "measurement.max_repeats": flags["max_repeats"],
         "measurement.target_ci": flags["target_ci"],
         "measurement.point_budget": flags["point_budget"],
+        "measurement.time_budget": flags["time_budget"],
         "measurement.breakdown": flags["breakdown"],
         "measurement.hardware_baseline": flags["hardware_baseline"],
         "measurement.performance_report": flags["performance_report"],

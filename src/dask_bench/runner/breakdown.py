@@ -5,23 +5,25 @@ scheduler's spans extension then holds, per repetition, the thread-seconds the
 workers spent executing its tasks, split by activity (CPU, non-CPU, executor
 overhead, spilling...), and the thread-seconds available while it ran
 (``active_cpu_seconds``). Transfers between workers are not attributed to spans
-upstream, so they are read from the scheduler's cluster-wide worker metrics,
-before and after the point's timed repetitions: nothing else runs meanwhile.
+upstream, so they are read from the scheduler's cluster-wide worker metrics just
+before and just after the first timed repetition of each point, when nothing else
+runs. Shuffles (P2P) move data through buffers even within one worker; their
+sends and receives are their own category, ``shuffle``.
 
 Metrics arrive with worker heartbeats. Rather than sleeping, every worker is asked
-for a heartbeat, which carries everything it measured so far; the figures are
-then checked against the scheduler's own task durations; while they are short
-(a periodic heartbeat may still be in flight), flushing is repeated for up to
-``FLUSH_PATIENCE`` seconds before the point is marked incomplete.
-
-Reading happens once before and once after the timed repetitions of a point, so
-a repetition itself only pays for entering a span (microseconds).
+for a heartbeat, which carries everything it measured so far. After all the points
+of a size are measured, one such flush and one read of every point's spans give
+their figures, checked against the scheduler's own task durations; while they
+are short, the flush is repeated ``FLUSH_RETRIES`` times with short pauses before
+the point is marked incomplete. A repetition itself only pays for entering a span
+(microseconds); the readings are outside every timed region and their cost is
+stored with the run.
 
 Should the tasks of a repetition land in no span of their own (dask-expr warns that
 it drops annotations; tasks can also join a task group opened in an earlier span),
-the same categories come from the cluster-wide metrics over the timed repetitions,
-with the timed wall time times the threads as the available thread time; the
-point's note says so.
+the same categories come from the cluster-wide metrics over the first timed
+repetition, with its wall time times the threads as the available thread time;
+the point's note says so.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ _ACTIVITY = {
 #: Known execute seconds below this share of the scheduler's task durations mean
 #: that some metrics have not arrived yet.
 COMPLETE_SHARE = 0.8
-#: Seconds to wait for late heartbeats before a point's metrics are called incomplete.
-FLUSH_PATIENCE = 3.0
+#: Further forced heartbeats when a size's figures are short (a periodic heartbeat
+#: may still be on its way to a busy scheduler), and the first pause between them.
+FLUSH_RETRIES = 2
+FLUSH_PAUSE = 0.02
 #: Seconds between memory samples while a point's timed repetitions run.
 MEMORY_INTERVAL = 0.1
 
@@ -138,7 +142,10 @@ def categorize(span_metrics: Mapping[tuple[Hashable, ...], float]) -> dict[str, 
             # foreground: inside tasks, already in the execute seconds; idle: of the
             # shuffle's background pools, not of the worker threads
             continue
-        out[_ACTIVITY.get(activity, "overhead")] += float(value)
+        category = _ACTIVITY.get(activity, "overhead")
+        if context == "p2p" and category == "transfer":
+            category = "shuffle"  # buffers of a shuffle: also within one worker
+        out[category] += float(value)
     return out
 
 
@@ -164,8 +171,24 @@ def transfers(before: Mapping[tuple[Hashable, ...], float], after: Metrics) -> d
 
 
 @dataclass
+class _Timed:
+    """A timed repetition's span and when it ran (wall clock, as the scheduler's)."""
+
+    span_id: str
+    started: float
+    stopped: float = 0.0
+
+
+@dataclass
 class PointObserver:
     """Spans around a point's repetitions, and what they tell afterwards.
+
+    Every repetition runs in a span of its own, which costs microseconds. The
+    first timed repetition is also bracketed by two readings of the cluster-wide
+    metrics (each after a forced heartbeat): transfers between workers are never
+    attributed to spans upstream, so they are measured over that one repetition,
+    when nothing else runs. Everything else is read once per size, for all points
+    together (:func:`finish_points`).
 
     Parameters
     ----------
@@ -173,17 +196,19 @@ class PointObserver:
         The study's client.
     tags
         Names of the point's span, e.g. ``("study", "arrays", "std", "4 units")``.
+    share
+        Share of the cluster's threads the point may use (a subset of a fixed pool
+        of workers): the spans count every thread of the cluster as available.
     """
 
     client: Client
     tags: tuple[str, ...]
-    #: Share of the cluster's threads the point may use (a subset of a fixed pool of
-    #: workers): the spans count every thread of the cluster as available.
     share: float = 1.0
-    _timed: list[tuple[str, float]] = field(default_factory=list)
-    _before: Metrics = field(default_factory=dict)
-    _sampler: MemorySampler | None = None
-    _sampling: AbstractContextManager[None] | None = None
+    _timed: list[_Timed] = field(default_factory=list)
+    #: Cluster-wide metrics over the observed repetition (its index in _timed).
+    _observed: tuple[int, Metrics] | None = None
+    #: Seconds spent reading metrics (outside every timed region).
+    cost: float = 0.0
 
     def repetition(self, index: int, warmup: bool) -> AbstractContextManager[Any]:
         """The span one repetition's graph is submitted in."""
@@ -192,77 +217,72 @@ class PointObserver:
     @contextmanager
     def _span(self, index: int, warmup: bool) -> Iterator[None]:
         name = f"warm-up {index}" if warmup else f"repetition {index}"
+        observe = not warmup and self._observed is None
+        before = self._cluster() if observe else {}
         with span(*self.tags, name) as span_id, warnings.catch_warnings():
-            # dask-expr warns that it drops annotations; finish() handles that case.
+            # dask-expr warns that it drops annotations; finish_points() handles that case.
             warnings.filterwarnings("ignore", "Dask annotations", UserWarning)
-            started = time.time()  # wall clock: compared with the scheduler's
+            timed = _Timed(span_id, time.time())  # wall clock: compared with the scheduler's
             yield
+            timed.stopped = time.time()
         if not warmup:
-            self._timed.append((span_id, started))
+            self._timed.append(timed)
+            if observe:
+                self._observed = (len(self._timed) - 1, _delta(before, self._cluster()))
 
-    def timed_start(self) -> None:
-        """Before the first timed repetition: baseline of transfers, start memory sampling."""
+    def _cluster(self) -> Metrics:
+        t0 = time.perf_counter()
         _flush(self.client)
-        self._before = self.client.run_on_scheduler(_cluster_metrics)
-        self._sampler = MemorySampler()
-        label = "/".join(self.tags)
-        self._sampling = self._sampler.sample(
-            label, client=self.client, measure="process", interval=MEMORY_INTERVAL
-        )
-        self._sampling.__enter__()
+        metrics: Metrics = self.client.run_on_scheduler(_cluster_metrics)
+        self.cost += time.perf_counter() - t0
+        return metrics
 
-    def stop(self) -> None:
-        """Stop memory sampling (also when the point failed)."""
-        if self._sampling is not None:
-            sampling, self._sampling = self._sampling, None
-            sampling.__exit__(None, None, None)
+    def discard_last(self) -> None:
+        """The last repetition entered as timed was a warm-up, or was disturbed."""
+        if not self._timed:
+            return
+        self._timed.pop()
+        if self._observed is not None and self._observed[0] >= len(self._timed):
+            self._observed = None
 
-    def finish(self, timings: list[float], nthreads: int) -> PointMetrics | None:
-        """After the last timed repetition: read and combine everything.
+    @property
+    def windows(self) -> list[tuple[float, float]]:
+        """Wall-clock start and stop of every kept timed repetition."""
+        return [(t.started, t.stopped) for t in self._timed]
 
-        Parameters
-        ----------
-        timings
-            The timed repetitions' wall times (for points whose tasks are in no span).
-        nthreads
-            Threads over all workers.
-
-        Returns
-        -------
-        PointMetrics or None
-            None when no timed repetition ran.
-        """
-        self.stop()
+    def combine(
+        self,
+        spans: list[dict[str, Any] | None],
+        timings: list[float],
+        nthreads: int,
+        memory: tuple[float | None, float | None],
+    ) -> PointMetrics | None:
+        """The point's metrics from its spans as read on the scheduler (None: no timed run)."""
         if not self._timed:
             return None
-        spans = self._settled_spans([span_id for span_id, _ in self._timed])
-        delta = _delta(self._before, self.client.run_on_scheduler(_cluster_metrics))
+        transfer = self._observed[1] if self._observed is not None else {}
         if any(s is None or s["tasks"] == 0 for s in spans):
-            return self._cluster_wide(delta, timings, nthreads)
-        return self._combine(spans, delta)
+            return self._cluster_wide(transfer, timings, nthreads, memory)
+        return self._combine(spans, transfer, memory)
 
-    def _settled_spans(self, ids: list[str]) -> list[dict[str, Any] | None]:
-        # A periodic heartbeat that took the workers' metrics just before ours can
-        # still be on its way to a busy scheduler: flush again, with growing pauses,
-        # until the figures add up or the patience runs out.
-        deadline = time.monotonic() + FLUSH_PATIENCE
-        pause = 0.02
-        while True:
-            _flush(self.client)
-            spans: list[dict[str, Any] | None] = self.client.run_on_scheduler(_read_spans, ids)
-            if _complete(spans) or time.monotonic() + pause > deadline:
-                return spans
-            time.sleep(pause)
-            pause *= 2
-
-    def _cluster_wide(self, delta: Metrics, timings: list[float], nthreads: int) -> PointMetrics:
+    def _cluster_wide(
+        self,
+        delta: Metrics,
+        timings: list[float],
+        nthreads: int,
+        memory: tuple[float | None, float | None] = (None, None),
+    ) -> PointMetrics:
+        if not delta:
+            return PointMetrics({}, None, None, None, memory[0], memory[1], False,
+                                "no task of a timed repetition ran in its span, and the "
+                                "cluster-wide reading is missing")  # fmt: skip
         totals = categorize(delta)
         for category, seconds in transfers({}, delta).items():
             totals[category] += seconds
-        _fill_idle(totals, sum(timings) * nthreads)
-        memory = self._memory()
+        observed = timings[self._observed[0]] if self._observed is not None else timings[0]
+        _fill_idle(totals, observed * nthreads)
         return PointMetrics(
-            seconds={k: v / len(timings) for k, v in totals.items()},
+            seconds=totals,
             tasks=None,
             tasks_per_second=None,
             submit_seconds=None,
@@ -271,10 +291,15 @@ class PointObserver:
             complete=True,
             note="the tasks of some repetitions were in no span of their own (dask-expr "
             "drops annotations; tasks may join a task group of an earlier span): breakdown "
-            "measured cluster-wide over the timed repetitions",
+            "measured cluster-wide over the first timed repetition",
         )
 
-    def _combine(self, spans: list[dict[str, Any] | None], delta: Metrics) -> PointMetrics:
+    def _combine(
+        self,
+        spans: list[dict[str, Any] | None],
+        transfer: Metrics,
+        memory: tuple[float | None, float | None],
+    ) -> PointMetrics:
         found = [s for s in spans if s is not None]
         n = len(self._timed)
         totals = dict.fromkeys(CATEGORIES, 0.0)
@@ -283,10 +308,11 @@ class PointObserver:
             for category, seconds in categorize(s["metrics"]).items():
                 totals[category] += seconds
             active += float(s["active"]) * self.share
-        for category, seconds in transfers({}, delta).items():
-            totals[category] += seconds
-        _fill_idle(totals, active)
         per_rep = {k: v / n for k, v in totals.items()}
+        # transfers: over the one observed repetition, already per repetition
+        for category, seconds in transfers({}, transfer).items():
+            per_rep[category] += seconds
+        _fill_idle(per_rep, active / n)
         complete = len(found) == n and _complete(spans)
         note = None
         if not complete:
@@ -296,21 +322,21 @@ class PointObserver:
                 if missing
                 else "some task metrics had not arrived with the workers' heartbeats"
             )
-        tasks = [float(s["tasks"]) for s in found]
+        if self._observed is None:
+            note = "; ".join(filter(None, [note, "transfers not measured"]))
         rates = [
             float(s["tasks"]) / (s["stop"] - s["enqueued"])
             for s in found
             if s["stop"] > s["enqueued"]
         ]
         submit = [
-            s["enqueued"] - started
-            for s, (_, started) in zip(spans, self._timed, strict=True)
+            s["enqueued"] - t.started
+            for s, t in zip(spans, self._timed, strict=True)
             if s is not None
         ]
-        memory = self._memory()
         return PointMetrics(
             seconds=per_rep,
-            tasks=_mean(tasks),
+            tasks=_mean([float(s["tasks"]) for s in found]),
             tasks_per_second=_mean(rates),
             submit_seconds=_mean([max(0.0, x) for x in submit]),
             memory_peak=memory[0],
@@ -319,14 +345,82 @@ class PointObserver:
             note=note,
         )
 
-    def _memory(self) -> tuple[float | None, float | None]:
-        if self._sampler is None:
-            return None, None
-        frame = self._sampler.to_pandas()
-        if frame.empty:
+
+class SizeMemory:
+    """Worker memory sampled over one size; each point takes the samples of its repetitions.
+
+    One sampler runs while all the points of a size are measured (their repetitions
+    may be interleaved); a point's peak and mean come from the samples taken while
+    its own timed repetitions ran.
+    """
+
+    def __init__(self, client: Client, label: str) -> None:
+        self._sampler = MemorySampler()
+        self._label = label
+        self._sampling: AbstractContextManager[None] | None = self._sampler.sample(
+            label, client=client, measure="process", interval=MEMORY_INTERVAL
+        )
+        self._sampling.__enter__()
+
+    def stop(self) -> None:
+        """Stop sampling (also when the size failed)."""
+        if self._sampling is not None:
+            sampling, self._sampling = self._sampling, None
+            sampling.__exit__(None, None, None)
+
+    def within(self, windows: list[tuple[float, float]]) -> tuple[float | None, float | None]:
+        """Peak and mean of the samples taken inside these wall-clock windows."""
+        self.stop()
+        frame = self._sampler.to_pandas(align=False)
+        if frame.empty or not windows:
             return None, None
         series = frame.iloc[:, 0]
-        return float(series.max()), float(series.mean())
+        stamps = series.index.astype("int64") / 1e9  # the sampler's wall-clock times
+        keep = [
+            any(lo - MEMORY_INTERVAL <= t <= hi + MEMORY_INTERVAL for lo, hi in windows)
+            for t in stamps
+        ]
+        picked = series[keep]
+        if picked.empty:
+            return None, None
+        return float(picked.max()), float(picked.mean())
+
+
+def finish_points(
+    client: Client,
+    observers: list[PointObserver],
+    timings: list[list[float]],
+    nthreads: list[int],
+    memory: SizeMemory | None,
+) -> tuple[list[PointMetrics | None], float]:
+    """The metrics of every point of a size, read in one go; and what reading cost (s).
+
+    One forced heartbeat and one read of all the points' spans; when some figures
+    are short (a periodic heartbeat still on its way), up to ``FLUSH_RETRIES``
+    more, with short pauses. Spans that cannot fill (no task of the repetition ran
+    in it) are recognised at once and never waited for.
+    """
+    t0 = time.perf_counter()
+    ids = [t.span_id for o in observers for t in o._timed]
+    spans: list[dict[str, Any] | None] = []
+    pause = FLUSH_PAUSE
+    for attempt in range(FLUSH_RETRIES + 1):
+        _flush(client)
+        spans = client.run_on_scheduler(_read_spans, ids) if ids else []
+        waiting = [s for s in spans if s is not None and s["tasks"] > 0]
+        if _complete(waiting) or attempt == FLUSH_RETRIES:
+            break
+        time.sleep(pause)
+        pause *= 2
+    out: list[PointMetrics | None] = []
+    start = 0
+    for observer, point_timings, threads in zip(observers, timings, nthreads, strict=True):
+        mine = spans[start : start + len(observer._timed)]
+        start += len(observer._timed)
+        mem = memory.within(observer.windows) if memory is not None else (None, None)
+        out.append(observer.combine(mine, point_timings, threads, mem))
+    cost = time.perf_counter() - t0 + sum(o.cost for o in observers)
+    return out, cost
 
 
 def _fill_idle(totals: dict[str, float], available: float) -> None:

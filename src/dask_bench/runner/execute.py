@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,13 +14,12 @@ from dask_bench.deploy import Backend, get_backend, job_tag
 from dask_bench.deploy.base import redacted
 from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.deploy.tls import make_security
-from dask_bench.errors import DaskBenchError, RepetitionTimeout
+from dask_bench.errors import DaskBenchError
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
-from dask_bench.runner.breakdown import PointMetrics, PointObserver
+from dask_bench.runner.calibrate import Calibration, calibration_memory
 from dask_bench.runner.limits import process_info, raise_open_files
-from dask_bench.runner.measure import Repetition, measure
-from dask_bench.runner.perfreport import point_report, report_folder
-from dask_bench.runner.plan import Plan, PlannedPoint, plan_study
+from dask_bench.runner.perfreport import report_folder
+from dask_bench.runner.plan import Plan, PlannedPoint, Step, plan_study
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.provenance import (
     cluster_versions,
@@ -33,9 +31,10 @@ from dask_bench.runner.provenance import (
     transport,
 )
 from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
+from dask_bench.runner.sweep import SizeSweep, TimeBudget
+from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import Store, check_writable
 from dask_bench.store.schema import Point, Run
-from dask_bench.workloads import WorkloadContext
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -67,17 +66,28 @@ class _Execution:
     ) -> None:
         self.plan, self.store, self.run, self.backend = plan, store, run, backend
         self.reporter = reporter
-        self.current: Point | None = None
         self.versions: dict[str, Any] | None = None
         self.failed = 0
         self.connected = 0  # workers connected after the last successful scale step
         self.hardware: dict[str, Any] | None = None
         #: The workers a size is measured on, when they are a subset of a fixed pool.
         self.subset: tuple[str, ...] | None = None
+        self.watch: WorkerWatch | None = None
+        self.calibration: Calibration | None = None
+        self.budget = TimeBudget(plan.study.measurement.time_budget_seconds, len(plan.points))
+        #: Seconds spent reading the breakdown's metrics (outside timed regions).
+        self.breakdown_cost = 0.0
+        #: Points of an interrupted size still open (closed as interrupted).
+        self.open_points: list[Point] = []
 
     def sweep(self) -> None:
         study = self.plan.study
         client = self.backend.start()
+        self.watch = WorkerWatch(client)
+        self.calibration = Calibration(
+            study,
+            memory_limit=calibration_memory(self.plan.layout.memory_per_worker, self.plan.steps),
+        )
         # what only a started cluster knows (its name, address), even if no worker arrives
         env = dict(self.run.environment or {})
         self.store.set_environment(self.run, {**env, "deployment": self.backend.describe()})
@@ -95,8 +105,18 @@ class _Execution:
                 if "error" in self.hardware:
                     self.reporter.warn(f"hardware baseline failed: {self.hardware['error']}")
             self.keep_hardware()
-            for point in step.points:
-                self.measure_point(client, point)
+            self.measure_step(client, step, first=step is self.plan.steps[0])
+        self.keep_calibration()
+
+    def keep_calibration(self) -> None:
+        """Store what calibration chose and what reading the metrics cost, with the run."""
+        assert self.calibration is not None
+        env = dict(self.run.environment or {})
+        facts = {
+            "calibration": self.calibration.found,
+            "breakdown_seconds": round(self.breakdown_cost, 4),
+        }
+        self.store.set_environment(self.run, {**env, "measuring": facts})
 
     def keep_hardware(self) -> None:
         """Put the baseline into the provenance, which every scale step rewrites."""
@@ -165,116 +185,43 @@ class _Execution:
         for m in mismatches:
             self.reporter.warn(mismatch_warning(m))
 
-    def measure_point(self, client: Client, planned: PlannedPoint) -> None:
-        """Measure one point; on a fixed pool, only on the size's subset of workers."""
-        if self.subset is None:
-            self._measure_point(client, planned)
-            return
-        # Global annotations reach every graph the client submits (compute, persist,
-        # map, submit), collections built with dask-expr included.
-        with annotate(workers=list(self.subset), allow_other_workers=False):
-            self._measure_point(client, planned)
-
-    def _measure_point(self, client: Client, planned: PlannedPoint) -> None:
-        study = self.plan.study
-        self.reporter.point(planned)
-        row = self.store.add_point(
-            self.run,
-            suite=planned.workload.suite,
-            workload=planned.workload.name,
-            workload_version=planned.workload.version,
-            workers=planned.workers,
-            threads_per_worker=self.plan.layout.threads_per_worker,
-            memory_per_worker=self.plan.layout.memory_per_worker,
-            units=planned.units,
-            chunks=planned.chunks,
-            chunk_size=planned.chunk_size,
-            options=dict(planned.options),
-        )
-        self.current = row
-        ctx = WorkloadContext(
+    def measure_step(self, client: Client, step: Step, first: bool) -> None:
+        """Measure one size's points; on a fixed pool, only on the size's subset of workers."""
+        assert self.watch is not None and self.calibration is not None
+        sweep = SizeSweep(
             client=client,
-            units=planned.units,
-            chunks=planned.chunks,
-            chunk_size=planned.chunk_size,
-            options=planned.options,
-            seed=study.measurement.seed,
-            timeout=study.measurement.repetition_timeout,
+            store=self.store,
+            run=self.run,
+            study=self.plan.study,
+            reporter=self.reporter,
+            watch=self.watch,
+            calibration=self.calibration,
+            threads=self.plan.layout.threads_per_worker,
+            memory_per_worker=self.plan.layout.memory_per_worker,
+            share=self.thread_share(client, step.workers),
+            first=first,
+            expected_workers=len(connected_workers(client)),
+            fail_point=self.fail_point,
+            recover=lambda workers: self.recover(client, workers),
         )
         try:
-            trial = planned.workload.func(ctx)
-        except Exception as exc:
-            error = f"preparation failed: {type(exc).__name__}: {exc}"
-            timed_out = isinstance(exc, RepetitionTimeout)
-            self.fail_point(client, planned, row, error, timed_out)
-            return
-
-        def store_repetition(rep: Repetition) -> None:
-            self.store.add_measurement(
-                row,
-                repetition=rep.index,
-                warmup=rep.warmup,
-                seconds=rep.seconds,
-                ok=rep.ok,
-                error=rep.error,
-                started_at=rep.started_at,
-            )
-            self.reporter.repetition(planned, rep.index, rep.warmup)
-            if rep.warmup and rep.ok and rep.index == study.measurement.warmup - 1:
-                report.start()  # after the last warm-up: the report covers timed repetitions
-
-        report = point_report(client, study.measurement, self.run.id, planned)
-        if study.measurement.warmup == 0:
-            report.start()
-        observer = None
-        if study.measurement.breakdown:
-            tags = (f"dask-bench run {self.run.id}", planned.workload.suite,
-                    planned.workload.name, f"{planned.units} units")  # fmt: skip
-            observer = PointObserver(client, tags, share=self.thread_share(client, planned))
-        metrics: PointMetrics | None = None
-        try:
-            outcome = measure(trial, study.measurement, store_repetition, observer=observer)
-            report.stop()  # before the metrics are read
-            if observer is not None and outcome.status == "ok":
-                nthreads = planned.workers * self.plan.layout.threads_per_worker
-                metrics = self.read_metrics(observer, outcome.timings, nthreads)
+            if self.subset is None:
+                sweep.measure(step, self.budget)
+            else:
+                # Global annotations reach every graph the client submits (compute,
+                # persist, map, submit), collections built with dask-expr included.
+                with annotate(workers=list(self.subset), allow_other_workers=False):
+                    sweep.measure(step, self.budget)
         finally:
-            report.stop(sys.exc_info()[1])  # no-op once stopped; writes nothing on Ctrl-C
-            if observer is not None:
-                observer.stop()
-            trial.release()
-        sizes: dict[str, Any] = {
-            "nbytes": trial.nbytes,
-            "ntasks": trial.ntasks,
-            "stopped_by": outcome.stopped_by,
-            "performance_report": report.path,
-        }
-        if report.error:
-            self.reporter.warn(report.error)
-        if outcome.status == "ok":
-            if metrics is not None:
-                self.store.add_breakdown(row, metrics.seconds)
-                sizes.update(
-                    tasks_per_second=metrics.tasks_per_second,
-                    scheduler_tasks=metrics.tasks,
-                    submit_seconds=metrics.submit_seconds,
-                    memory_peak=metrics.memory_peak,
-                    memory_mean=metrics.memory_mean,
-                    metrics_complete=metrics.complete,
-                    metrics_note=metrics.note,
-                )
-            self.store.finish_point(row, "ok", **sizes)
-            self.reporter.point_done(planned, "ok", None)
-        else:
-            self.fail_point(client, planned, row, outcome.error, outcome.timed_out, **sizes)
-        self.current = None
+            self.breakdown_cost += sweep.breakdown_cost
+            self.open_points = sweep.open_rows()
 
-    def thread_share(self, client: Client, planned: PlannedPoint) -> float:
-        """The point's share of the cluster's threads (below 1 on a subset of a pool)."""
+    def thread_share(self, client: Client, workers: int) -> float:
+        """A size's share of the cluster's threads (below 1 on a subset of a pool)."""
         if self.subset is None:
             return 1.0
         total = sum(w.get("nthreads", 0) for w in connected_workers(client).values())
-        used = planned.workers * self.plan.layout.threads_per_worker
+        used = workers * self.plan.layout.threads_per_worker
         return min(1.0, used / total) if total else 1.0
 
     def recover(self, client: Client, workers: int) -> str:
@@ -292,33 +239,13 @@ class _Execution:
             scale_to(self.backend, client, workers, timeout)
         return "workers restarted"
 
-    def read_metrics(
-        self, observer: PointObserver, timings: list[float], nthreads: int
-    ) -> PointMetrics | None:
-        """The point's breakdown; a failure to read it is noted, never fatal to the point."""
-        try:
-            return observer.finish(timings, nthreads)
-        except Exception as exc:
-            note = f"metrics could not be read: {type(exc).__name__}: {exc}"
-            self.reporter.warn(note)
-            return PointMetrics({}, None, None, None, None, None, False, note)
-
     def fail_point(
-        self,
-        client: Client,
-        planned: PlannedPoint,
-        row: Point,
-        error: str | None,
-        timed_out: bool = False,
-        **fields: Any,
+        self, planned: PlannedPoint, row: Point, error: str | None, **fields: Any
     ) -> None:
-        if timed_out:
-            # a timeout may leave work running on the workers: clear it before the next point
-            error = f"{error}; {self.recover(client, planned.workers)}"
+        """Store a point as failed (a timed-out one has had its workers restarted)."""
         self.failed += 1
         self.store.finish_point(row, "failed", error, **fields)
         self.reporter.point_done(planned, "failed", error)
-        self.current = None
 
 
 def run_study(
@@ -407,11 +334,13 @@ def run_study(
     finally:
         with uninterruptible():
             try:
+                if execution.watch is not None:
+                    execution.watch.close()
                 backend.close()
             finally:
-                if execution.current is not None:
-                    point_status = "interrupted" if status == "interrupted" else "failed"
-                    store.finish_point(execution.current, point_status, message)
+                point_status = "interrupted" if status == "interrupted" else "failed"
+                for row in execution.open_points:
+                    store.finish_point(row, point_status, message)
                 store.finish_run(run, status, message)
                 npoints = len(run.points)
                 store.close()

@@ -47,6 +47,9 @@ class Reporter:
     def warn(self, message: str) -> None:
         """Something the user should know about."""
 
+    def info(self, message: str) -> None:
+        """What the runner decided on the user's behalf (e.g. calibrated sizes)."""
+
 
 class RichReporter(Reporter):
     """A rich progress bar over the points, with workload, repetition and ETA."""
@@ -109,3 +112,7 @@ class RichReporter(Reporter):
     def warn(self, message: str) -> None:
         """Print a warning above the bar."""
         self.console.print(f"[yellow]warning:[/yellow] {message}")
+
+    def info(self, message: str) -> None:
+        """Print what the runner chose above the bar."""
+        self.console.print(f"[cyan]note:[/cyan] {message}", highlight=False)

@@ -59,8 +59,16 @@ def _to_4(conn: Connection) -> None:
         )
 
 
+def _to_5(conn: Connection) -> None:
+    """Schema 5: disturbed repetitions flagged with what disturbed them; notes per point."""
+    conn.execute(text("ALTER TABLE measurements ADD COLUMN disturbed BOOLEAN DEFAULT 0"))
+    conn.execute(text("UPDATE measurements SET disturbed = 0"))
+    conn.execute(text("ALTER TABLE measurements ADD COLUMN disturbance TEXT"))
+    conn.execute(text("ALTER TABLE points ADD COLUMN notes JSON"))
+
+
 #: Migrations from version N to N + 1, applied in order to older databases.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2, 2: _to_3, 3: _to_4}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2, 2: _to_3, 3: _to_4, 4: _to_5}
 
 
 def now() -> datetime:
@@ -313,6 +321,7 @@ class Store:
         ok: bool,
         error: str | None = None,
         started_at: datetime | None = None,
+        disturbance: str | None = None,
     ) -> int:
         """Insert one repetition and return its id.
 
@@ -327,6 +336,8 @@ class Store:
             "ok": ok,
             "error": error,
             "started_at": started_at or now(),
+            "disturbed": disturbance is not None,
+            "disturbance": disturbance,
         }
         try:
             if self._writer is None:
@@ -345,6 +356,23 @@ class Store:
         key = result.inserted_primary_key
         assert key is not None  # an INSERT always has one
         return int(key[0])
+
+    def mark_disturbed(self, point: Point, measurement_id: int, disturbance: str) -> None:
+        """Flag a stored repetition as disturbed (news of a worker can arrive late)."""
+        try:
+            if self._writer is None:
+                self._writer = self.engine.connect()
+            self._writer.execute(
+                update(Measurement)
+                .where(Measurement.id == measurement_id)
+                .values(disturbed=True, disturbance=disturbance)
+            )
+            self._writer.commit()
+        except SQLAlchemyError as exc:
+            if self._writer is not None:
+                self._writer.rollback()
+            raise StoreError(f"cannot write to {self.url}: {exc}") from None
+        self.session.expire(point, ["measurements"])
 
     def add_breakdown(self, point: Point, seconds: Mapping[str, float]) -> None:
         """Store a point's time breakdown: thread-seconds per category, per repetition."""

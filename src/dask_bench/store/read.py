@@ -9,9 +9,15 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from dask_bench.stats import SUITE_UNITS, efficiency, summarize, throughput
+from dask_bench.stats import SUITE_UNITS, efficiency, efficiency_ci, summarize, throughput
 from dask_bench.store.db import Store
-from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Breakdown, Measurement, Point, Run
+from dask_bench.store.schema import (
+    BREAKDOWN_CATEGORIES,
+    Breakdown,
+    Measurement,
+    Point,
+    Run,
+)
 
 #: Point attributes carried by both frames below, in column order.
 POINT_FIELDS = (
@@ -19,7 +25,9 @@ POINT_FIELDS = (
     "memory_per_worker", "units", "chunks", "chunk_size", "nbytes", "ntasks",
 )  # fmt: skip
 #: Repetition attributes of :func:`measurements_frame`.
-REPETITION_FIELDS = ("repetition", "warmup", "seconds", "ok", "error", "started_at")
+REPETITION_FIELDS = (
+    "repetition", "warmup", "seconds", "ok", "error", "started_at", "disturbed", "disturbance",
+)  # fmt: skip
 #: Columns of :func:`measurements_frame`, in order.
 MEASUREMENT_COLUMNS = [
     "run_id", "run_name", "backend", "mode", "point_id", *POINT_FIELDS, "point_status",
@@ -71,7 +79,7 @@ def timed_samples(
     suite: str | None = None,
     workload: str | None = None,
 ) -> pd.DataFrame:
-    """The successful timed repetitions (warm-ups excluded) of some runs.
+    """The successful, undisturbed timed repetitions (warm-ups excluded) of some runs.
 
     Parameters
     ----------
@@ -96,11 +104,29 @@ def timed_samples(
             Measurement.ok.is_(True),
             Measurement.warmup.is_(False),
             Measurement.seconds.is_not(None),
+            Measurement.disturbed.is_not(True),
         )
         .order_by(Measurement.id)
     )
     rows = store.session.execute(_only(stmt, suite, workload)).all()
     return pd.DataFrame(rows, columns=["run_id", "point_id", "seconds"])
+
+
+def _disturbed(
+    store: Store, run: Run, suite: str | None, workload: str | None
+) -> dict[int, tuple[int, str | None]]:
+    """Per point: the number of disturbed repetitions and what disturbed the first."""
+    stmt = (
+        select(Measurement.point_id, Measurement.disturbance)
+        .join(Point, Measurement.point_id == Point.id)
+        .where(Point.run_id == run.id, Measurement.disturbed.is_(True))
+        .order_by(Measurement.id)
+    )
+    out: dict[int, tuple[int, str | None]] = {}
+    for point_id, what in store.session.execute(_only(stmt, suite, workload)):
+        count, first = out.get(point_id, (0, what))
+        out[point_id] = (count + 1, first)
+    return out
 
 
 def _failures(
@@ -167,86 +193,113 @@ def point_summaries(
 ) -> pd.DataFrame:
     """One row per point: timing summary, throughput, speedup and efficiency.
 
+    The summary is the median of the undisturbed timed repetitions with its
+    distribution-free interval (``ci_low``/``ci_high``, see :mod:`dask_bench.stats`);
+    ``ci_rel`` is its half-width relative to the median and ``precise`` whether
+    that reached the study's target. ``stopped_by`` says how the point ended (an
+    :class:`~dask_bench.store.schema.Ending`), ``n_disturbed`` how many repetitions
+    were left out because a worker left, arrived or paused during them.
+
     Efficiency and speedup are relative to the smallest successful point of the
-    same workload (see :func:`dask_bench.stats.efficiency`); points without a
-    successful timing have n = 0 and NaN there. ``suite`` and ``workload`` read
-    only those points (efficiency never depends on other workloads).
+    same workload (see :func:`dask_bench.stats.efficiency`), with bootstrap
+    intervals of the ratio of medians; points without a successful timing have
+    n = 0 and NaN there. ``suite`` and ``workload`` read only those points
+    (efficiency never depends on other workloads).
     """
-    confidence = float(run.study.get("measurement", {}).get("confidence", 0.95))
+    settings = run.study.get("measurement", {}) if isinstance(run.study, dict) else {}
+    confidence = float(settings.get("confidence", 0.95))
+    target = float(settings.get("target_ci", 0.05))
     stmt = _only(select(Point).where(Point.run_id == run.id), suite, workload)
     points = store.session.scalars(stmt.order_by(Point.id))
-    # Two set-wise queries instead of one lazy load per point: reports of large
+    # Set-wise queries instead of one lazy load per point: reports of large
     # stores read every repetition of a run.
     samples = timed_samples(store, [run.id], suite=suite, workload=workload)
-    by_point = samples.groupby("point_id")["seconds"].agg(list).to_dict()
+    by_point: dict[int, list[float]] = samples.groupby("point_id")["seconds"].agg(list).to_dict()
     failures = _failures(store, run, suite, workload)
+    disturbed = _disturbed(store, run, suite, workload)
     breakdowns = _breakdowns(store, run, suite, workload)
     rows: list[dict[str, Any]] = []
     for p in points:
         timed = by_point.get(p.id, [])
         n_failed, first_error = failures.get(p.id, (0, None))
-        stats: dict[str, Any] = dict.fromkeys((*_SUMMARY_FIELDS, "throughput"), math.nan)
+        n_disturbed, disturbance = disturbed.get(p.id, (0, None))
+        stats: dict[str, Any] = dict.fromkeys((*_SUMMARY_FIELDS, "ci_rel", "throughput"), math.nan)
         stats["n"] = 0
         if timed:
             s = summarize(timed, confidence)
             stats = {f: getattr(s, f) for f in _SUMMARY_FIELDS}
+            stats["ci_rel"] = s.ci_relative
             stats["throughput"] = throughput(p.suite, s.median, p.nbytes, p.ntasks)
         rows.append(
             {
                 **_point_columns(p),
                 "status": p.status,
                 **stats,
+                "precise": bool(stats["ci_rel"] <= target),
                 "throughput_unit": SUITE_UNITS.get(p.suite, ""),
                 "n_failed": n_failed,
+                "n_disturbed": n_disturbed,
+                "disturbance": disturbance,
                 "stopped_by": p.stopped_by,
                 "error": p.error or first_error,
+                "notes": "; ".join(p.notes or []) or None,
                 **{f"{BREAKDOWN_PREFIX}{c}": math.nan for c in BREAKDOWN_CATEGORIES},
                 **breakdowns.get(p.id, {}),
                 **{f: getattr(p, f) for f in SCHEDULER_FIELDS},
             }
         )
     frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame["dominant"], frame["dominant_share"] = _dominant(frame)
     if frame.empty:
         return frame
+    frame["dominant"], frame["dominant_share"] = _dominant(frame)
     frame.insert(0, "run_id", run.id)
-    columns: dict[str, list[float]] = {
-        c: [math.nan] * len(frame)
-        for c in ("speedup", "efficiency", "efficiency_low", "efficiency_high")
-    }
+    _add_scaling(frame, by_point, run.mode, confidence)
+    return frame
+
+
+#: Scaling columns of :func:`point_summaries`.
+SCALING_FIELDS = (
+    "speedup", "speedup_low", "speedup_high", "efficiency", "efficiency_low", "efficiency_high",
+)  # fmt: skip
+
+
+def _add_scaling(
+    frame: pd.DataFrame, samples: dict[int, list[float]], mode: str, confidence: float
+) -> None:
+    """Speedup and efficiency against each workload's smallest point, with bootstrap CIs."""
+    columns: dict[str, list[float]] = {c: [math.nan] * len(frame) for c in SCALING_FIELDS}
     for _, group in frame.groupby(["suite", "workload"], sort=False):
         good = group[group["n"] > 0]
         if good.empty:
             continue
         base = good.loc[good["units"].idxmin()]
-        base_rel = _relative_halfwidth(base)
+        base_samples = samples.get(int(base["point_id"]), [])
         for idx, row in good.iterrows():
-            sp, eff = efficiency(
-                int(base["units"]),
-                float(base["median"]),
-                int(row["units"]),
-                float(row["median"]),
-                run.mode,
-            )
-            # First-order propagation of the two relative CI half-widths to the
-            # ratio; the base point is exactly 100 % by definition.
-            rel = 0.0 if idx == base.name else math.hypot(base_rel, _relative_halfwidth(row))
             i = int(idx)  # a RangeIndex label
+            sp, eff = efficiency(
+                base_units=int(base["units"]),
+                base_time=float(base["median"]),
+                units=int(row["units"]),
+                time=float(row["median"]),
+                mode=mode,
+            )
             columns["speedup"][i], columns["efficiency"][i] = sp, eff
-            columns["efficiency_low"][i] = eff * max(0.0, 1 - rel)
-            columns["efficiency_high"][i] = eff * (1 + rel)
+            if idx == base.name:
+                # the base point is exactly 100 % by definition
+                (s_lo, s_hi), (e_lo, e_hi) = (sp, sp), (eff, eff)
+            else:
+                (s_lo, s_hi), (e_lo, e_hi) = efficiency_ci(
+                    base_units=int(base["units"]),
+                    base=base_samples,
+                    units=int(row["units"]),
+                    other=samples.get(int(row["point_id"]), []),
+                    mode=mode,
+                    confidence=confidence,
+                )
+            columns["speedup_low"][i], columns["speedup_high"][i] = s_lo, s_hi
+            columns["efficiency_low"][i], columns["efficiency_high"][i] = e_lo, e_hi
     for name, values in columns.items():
         frame[name] = values
-    return frame
-
-
-def _relative_halfwidth(row: pd.Series) -> float:
-    """A point's CI half-width relative to its mean; 0 when unknown (one sample)."""
-    half, mean = float(row["ci_halfwidth"]), float(row["mean"])
-    if math.isnan(half) or not mean:
-        return 0.0
-    return half / mean
 
 
 def run_summaries(

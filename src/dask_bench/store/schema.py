@@ -3,13 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+
+
+class Ending(StrEnum):
+    """How the repetitions of a point ended (``points.stopped_by``)."""
+
+    #: The median's interval reached the target.
+    PRECISION = "precision"
+    #: ``measurement.point_budget`` was spent before the target was reached.
+    BUDGET = "budget"
+    #: The study's ``measurement.time_budget`` was spent before the target was reached.
+    TIME_BUDGET = "time_budget"
+    #: ``measurement.max_repeats`` timed repetitions were taken.
+    MAX_REPEATS = "max_repeats"
+    #: Too many repetitions were disturbed (a worker left, arrived, restarted or paused).
+    DISTURBED = "disturbed"
+    #: A repetition failed (error, wrong result, timeout).
+    FAILURE = "failure"
+
+    @property
+    def precise(self) -> bool:
+        """Whether the point reached its target precision."""
+        return self is Ending.PRECISION
+
+
+#: What each ending means, for tables and legends.
+ENDING_LABELS = {
+    Ending.PRECISION: "precise: the interval reached the target",
+    Ending.BUDGET: "point budget spent before the target",
+    Ending.TIME_BUDGET: "study time budget spent before the target",
+    Ending.MAX_REPEATS: "max_repeats reached before the target",
+    Ending.DISTURBED: "too many repetitions disturbed (workers lost, added or paused)",
+    Ending.FAILURE: "a repetition failed",
+}
 
 
 class Base(DeclarativeBase):
@@ -71,7 +105,7 @@ class Point(Base):
     nbytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ntasks: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # running|ok|failed|interrupted
-    # why repetitions stopped: precision | max_repeats | budget | failure
+    # how its repetitions ended: an Ending
     stopped_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
@@ -86,6 +120,9 @@ class Point(Base):
     metrics_complete: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     metrics_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     performance_report: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Short remarks on how the point was measured (schema 5): calibration, warm-ups
+    #: until steady, disturbances between repetitions, sizes shorter than the minimum.
+    notes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="points")
     measurements: Mapped[list[Measurement]] = relationship(
@@ -108,6 +145,11 @@ class Measurement(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
+    #: A worker left, arrived, restarted or paused during this repetition (schema 5):
+    #: it is kept, never counted in the point's statistics.
+    disturbed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: What disturbed it.
+    disturbance: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     point: Mapped[Point] = relationship(back_populates="measurements")
 
@@ -115,16 +157,24 @@ class Measurement(Base):
 #: Categories of :class:`Breakdown`, in the order figures stack them
 #: (see :mod:`dask_bench.runner.breakdown` for what each holds).
 BREAKDOWN_CATEGORIES = (
-    "compute-cpu", "compute-other", "transfer", "serialization", "spill", "overhead", "idle",
-)  # fmt: skip
+    "compute-cpu",
+    "compute-other",
+    "transfer",
+    "shuffle",
+    "serialization",
+    "spill",
+    "overhead",
+    "idle",
+)
 #: What each breakdown category holds.
 BREAKDOWN_LABELS = {
     "compute-cpu": "task compute, CPU",
     "compute-other": "task compute, non-CPU (GIL, I/O, sleep)",
-    "transfer": "transfer between workers",
+    "transfer": "transfer between workers (gather-dep)",
+    "shuffle": "shuffle buffers (P2P send/receive, also within one worker)",
     "serialization": "(de)serialization, (de)compression",
     "spill": "disk spill read/write",
-    "overhead": "executor and other overhead",
+    "overhead": "executor and other overhead (scheduling, task bookkeeping)",
     "idle": "idle (threads waiting for work)",
 }
 

@@ -7,6 +7,7 @@ from dask_bench.workloads import arrays, dataframes, tasks  # noqa: F401  (regis
 from dask_bench.workloads.registry import (
     SUITE_UNITS,
     SUITES,
+    Metric,
     Suite,
     Trial,
     Workload,
@@ -21,6 +22,7 @@ from dask_bench.workloads.registry import (
 __all__ = [
     "SUITES",
     "SUITE_UNITS",
+    "Metric",
     "Suite",
     "Trial",
     "Workload",

@@ -80,10 +80,13 @@ def grid(chunks: int) -> tuple[int, int]:
     return r, chunks // r
 
 
-def square_side(chunks: int) -> int:
-    """Blocks per side of the square grid whose block count is closest to ``chunks``."""
-    k = math.isqrt(chunks)
-    return k + 1 if (k + 1) ** 2 - chunks < chunks - k * k else max(k, 1)
+def square_side(area: int) -> int:
+    """Side (at least 1) of the square whose area is closest to ``area``.
+
+    The square is off by at most its side: ``|side**2 - area| <= side``.
+    """
+    k = math.isqrt(area)
+    return k + 1 if (k + 1) ** 2 - area < area - k * k else max(k, 1)
 
 
 def _random_array(seed: int, shape: tuple[int, int], block: tuple[int, int], name: str) -> Any:

@@ -2,8 +2,10 @@
 
 ``chunk_size`` is the edge of a square block (``chunk_size**2 * 8`` bytes) and
 ``chunks`` the number of blocks, arranged in an ``r x c`` grid (``r`` the largest
-divisor of ``chunks`` not above its square root). ``Trial.nbytes`` is the size of
-the array a repetition processes.
+divisor of ``chunks`` not above its square root). ``transpose-add`` needs a square
+array: its side is chosen so that its area is closest to ``chunks`` blocks, cut into
+blocks of ``chunk_size``, partial at the far edges. ``Trial.nbytes`` is the size of
+the array a repetition processes; in weak scaling it grows with ``chunks``.
 
 The data is uniform on [0, 1); block ``(i, j)`` is drawn by its own
 ``numpy.random.default_rng([seed, i, j])``, so checks can regenerate any row of
@@ -52,7 +54,7 @@ from dask_bench.workloads._common import (
     map_chunks,
     std_tolerance,
 )
-from dask_bench.workloads.registry import Trial, WorkloadContext, workload
+from dask_bench.workloads.registry import Metric, Trial, WorkloadContext, workload
 
 
 @workload("arrays", "create", "Create a random 2-D array and persist it")
@@ -92,6 +94,7 @@ def map_blocks(ctx: WorkloadContext) -> Trial[Any]:
     "random-access",
     "Read points_per_chunk random elements per block of a persisted array",
     options={"points_per_chunk": 4},
+    metric=Metric.LATENCY,
 )
 def random_access(ctx: WorkloadContext) -> Trial[Block]:
     """Timed: gathering scattered single elements (latency rather than bandwidth)."""
@@ -181,17 +184,22 @@ def sin2_cos2(ctx: WorkloadContext) -> Trial[Any]:
     return _trial(ctx, inp, build, check, persist=True, rename=True)
 
 
-@workload("arrays", "transpose-add", "x + x.T on a square persisted array")
+@workload("arrays", "transpose-add", "x + x.T on a square persisted array", version=2)
 def transpose_add(ctx: WorkloadContext) -> Trial[Any]:
     """Timed: every block meets its mirror block (communication between workers).
 
-    The array is the square grid of blocks closest to ``chunks`` blocks;
-    ``nbytes`` reports its true size.
+    The array is the square whose area is closest to ``chunks`` blocks of
+    ``chunk_size**2`` elements, cut into ``chunk_size x chunk_size`` blocks (the
+    last row and column of blocks partial where the side is not a multiple of
+    ``chunk_size``): the data grows with ``chunks`` for any chunk count, within
+    one row of elements. ``nbytes`` reports its true size.
     """
     import dask.array as da
 
-    k, b = square_side(ctx.chunks), ctx.chunk_size
-    inp = _Input(ctx, (k * b, k * b), (b, b))
+    b = ctx.chunk_size
+    side = square_side(ctx.chunks * b * b)
+    inp = _Input(ctx, (side, side), (b, b))
+    k = inp.array.numblocks[0]  # blocks per side
 
     def build(x: Any) -> Any:
         # x + x.T, written blockwise so that the output can be named afresh.

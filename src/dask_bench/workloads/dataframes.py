@@ -51,7 +51,7 @@ from dask_bench.workloads._frames import (
     summarize,
     transform,
 )
-from dask_bench.workloads.registry import Trial, WorkloadContext, workload
+from dask_bench.workloads.registry import Metric, Trial, WorkloadContext, workload
 
 
 @workload("dataframes", "create", "Create a random frame and persist it")
@@ -85,6 +85,7 @@ def map_partitions(ctx: WorkloadContext) -> Trial[Any]:
     "random-access",
     "Select labels_per_chunk random rows per partition by label (.loc)",
     options={"labels_per_chunk": 2},
+    metric=Metric.LATENCY,
 )
 def random_access(ctx: WorkloadContext) -> Trial[pd.DataFrame]:
     """Timed: a ``.loc`` lookup of scattered labels, gathered to the client."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from dask_bench.errors import ConfigError, RepetitionTimeout
@@ -21,6 +22,19 @@ if TYPE_CHECKING:
 
 Suite = Literal["tasks", "arrays", "dataframes"]
 SUITES: tuple[Suite, ...] = ("tasks", "arrays", "dataframes")
+
+
+class Metric(StrEnum):
+    """A workload's figure of merit: what its results are best shown as.
+
+    ``THROUGHPUT``: work per second (tasks/s, MB/s), higher is better; the work of a
+    repetition is ``Trial.ntasks`` or ``Trial.nbytes``. ``LATENCY``: seconds per
+    repetition, lower is better; for workloads whose work is tiny and scattered
+    (e.g. reading a few random elements), where MB/s would say little.
+    """
+
+    THROUGHPUT = "throughput"
+    LATENCY = "latency"
 
 
 OptionValue = int | float
@@ -156,6 +170,8 @@ class Workload:
         different versions are never compared as equals.
     options
         Declared options and their defaults.
+    metric
+        Its figure of merit: throughput (the default) or latency.
     """
 
     suite: Suite
@@ -164,6 +180,7 @@ class Workload:
     func: WorkloadFunc
     version: int = 1
     options: Mapping[str, OptionValue] = field(default_factory=dict)
+    metric: Metric = Metric.THROUGHPUT
 
     @property
     def key(self) -> str:
@@ -190,6 +207,7 @@ def workload(
     *,
     version: int = 1,
     options: Mapping[str, OptionValue] | None = None,
+    metric: Metric = Metric.THROUGHPUT,
 ) -> Callable[[WorkloadFunc], WorkloadFunc]:
     """Register a workload function.
 
@@ -205,6 +223,9 @@ def workload(
         Bump when the computation changes meaning.
     options
         Options the workload understands, with their defaults.
+    metric
+        Its figure of merit: :attr:`Metric.THROUGHPUT` (work per second, the
+        default) or :attr:`Metric.LATENCY` (seconds per repetition).
 
     Returns
     -------
@@ -212,12 +233,19 @@ def workload(
     """
     if suite not in SUITES:
         raise ValueError(f"unknown suite {suite!r}; expected one of {', '.join(SUITES)}")
+    try:
+        metric = Metric(metric)  # also accepts the plain string value
+    except ValueError:
+        known = ", ".join(m.value for m in Metric)
+        raise ValueError(f"unknown metric {metric!r}; expected one of {known}") from None
 
     def register(func: WorkloadFunc) -> WorkloadFunc:
         key = f"{suite}/{name}"
         if key in _REGISTRY:
             raise ValueError(f"workload {key} is registered twice")
-        _REGISTRY[key] = Workload(suite, name, description, func, version, dict(options or {}))
+        _REGISTRY[key] = Workload(
+            suite, name, description, func, version, dict(options or {}), metric
+        )
         return func
 
     return register

@@ -1,0 +1,406 @@
+"""Measure all the points of one size: warm up each, then interleave their repetitions.
+
+Each point is prepared and warmed up in turn (at the smallest size, workloads left
+at their default sizes are calibrated during their warm-ups). Then the timed
+repetitions go, one at a time, to the point that needs them most: first every
+point gets ``min_repeats`` in turn, then the point whose interval is widest
+relative to its target, until every point has ended (precise, point budget,
+``max_repeats``, disturbed) or this size's share of the study's time budget is
+spent. Slow drift of the machine therefore spreads over all workloads of a size
+instead of landing on one of them.
+
+Between repetitions the worker set is checked (a :class:`WorkerWatch` receives the
+scheduler's events): a repetition during which a worker left, arrived or paused
+is stored as disturbed and repeated; a worker lost between repetitions is waited
+for before the next one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dask_bench.errors import DaskBenchError, RepetitionTimeout
+from dask_bench.runner.breakdown import PointObserver, SizeMemory, finish_points
+from dask_bench.runner.calibrate import Calibration, short_note
+from dask_bench.runner.measure import PointRun, Repetition
+from dask_bench.runner.perfreport import PointReport, point_report
+from dask_bench.runner.plan import PlannedPoint, Step
+from dask_bench.runner.progress import Reporter
+from dask_bench.runner.watch import WorkerWatch
+from dask_bench.store import Store
+from dask_bench.store.schema import Ending, Point, Run
+from dask_bench.workloads import Trial, WorkloadContext
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from dask_bench.config import Study
+
+
+class TimeBudget:
+    """The study's time budget, shared out over its sizes by their number of points."""
+
+    def __init__(self, seconds: float | None, points: int) -> None:
+        self.seconds, self.points_left = seconds, points
+        self.start = time.perf_counter()
+
+    def deadline(self, points: int) -> float | None:
+        """When the next ``points`` points must end (a ``perf_counter`` value); None: never."""
+        if self.seconds is None:
+            return None
+        now = time.perf_counter()
+        left = self.seconds - (now - self.start)
+        share = points / self.points_left if self.points_left else 1.0
+        self.points_left -= points
+        return now + max(0.0, left) * share
+
+
+@dataclass
+class LivePoint:
+    """A point of the size being measured."""
+
+    planned: PlannedPoint
+    row: Point
+    trial: Trial[Any]
+    observer: PointObserver | None
+    default_chunks: int
+    report: PointReport = field(default_factory=lambda: PointReport(None, None))
+    notes: list[str] = field(default_factory=list)
+    run: PointRun = field(init=False)
+    #: Stored timed repetitions: measurement id -> wall-clock start and end.
+    windows: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+
+@dataclass
+class SizeSweep:
+    """Measures the points of one size; see the module's description."""
+
+    client: Client
+    store: Store
+    run: Run
+    study: Study
+    reporter: Reporter
+    watch: WorkerWatch
+    calibration: Calibration
+    threads: int  # threads per worker
+    memory_per_worker: int
+    share: float  # the points' share of the cluster's threads
+    first: bool  # the smallest size: calibrate here
+    expected_workers: int
+    #: Stores a failed point: ``fail_point(planned, row, error, **fields)``.
+    fail_point: Callable[..., None]
+    #: Restarts the workers after a timed-out repetition; says what it did.
+    recover: Callable[[int], str]
+    breakdown_cost: float = 0.0
+    _mark: int = 0
+    _live: list[LivePoint] = field(default_factory=list)
+    _rows: list[Point] = field(default_factory=list)
+
+    def measure(self, step: Step, budget: TimeBudget) -> None:
+        """Measure every point of ``step``; failed points are stored as failed."""
+        settings = self.study.measurement
+        interleave = settings.interleave and settings.performance_report is None
+        memory = SizeMemory(self.client, f"size {step.workers}") if settings.breakdown else None
+        self._live = live = []
+        deadline = budget.deadline(len(step.points))
+        try:
+            self.watch.follow(_addresses(self.client))
+            self._mark = self.watch.mark()
+            for planned in step.points:
+                point = self._start(self.calibration.resize(planned), planned.chunks)
+                if point is None:
+                    continue
+                if not interleave:
+                    self._repeat([point], deadline)
+                    self._finish([point], memory)
+                    continue
+                if point.run.done:
+                    self._finish([point], memory)
+                else:
+                    live.append(point)
+            self._repeat(live, deadline)
+            self._finish(live, memory)
+        finally:
+            if memory is not None:
+                memory.stop()
+            for point in live:
+                point.report.stop()
+
+    def open_rows(self) -> list[Point]:
+        """Stored points of this size not yet closed (after an interrupt or an error)."""
+        return [row for row in self._rows if row.status == "running"]
+
+    # --- one point -------------------------------------------------------------
+
+    def _start(self, planned: PlannedPoint, default_chunks: int) -> LivePoint | None:
+        settings = self.study.measurement
+        before = self._between()
+        self.reporter.point(planned)
+        row = self._row(planned)
+        try:
+            trial = planned.workload.func(self._context(planned))
+        except Exception as exc:
+            error = f"preparation failed: {type(exc).__name__}: {exc}"
+            if isinstance(exc, RepetitionTimeout):
+                error = f"{error}; {self.recover(planned.workers)}"
+                self._prepare_again(None)
+            self.fail_point(planned, row, error)
+            return None
+        observer = None
+        if settings.breakdown:
+            tags = (f"dask-bench run {self.run.id}", planned.workload.suite,
+                    planned.workload.name, f"{planned.units} units")  # fmt: skip
+            observer = PointObserver(self.client, tags, share=self.share)
+        point = LivePoint(planned, row, trial, observer, default_chunks)
+        if before is not None:
+            point.notes.append(f"before this point: {before}")
+        calibrate = None
+        if self.first and self.calibration.automatic(planned):
+            calibrate = self._calibrator(point)
+        point.run = PointRun(
+            trial,
+            settings,
+            on_repetition=lambda rep: self._store(point, rep),
+            observer=observer,
+            watch=self.watch,
+            calibrate=calibrate,
+        )
+        warm = point.run.warm_up()
+        if point.run.outcome.timed_out:
+            self._after_timeout(point)
+        self._settle(point)
+        if warm:
+            point.report = point_report(self.client, settings, self.run.id, point.planned)
+            point.report.start()  # after the warm-ups: the report covers timed repetitions
+        return point
+
+    def _calibrator(self, point: LivePoint) -> Callable[[float], Trial[Any] | None]:
+        def grow(seconds: float) -> Trial[Any] | None:
+            bigger = self.calibration.grow(point.planned, seconds, point.trial.nbytes)
+            if bigger is None:
+                return None
+            point.trial.release()
+            point.planned = bigger
+            point.trial = bigger.workload.func(self._context(bigger))
+            return point.trial
+
+        return grow
+
+    def _settle(self, point: LivePoint) -> None:
+        """After the warm-ups: say what calibration chose, or that the size is too short."""
+        timings = point.run.outcome.timings
+        if not timings:
+            return
+        if self.first and self.calibration.automatic(point.planned):
+            note = self.calibration.settle(point.planned, timings[0], point.default_chunks)
+            if note:
+                self.reporter.info(f"{point.planned.workload.key}: {note}")
+        elif not self.calibration.automatic(point.planned):
+            note = short_note(point.planned, timings[0], self.study)
+            if note:
+                self.reporter.warn(f"{point.planned.label}: {note}")
+        else:
+            note = None
+        if note:
+            point.notes.append(note)
+        warmups = point.run.outcome.warmups
+        if warmups > 1:
+            point.notes.append(f"{warmups} warm-ups until the timings were steady")
+
+    def _row(self, planned: PlannedPoint) -> Point:
+        row = self.store.add_point(
+            self.run,
+            suite=planned.workload.suite,
+            workload=planned.workload.name,
+            workload_version=planned.workload.version,
+            workers=planned.workers,
+            threads_per_worker=self.threads,
+            memory_per_worker=self.memory_per_worker,
+            units=planned.units,
+            chunks=planned.chunks,
+            chunk_size=planned.chunk_size,
+            options=dict(planned.options),
+        )
+        self._rows.append(row)
+        return row
+
+    def _context(self, planned: PlannedPoint) -> WorkloadContext:
+        settings = self.study.measurement
+        return WorkloadContext(
+            client=self.client,
+            units=planned.units,
+            chunks=planned.chunks,
+            chunk_size=planned.chunk_size,
+            options=planned.options,
+            seed=settings.seed,
+            timeout=settings.repetition_timeout,
+        )
+
+    def _store(self, point: LivePoint, rep: Repetition) -> None:
+        measurement_id = self.store.add_measurement(
+            point.row,
+            repetition=rep.index,
+            warmup=rep.warmup,
+            seconds=rep.seconds,
+            ok=rep.ok,
+            error=rep.error,
+            started_at=rep.started_at,
+            disturbance=rep.disturbance,
+        )
+        if not rep.warmup and rep.disturbance is None and rep.seconds is not None:
+            start = rep.started_at.timestamp() if rep.started_at.tzinfo else _utc(rep)
+            point.windows[measurement_id] = (start, start + rep.seconds)
+        self.reporter.repetition(point.planned, rep.index, rep.warmup)
+        self._mark = self.watch.mark()
+
+    # --- the timed phase -------------------------------------------------------
+
+    def _repeat(self, points: list[LivePoint], deadline: float | None) -> None:
+        while True:
+            open_points = [p for p in points if not p.run.done]
+            if not open_points:
+                return
+            if deadline is not None and time.perf_counter() >= deadline:
+                for p in open_points:
+                    if p.run.has_minimum:
+                        p.run.stop(Ending.TIME_BUDGET)
+                open_points = [p for p in open_points if not p.run.done]
+                if not open_points:
+                    return
+            # first everyone to min_repeats, in turn; then the widest interval
+            pick = min(
+                open_points,
+                key=lambda p: (p.run.has_minimum, -p.run.uncertainty, len(p.run.outcome.timings)),
+            )
+            what = self._between()
+            if what is not None:
+                pick.notes.append(f"between repetitions: {what}")
+            pick.run.step()
+            if pick.run.outcome.timed_out:
+                self._after_timeout(pick)
+
+    def _between(self) -> str | None:
+        """Between repetitions: wait for any worker lost since the last one; say what happened.
+
+        Arrivals alone, with every expected worker present, are the study's own
+        scaling and go unmentioned.
+        """
+        what = self.watch.since(self._mark)
+        if what is None:
+            return None
+        addresses = _addresses(self.client)
+        present = len(addresses)
+        if present == self.expected_workers and all(
+            part.endswith("arrived") for part in what.split("; ")
+        ):
+            what = None
+        if present < self.expected_workers:
+            timeout = self.study.deployment.startup_timeout
+            self.reporter.warn(f"between repetitions: {what}; waiting up to {timeout:g} s")
+            try:
+                self.client.wait_for_workers(self.expected_workers, timeout=timeout)
+            except TimeoutError:
+                raise DaskBenchError(
+                    f"{what}, and {self.expected_workers - present} worker(s) did not come "
+                    f"back within {timeout:g} s (deployment.startup_timeout)"
+                ) from None
+            addresses = _addresses(self.client)
+        self.watch.follow(addresses)
+        self._mark = self.watch.mark()
+        return what
+
+    def _after_timeout(self, failed: LivePoint) -> None:
+        """A timed-out repetition: restart the workers, then prepare the other points again."""
+        note = self.recover(failed.planned.workers)
+        failed.run.outcome.error = f"{failed.run.outcome.error}; {note}"
+        failed.run.outcome.timed_out = False  # recovered here, not again when stored
+        self._prepare_again(failed)
+
+    def _prepare_again(self, failed: LivePoint | None) -> None:
+        for p in self._live:
+            if p is failed or p.run.done:
+                continue
+            p.trial.release()
+            p.trial = p.planned.workload.func(self._context(p.planned))
+            p.run.trial = p.trial
+            p.notes.append("prepared again after another point's timeout restarted the workers")
+        self._mark = self.watch.mark()
+
+    # --- results ---------------------------------------------------------------
+
+    def _finish(self, points: list[LivePoint], memory: SizeMemory | None) -> None:
+        for p in points:
+            p.report.stop()
+            self._late_disturbances(p)
+        metrics: list[Any] = [None] * len(points)
+        observed = [p for p in points if p.observer is not None and p.run.outcome.status == "ok"]
+        if observed:
+            try:
+                found, cost = finish_points(
+                    self.client,
+                    [p.observer for p in observed],  # type: ignore[misc]
+                    [p.run.outcome.timings for p in observed],
+                    [p.planned.workers * self.threads for p in observed],
+                    memory,
+                )
+            except Exception as exc:
+                self.reporter.warn(f"metrics could not be read: {type(exc).__name__}: {exc}")
+                found, cost = [None] * len(observed), 0.0
+            self.breakdown_cost += cost
+            by_point = dict(zip([id(p) for p in observed], found, strict=True))
+            metrics = [by_point.get(id(p)) for p in points]
+        for p, m in zip(points, metrics, strict=True):
+            self._close(p, m)
+
+    def _late_disturbances(self, point: LivePoint) -> None:
+        """Flag timed repetitions whose disturbance reached the client after they were stored."""
+        for measurement_id, (start, stop) in point.windows.items():
+            what = self.watch.between(start, stop)
+            if what is not None:
+                self.store.mark_disturbed(point.row, measurement_id, what)
+                point.notes.append(f"a repetition was found disturbed afterwards: {what}")
+
+    def _close(self, p: LivePoint, metrics: Any) -> None:
+        out = p.run.outcome
+        fields: dict[str, Any] = {
+            "nbytes": p.trial.nbytes,
+            "ntasks": p.trial.ntasks,
+            "chunks": p.planned.chunks,
+            "stopped_by": out.stopped_by,
+            "performance_report": p.report.path,
+            "notes": [*p.notes, *out.notes] or None,
+        }
+        if p.report.error:
+            self.reporter.warn(p.report.error)
+        p.trial.release()
+        if out.status != "ok":
+            self.fail_point(p.planned, p.row, out.error, **fields)
+            return
+        if metrics is not None:
+            self.store.add_breakdown(p.row, metrics.seconds)
+            fields.update(
+                tasks_per_second=metrics.tasks_per_second,
+                scheduler_tasks=metrics.tasks,
+                submit_seconds=metrics.submit_seconds,
+                memory_peak=metrics.memory_peak,
+                memory_mean=metrics.memory_mean,
+                metrics_complete=metrics.complete,
+                metrics_note=metrics.note,
+            )
+        self.store.finish_point(p.row, "ok", **fields)
+        self.reporter.point_done(p.planned, "ok", None)
+
+
+def _addresses(client: Client) -> list[str]:
+    from dask_bench.deploy.scaling import connected_workers
+
+    return list(connected_workers(client))
+
+
+def _utc(rep: Repetition) -> float:
+    from datetime import UTC
+
+    return rep.started_at.replace(tzinfo=UTC).timestamp()
