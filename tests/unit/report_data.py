@@ -12,18 +12,29 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 XSS = "<script>alert('x')</script> worker lost"
 GIB = 2**30
 
-# suite -> workload -> units -> timed seconds (None: the point failed, no timing)
+# suite -> workload -> units -> timed seconds (None: the point failed, no timing).
+# Seven repetitions: at 95 % the median's interval is then [fastest, slowest].
 TIMINGS: dict[str, dict[str, dict[int, list[float] | None]]] = {
     "tasks": {
-        "map-sleep": {1: [1.0, 1.2, 1.1], 2: [1.25, 1.3, 1.2]},
-        "tree-reduce": {1: [0.5, 0.6, 0.55], 2: None},
+        "map-sleep": {
+            1: [1.08, 1.12, 1.1, 1.09, 1.11, 1.1, 1.1],  # median 1.1, +-1.8 %: precise
+            2: [1.25, 1.3, 1.2, 1.22, 1.28, 1.25, 1.26],  # median 1.25, +-4 %: precise
+        },
+        # median 0.55, +-9 %: imprecise (stopped by the point budget)
+        "tree-reduce": {1: [0.5, 0.6, 0.55, 0.52, 0.58, 0.55, 0.54], 2: None},
     },
     "arrays": {
-        "sum": {1: [2.0, 2.2, 2.1], 2: [2.5]},  # a single repetition at 2 units
-        "matmul": {1: [1.0, 1.0, 1.0], 2: [2.4, 2.5, 2.6]},
-        "transpose": {1: [0.2, 0.22, 0.21], 2: [0.3, 0.33, 0.31]},
+        # a single repetition at 2 units: no interval (stopped at max_repeats)
+        "sum": {1: [2.0, 2.2, 2.1, 2.05, 2.15, 2.1, 2.12], 2: [2.5]},
+        "matmul": {1: [1.0] * 7, 2: [2.4, 2.5, 2.6, 2.45, 2.55, 2.5, 2.52]},
+        "transpose": {
+            1: [0.2, 0.22, 0.21, 0.205, 0.215, 0.21, 0.212],
+            2: [0.3, 0.33, 0.31, 0.305, 0.32, 0.31, 0.315],
+        },
     },
 }
+#: How the points that did not reach their precision ended (the others: precision).
+STOPPED_BY = {("tasks", "tree-reduce", 1): "budget", ("arrays", "sum", 2): "max_repeats"}
 NTASKS = 1000
 NBYTES = 200_000_000
 
@@ -71,15 +82,38 @@ def add_run(
                     store.add_measurement(
                         point, repetition=0, warmup=False, seconds=None, ok=False, error=XSS
                     )
-                    store.finish_point(point, "failed", error=XSS)
+                    store.finish_point(point, "failed", error=XSS, stopped_by="failure")
                     continue
                 for i, s in enumerate(seconds):
                     store.add_measurement(
                         point, repetition=i, warmup=False, seconds=s * scale, ok=True
                     )
-                store.finish_point(point, "ok")
+                ending = STOPPED_BY.get((suite, workload, units), "precision")
+                store.finish_point(point, "ok", stopped_by=ending)
     store.finish_run(run, "complete")
     return run
+
+
+def add_point(
+    store: Store,
+    run: Run,
+    suite: str,
+    workload: str,
+    units: int,
+    seconds: list[float],
+    **fields: Any,
+) -> Any:
+    """Add one finished point with these timed repetitions; ``fields`` go to ``finish_point``."""
+    point = store.add_point(
+        run, suite=suite, workload=workload, workload_version=1, workers=units,
+        threads_per_worker=1, memory_per_worker=2 * GIB, units=units, chunks=4 * units,
+        chunk_size=50, options={}, nbytes=NBYTES * units, ntasks=NTASKS * units,
+    )  # fmt: skip
+    for i, s in enumerate(seconds):
+        store.add_measurement(point, repetition=i, warmup=False, seconds=s, ok=True)
+    fields.setdefault("stopped_by", "precision")
+    store.finish_point(point, "ok", **fields)
+    return point
 
 
 def full_environment(mismatch: bool = False) -> dict[str, Any]:

@@ -171,9 +171,10 @@ def test_unknown_versions_are_not_changes(tmp_path):
 def test_a_changed_problem_is_marked_in_frame_table_and_figure(tmp_path):
     s = Store(str(tmp_path / "r.db"), create=True)
     key = ("tasks", "map-sleep", 2)
-    add_run(s, "a", datetime(2024, 1, 1), {key: [1.0, 1.1]})
-    add_run(s, "b", datetime(2024, 1, 2), {key: [2.0, 2.1]}, per_unit=2)
-    add_run(s, "c", datetime(2024, 1, 3), {key: [2.0, 2.1]}, per_unit=2, options={"x": 0.5})
+    # six repetitions each: enough for the median's 95 % interval, [fastest, slowest]
+    add_run(s, "a", datetime(2024, 1, 1), {key: [1.0, 1.1] * 3})
+    add_run(s, "b", datetime(2024, 1, 2), {key: [2.0, 2.1] * 3}, per_unit=2)
+    add_run(s, "c", datetime(2024, 1, 3), {key: [2.0, 2.1] * 3}, per_unit=2, options={"x": 0.5})
     frame = history_frame(s, "map-sleep")
     assert list(frame["problem"]) == [
         "2 chunks of 1, v1, 2x1 workers x threads",
@@ -405,3 +406,18 @@ def test_a_changed_worker_layout_is_a_changed_problem(tmp_path: Path) -> None:
         "",
         "2 chunks of 1, v1, 2x1 workers x threads → 2 chunks of 1, v1, 1x2 workers x threads",
     ]
+
+
+def test_the_median_interval_is_shown_asymmetric(tmp_path: Path) -> None:
+    s = Store(str(tmp_path / "r.db"), create=True)
+    # median 1.0; with seven timings the 95 % interval is [fastest, slowest]: [0.9, 1.3]
+    add_run(s, "a", datetime(2024, 1, 1), {("tasks", "map-sleep", 1): [0.9, 1.0, 1.0, 1.0, 1.1,
+                                                                       1.2, 1.3]})  # fmt: skip
+    frame = history_frame(s, "map-sleep")
+    assert (frame["ci_low"].iloc[0], frame["ci_high"].iloc[0]) == (0.9, 1.3)
+    (table,) = tables_of(history_table(frame), 8)
+    assert [c.plain for c in cells(table, "CI")] == ["[0.900, 1.300] s"]
+    ax = history_figure(frame).axes[0]
+    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    (segment,) = bars.lines[2][0].get_segments()
+    assert [y for _, y in segment] == pytest.approx([900.0, 1300.0])  # ms, not symmetric

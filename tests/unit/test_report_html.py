@@ -15,20 +15,28 @@ from dask_bench.errors import ConfigError
 from dask_bench.report import build_report, default_report_dir
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
-from tests.unit.report_data import PNG_MAGIC, add_run, build_store, full_environment
+from tests.unit.report_data import PNG_MAGIC, add_point, add_run, build_store, full_environment
 
 SVG_START = b"<?xml"
 
 
 def images(html: str) -> list[tuple[str, bytes]]:
-    """(alt, PNG bytes) of every embedded figure."""
+    """(alt, SVG bytes) of every embedded figure."""
     out = []
     for tag in re.findall(r"<img\b[^>]*>", html):
         alt = re.search(r'alt="([^"]*)"', tag)
-        data = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', tag)
+        data = re.search(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', tag)
         assert alt and data, tag
         out.append((alt.group(1), base64.b64decode(data.group(1), validate=True)))
     return out
+
+
+def row_of(html: str, workload: str, units: int) -> str:
+    """The table row of a point (its cells' HTML)."""
+    pattern = rf"<tr[^>]*><td>{re.escape(workload)}</td><td class=\"num\">{units} \(.*?</tr>"
+    found = re.search(pattern, html)
+    assert found, (workload, units)
+    return found.group(0)
 
 
 def test_report_folder_is_self_contained(tmp_path: Path) -> None:
@@ -42,17 +50,17 @@ def test_report_folder_is_self_contained(tmp_path: Path) -> None:
     shown = images(html)
     # four figures per suite (efficiency, throughput, wall time, heatmap), and startup
     assert len(shown) == 2 * 4 + 1
-    for alt, png in shown:
-        assert alt and png.startswith(PNG_MAGIC) and len(png) > 5_000
+    for alt, svg in shown:  # vector figures: sharp at any zoom
+        assert alt and svg.startswith(SVG_START) and b"<svg" in svg and len(svg) > 5_000
     for expected in ("ci-run", "bench-host", "Test CPU", "2024.8.0", "1 thread, 2.0 GiB"):
         assert expected in html
-    assert "88%" in html and "1.250 s" in html
+    assert "88%" in html and "1.250 s" in html and "[1.200, 1.300] s" in html
     assert 'class="warning"' not in html  # complete run, no mismatch
 
 
 def test_every_figure_is_also_a_file(tmp_path: Path) -> None:
     store, run = build_store(tmp_path)
-    index = build_report(store, [run], tmp_path / "rep", pdf=True)
+    index = build_report(store, [run], tmp_path / "rep", pdf=True, png=True)
     figures = index.parent / "figures"
     html = index.read_text(encoding="utf-8")
     stems = {p.stem for p in figures.iterdir()}
@@ -61,12 +69,15 @@ def test_every_figure_is_also_a_file(tmp_path: Path) -> None:
         assert (figures / f"{stem}.png").read_bytes().startswith(PNG_MAGIC)
         assert (figures / f"{stem}.svg").read_bytes().startswith(SVG_START)
         assert (figures / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
-        assert f'href="figures/{stem}.svg"' in html
-    # The embedded PNG is the PNG file.
+        assert f'href="figures/{stem}.svg"' in html and f'href="figures/{stem}.png"' in html
+    # The embedded SVG is the SVG file.
     embedded = dict(images(html))
-    assert embedded["arrays: efficiency"] == (figures / "arrays-efficiency.png").read_bytes()
-    without_pdf = build_report(store, [run], tmp_path / "rep2").parent / "figures"
-    assert not list(without_pdf.glob("*.pdf"))
+    assert (
+        embedded["arrays: parallel efficiency"] == (figures / "arrays-efficiency.svg").read_bytes()
+    )
+    # By default only the SVG files (what the page shows); PNG and PDF on request.
+    default = build_report(store, [run], tmp_path / "rep2").parent / "figures"
+    assert {p.suffix for p in default.iterdir()} == {".svg"}
 
 
 def test_data_files_hold_points_and_repetitions(tmp_path: Path) -> None:
@@ -76,6 +87,8 @@ def test_data_files_hold_points_and_repetitions(tmp_path: Path) -> None:
     assert 'href="data/points.csv"' in html and 'href="data/measurements.csv"' in html
     points = pd.read_csv(index.parent / "data" / "points.csv")
     assert len(points) == len(run.points)
+    for column in ("ci_low", "ci_high", "stopped_by", "ended", "n_disturbed", "checks", "metric"):
+        assert column in points.columns
     reps = pd.read_csv(index.parent / "data" / "measurements.csv")
     assert len(reps) == sum(len(p.measurements) for p in run.points)
     assert reps["warmup"].sum() == len(run.points)
@@ -126,7 +139,7 @@ def test_several_runs_share_colours_and_flag_differences(tmp_path: Path) -> None
     html = build_report(store, [first, second], tmp_path / "rep").read_text(encoding="utf-8")
     alts = [alt for alt, _ in images(html)]
     assert "arrays: parallel efficiency by run" in alts and "tasks: wall time by run" in alts
-    assert "arrays: efficiency heatmap by run" in alts
+    assert "arrays: efficiency heatmap by run" in alts and "arrays: throughput by run" in alts
     # The layout differs between the runs: its provenance row is highlighted.
     assert re.search(r'<tr class="mismatch"><th>layout</th>', html)
     assert re.search(r"<tr><th>back-end</th>", html)  # same back-end: not highlighted
@@ -140,6 +153,7 @@ def test_several_runs_share_colours_and_flag_differences(tmp_path: Path) -> None
 
 def test_overlay_gives_each_run_one_colour_everywhere(tmp_path: Path) -> None:
     from dask_bench.report import overlay_figure, run_colors
+    from dask_bench.report._canvas import panels_of
     from dask_bench.store import run_summaries
 
     store, first = build_store(tmp_path)
@@ -149,11 +163,46 @@ def test_overlay_gives_each_run_one_colour_everywhere(tmp_path: Path) -> None:
     for metric in ("efficiency", "throughput", "walltime"):
         fig = overlay_figure("arrays", metric, points[points["suite"] == "arrays"],
                              [first, second], colors)  # fmt: skip
-        panels = [ax for ax in fig.axes if ax.get_visible()]
-        assert [ax.get_title() for ax in panels] == ["sum", "matmul", "transpose"]
-        for ax in panels:
-            used = {tuple(ln.get_color()) for ln in ax.get_lines() if ln.get_marker() == "o"}
-            assert used == {tuple(colors[first.id]), tuple(colors[second.id])}
+        panels = panels_of(fig)
+        assert list(panels) == ["sum", "matmul", "transpose"]
+        for panel in panels.values():
+            used = {(s.key, tuple(s.color)) for s in panel.series if s.kind == "line"}
+            assert used == {
+                (first.id, tuple(colors[first.id])),
+                (second.id, tuple(colors[second.id])),
+            }
+
+
+def test_points_show_interval_ending_and_notes(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    fast = [add_point(store, run, "arrays", "fast", u, s) for u, s in (
+        (1, [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0]), (2, [0.5, 0.51, 0.49, 0.5, 0.5, 0.52, 0.48])
+    )]  # fmt: skip
+    store.finish_point(
+        fast[1],
+        "ok",
+        stopped_by="time_budget",
+        notes=["calibrated: 2 warm-ups until steady"],
+        metrics_note="metrics from the whole cluster (tasks outside the span)",
+    )
+    store.add_measurement(fast[1], repetition=7, warmup=False, seconds=3.0, ok=True,
+                          disturbance="worker tcp://10.0.0.2:4000 left")  # fmt: skip
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    row = row_of(html, "fast", 2)
+    assert "200%" in row and 'class="num high"' in row and 'class="num ok"' not in row
+    assert "time budget, 1 disturbed" in row
+    assert "super-linear: efficiency above 100 % beyond its CI" in row
+    assert "calibrated: 2 warm-ups until steady" in row
+    assert "metrics from the whole cluster (tasks outside the span)" in row
+    assert "1 repetitions left out as disturbed (worker tcp://10.0.0.2:4000 left)" in row
+    assert "base (100 % by definition)" in row_of(html, "fast", 1)
+    # Imprecise points are marked: a starred n in a marked row, and a legend says why.
+    imprecise = row_of(html, "tree-reduce", 1)
+    assert imprecise.startswith('<tr class="imprecise">') and ">7*<" in imprecise
+    assert "budget" in imprecise and "[500.0, 600.0] ms" in imprecise
+    assert row_of(html, "map-sleep", 1).startswith("<tr><td>")
+    assert "* and a shaded row: imprecise" in html
+    assert "distribution-free confidence interval of the median" in html
 
 
 def test_report_replaces_previous_report_atomically(tmp_path: Path) -> None:

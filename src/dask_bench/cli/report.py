@@ -18,12 +18,18 @@ from dask_bench.cli._app import cli, db_option, open_store
     help="Report folder (default: <database>-report-<run ids> beside the database).",
 )
 @click.option("--pdf", is_flag=True, help="Also write every figure as PDF.")
+@click.option("--png", is_flag=True, help="Also write every figure as PNG (for slides).")
 @click.option("--study", "study_id", help="Report every run (variant) of this study id.")
 @db_option()
 def report(
-    run_refs: tuple[str, ...], output: Path | None, pdf: bool, study_id: str | None, database: str
+    run_refs: tuple[str, ...],
+    output: Path | None,
+    pdf: bool,
+    png: bool,
+    study_id: str | None,
+    database: str,
 ) -> None:
-    """Write the HTML report (with PNG and SVG figures) of runs (default: the latest).
+    """Write the HTML report (with its figures as SVG files) of runs (default: the latest).
 
     Several runs are overlaid in one report, each in its own colour, and compared
     with the first one.
@@ -42,5 +48,5 @@ def report(
                 f"runs {', '.join(map(str, ids))} name the same run twice; give each run once"
             )
         target = output if output is not None else default_report_dir(database, runs)
-        path = build_report(store, runs, target, pdf=pdf)
+        path = build_report(store, runs, target, pdf=pdf, png=png)
     click.echo(f"report: {path}")

@@ -19,8 +19,9 @@ from dask_bench.report.figures import (
 from dask_bench.report.history import history_frame, history_table
 from dask_bench.report.history_plot import history_figure
 from dask_bench.report.overlay import overlay_figure, run_colors, startup_figure
+from dask_bench.report.run_info import run_header, runs_table
 from dask_bench.report.summary import suite_summary
-from dask_bench.report.tables import run_header, runs_table, suite_tables
+from dask_bench.report.tables import suite_tables
 
 __all__ = [
     "EXPORT_FORMATS",

@@ -8,25 +8,24 @@ and works without a display.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, NullLocator
 
-from dask_bench.report.tables import format_layout
+from dask_bench.report._format import format_layout
 from dask_bench.store.schema import Run
 
-#: Size of one figure in inches, and the resolution of its PNG.
+#: Size of one figure in inches, and the resolution of its PNG (sharp on high-density screens).
 FIGSIZE = (7.0, 4.4)
-DPI = 110
+DPI = 150
 IDEAL_COLOR = "0.35"
-#: Formats a figure can be written in; PNG is also what the HTML page embeds.
+#: Formats a figure can be written in; the HTML page embeds the SVG.
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
@@ -35,28 +34,6 @@ def blank_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)  # attaches itself to fig: PNG output without pyplot
     return fig
-
-
-#: Workload panels per row in small-multiples figures.
-GRID_COLUMNS = 3
-
-
-def workload_grid(
-    workloads: Sequence[str], row_height: float, *, sharex: bool = False, sharey: bool = False
-) -> tuple[Figure, Any]:
-    """A figure with one panel per workload, :data:`GRID_COLUMNS` to a row.
-
-    Panels beyond the workloads are hidden; ``sharex`` and ``sharey`` are passed to
-    :meth:`~matplotlib.figure.Figure.subplots`.
-    Returns the figure and the 2-D array of axes.
-    """
-    ncols = min(GRID_COLUMNS, max(1, len(workloads)))
-    nrows = math.ceil(len(workloads) / ncols) or 1
-    fig = blank_figure((FIGSIZE[0] * 1.4, 1.1 + row_height * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex, sharey=sharey)
-    for ax in list(axes.flat)[len(workloads) :]:
-        ax.set_visible(False)
-    return fig, axes
 
 
 def new_figure(lines: int = 0, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
@@ -74,6 +51,11 @@ def palette(n: int) -> list[Any]:
     cmap = colormaps["tab10" if n <= 10 else "tab20"]
     size = 10 if n <= 10 else 20
     return [cmap(i % size) for i in range(n)]
+
+
+def run_colors(runs: Sequence[Run]) -> dict[int, Any]:
+    """One colour per run, in the order given, used by every figure of a report."""
+    return dict(zip((r.id for r in runs), palette(len(runs)), strict=True))
 
 
 def run_label(run: Run) -> str:
@@ -94,26 +76,6 @@ def units_axis(ax: Axes, units: Sequence[int], log: bool) -> None:
 def sizes(points: pd.DataFrame) -> list[int]:
     """The measured processing units, ascending."""
     return sorted({int(u) for u in points["units"]})
-
-
-def legend(ax: Axes, *args: Any, title: str = "workload") -> None:
-    """A legend outside the axes, so it never hides a line (constrained layout makes room)."""
-    ax.legend(*args, title=title, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
-
-
-def plain_log_y(ax: Axes) -> None:
-    """Label a log y axis with plain numbers at 1-2-5 steps (few decades are typical)."""
-    ax.set_yscale("log")
-    low, high = ax.get_ylim()
-    # Within one decade 1-2-5 steps leave one or two labels: label every digit instead.
-    narrow = low > 0 and high / low < 10
-    subs = tuple(float(d) for d in range(1, 10)) if narrow else (1.0, 2.0, 5.0)
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
-    # Three significant figures: neighbouring ticks such as 9.5 and 10 stay distinct.
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.3g}"))
-    # No minor ticks: on small panels they add nothing but drawing time.
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def no_data(ax: Axes, text: str = "no successful points") -> None:
@@ -139,9 +101,11 @@ def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = DPI) -> bytes:
         The file's content.
     """
     buffer = io.BytesIO()
-    # Fixed metadata keeps SVG and PDF output identical from one run to the next.
+    # Fixed metadata and ids keep SVG and PDF output identical from one run to the next;
+    # SVG text stays text (smaller, sharper and quicker to write than glyph outlines).
     metadata = {"Date": None} if fmt in ("svg", "pdf") else None
-    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "dask-bench"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
     return buffer.getvalue()
 
 

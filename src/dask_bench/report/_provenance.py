@@ -6,9 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dask_bench.report._hardware import KINDS, bandwidths, baseline_error, baseline_facts
-from dask_bench.report._markup import esc, kv_table, table, td
-from dask_bench.report.tables import (
+from dask_bench.report._format import (
     format_bandwidth,
     format_bytes,
     format_date,
@@ -17,6 +15,8 @@ from dask_bench.report.tables import (
     nested,
     package_version,
 )
+from dask_bench.report._hardware import KINDS, bandwidths, baseline_error, baseline_facts
+from dask_bench.report._markup import esc, kv_table, table, td
 from dask_bench.store.schema import Run
 
 #: Packages shown first in the versions table; any others recorded follow.

@@ -1,11 +1,13 @@
-"""Render many figures to files, on every core when that is safe.
+"""Render many figures to files, and do other work of a report, on every core when safe.
 
-Drawing is what a report spends its time on (a figure costs 0.2-1.5 s of CPU, and
-a report of three runs has dozens), and matplotlib holds the GIL, so threads do
-not help. Forked processes do: each inherits the prepared jobs and returns bytes.
-Forking a process that runs other threads can deadlock the child, so the
-report falls back to drawing in-process whenever another thread is alive (for
-example when the study that just ran left Dask's threads behind).
+Drawing is much of what a report spends its time on (a report of three runs has a
+few dozen figures), and matplotlib holds the GIL, so threads do not help. Forked
+processes do: each inherits the prepared jobs and returns bytes. Work that does
+not need the point summaries (comparisons, the repetitions file) runs in a forked
+process of its own (:func:`background`) while the summaries are computed.
+Forking a process that runs other threads can deadlock the child, so the report
+falls back to working in-process whenever another thread is alive (for example
+when the study that just ran left Dask's threads behind).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from matplotlib.figure import Figure
 
@@ -31,6 +34,8 @@ class FigureJob:
     alt: str
     draw: Callable[[], Figure]
 
+
+T = TypeVar("T")
 
 #: The jobs of the render in progress, inherited by forked workers.
 _JOBS: tuple[Sequence[FigureJob], Sequence[str]] = ((), ())
@@ -59,6 +64,58 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    """Whether work may go to forked processes: fork exists, two cores, no other thread."""
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    return forkable and _usable_cores() >= 2 and threading.active_count() == 1
+
+
+def _side(work: Callable[[], Any], conn: Any) -> None:
+    try:
+        result: tuple[str, Any] = ("ok", work())
+    except BaseException as exc:  # reported to the parent, which then works in-process
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    conn.send(result)
+    conn.close()
+
+
+@contextmanager
+def background(forked: Callable[[], T], inline: Callable[[], T]) -> Iterator[Callable[[], T]]:
+    """Start ``forked`` in a forked process; the context yields a function that waits for it.
+
+    ``forked`` runs in a copy of this process (it must not use connections of the
+    parent: open new ones) and its result comes back pickled. When forking is not
+    safe (:func:`can_fork`), or the forked call fails, ``inline`` runs here instead
+    when the result is asked for. Leaving the context stops the process.
+    """
+    if not can_fork():
+        yield inline
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_side, args=(forked, sender), daemon=True)
+    process.start()
+    sender.close()
+    done: list[T] = []
+
+    def result() -> T:
+        if not done:
+            try:
+                status, value = receiver.recv()
+            except EOFError:  # the process died without a word
+                status, value = "error", None
+            done.append(value if status == "ok" else inline())
+        return done[0]
+
+    try:
+        yield result
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
 @contextmanager
 def rendering(
     jobs: Sequence[FigureJob], formats: Sequence[str]
@@ -79,8 +136,7 @@ def rendering(
     """
     global _JOBS
     workers = min(len(jobs), _usable_cores())
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    if workers < 2 or not forkable or threading.active_count() > 1:
+    if workers < 2 or not can_fork():
         yield lambda: [render_files(job.draw(), formats) for job in jobs]
         return
     _JOBS = (jobs, formats)

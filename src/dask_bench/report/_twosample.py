@@ -73,8 +73,27 @@ def ratio_interval(
         low, high = interval("BCa")
         if math.isfinite(low) and math.isfinite(high):
             return low, high, "BCa"
-    low, high = interval("percentile")
+    low, high = percentile_interval(a, b, confidence=confidence, n_resamples=n_resamples, seed=seed)
     return low, high, "percentile"
+
+
+def percentile_interval(
+    a: FloatArray, b: FloatArray, *, confidence: float, n_resamples: int, seed: int | list[int]
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of median(b) / median(a), drawn as plain arrays.
+
+    The same resampling and quantiles as ``scipy.stats.bootstrap(method="percentile")``
+    with a generator seeded alike (each sample resampled in turn, then the linear
+    quantiles of the ratios), without its validation and dispatch, which cost ten
+    times the arithmetic for the small samples of benchmark repetitions.
+    """
+    rng = np.random.default_rng(seed)
+    a_star = a[rng.integers(0, len(a), (n_resamples, len(a)))]
+    b_star = b[rng.integers(0, len(b), (n_resamples, len(b)))]
+    ratios = _median_ratio(a_star, b_star)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(ratios, [alpha, 1 - alpha])
+    return float(low), float(high)
 
 
 def cliffs_delta(a: FloatArray, b: FloatArray) -> tuple[float, float]:

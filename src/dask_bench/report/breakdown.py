@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
 
-from dask_bench.report._plot import no_data, workload_grid
-from dask_bench.report.tables import format_layout
+from dask_bench.report._canvas import Series
+from dask_bench.report._format import format_layout
+from dask_bench.report._grid import figure_labels, figure_legend, legend_rows, panel_grid
+from dask_bench.report._plot import sizes
+from dask_bench.report.tables import BREAKDOWN_SHORT
 from dask_bench.store.read import BREAKDOWN_PREFIX
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
 
@@ -24,6 +26,7 @@ COLORS = {
     "compute-cpu": "#2e7d32",
     "compute-other": "#9ccc65",
     "transfer": "#1565c0",
+    "shuffle": "#00838f",
     "serialization": "#64b5f6",
     "spill": "#8e24aa",
     "overhead": "#ef6c00",
@@ -52,38 +55,43 @@ def breakdown_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+        The legend names every category with the short name the terminal tables use
+        (``cpu``, ``noncpu``, ``xfer``, ``shuffle``, ...) and what it holds.
     """
-    workloads = list(dict.fromkeys(points["workload"]))
-    fig, axes = workload_grid(workloads, 2.2, sharey=True)
+    workloads = [str(w) for w in dict.fromkeys(points["workload"])]
+    units = sizes(points) or [1]
+    position = {u: k for k, u in enumerate(units)}
     columns = [f"{BREAKDOWN_PREFIX}{c}" for c in BREAKDOWN_CATEGORIES]
-    for ax, workload in zip(axes.flat, workloads, strict=False):
+    grid = panel_grid(workloads, sharey=True, legend_rows=legend_rows(len(columns), 2),
+                      title_lines=2)  # fmt: skip
+    canvas = grid.canvas
+    grid.x_categories([str(u) for u in units])
+    grid.y_percent(1.0)
+    for panel, workload in zip(grid.panels, workloads, strict=False):
         part = points[points["workload"] == workload].sort_values("units")
         values = part[columns].to_numpy(dtype=float)
         totals = np.nansum(values, axis=1)
-        labels = [str(int(u)) for u in part["units"]]
-        xs = np.arange(len(labels))
-        bottom = np.zeros(len(labels))
+        xs = np.array([position[int(u)] for u in part["units"]], dtype=float)
+        bottom = np.zeros(len(xs))
         for k, category in enumerate(BREAKDOWN_CATEGORIES):
             share = np.divide(
-                np.nan_to_num(values[:, k]), totals, out=np.zeros(len(labels)), where=totals > 0
+                np.nan_to_num(values[:, k]), totals, out=np.zeros(len(xs)), where=totals > 0
             )
-            ax.bar(xs, share, bottom=bottom, color=COLORS[category], width=0.7)
+            if share.any():
+                canvas.bars(panel, xs, bottom, share, color=COLORS[category], width=0.7)
+                panel.series.append(
+                    Series(category, COLORS[category], tuple(xs), tuple(share), kind="bar")
+                )
             bottom += share
-        ax.set_xticks(xs, labels)
-        ax.set_title(workload, fontsize="small")
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-        ax.set_ylim(0, 1)
+        canvas.title(panel, workload)
         if not (totals > 0).any():
-            no_data(ax, "no breakdown")
-    fig.supylabel("share of worker thread time", fontsize="medium")
-    for ax in axes[-1]:
-        ax.set_xlabel("processing units", fontsize="small")
-    handles = [Patch(color=COLORS[c]) for c in BREAKDOWN_CATEGORIES]
-    labels = [BREAKDOWN_LABELS[c] for c in BREAKDOWN_CATEGORIES]
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize="small")
-    fig.suptitle(
-        f"{suite}: where the worker time goes — {run.mode} scaling, back-end {run.backend}, "
-        f"{format_layout(run.layout)}",
-        fontsize="medium",
+            canvas.note(panel, "no breakdown")
+    title = (
+        f"{suite}: where the worker time goes, run {run.id} {run.name}\n"
+        f"{run.mode} scaling, back-end {run.backend}, {format_layout(run.layout)}"
     )
-    return fig
+    figure_labels(grid, title, "processing units", "share of worker thread time")
+    handles = [Patch(color=COLORS[c]) for c in BREAKDOWN_CATEGORIES]
+    labels = [f"{BREAKDOWN_SHORT[c]}: {BREAKDOWN_LABELS[c]}" for c in BREAKDOWN_CATEGORIES]
+    figure_legend(grid, handles, labels, ncols=2)
+    return canvas.finish()

@@ -20,21 +20,16 @@ from sqlalchemy.exc import ArgumentError
 
 from dask_bench.errors import ConfigError
 from dask_bench.report._markup import esc
-from dask_bench.report._render import FigureJob, rendering
+from dask_bench.report._plot import run_colors
+from dask_bench.report._render import FigureJob, background, rendering
 from dask_bench.report.breakdown import breakdown_figure, has_breakdown
 from dask_bench.report.compare import compare_runs
 from dask_bench.report.compare_view import comparison_html
-from dask_bench.report.export import ISO_FORMAT
-from dask_bench.report.figures import SUITE_FIGURES
+from dask_bench.report.export import ISO_FORMAT, points_export
+from dask_bench.report.figures import METRICS, TITLES, has_throughput, metric_figure
+from dask_bench.report.heatmap import heatmaps_figure
 from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page
-from dask_bench.report.overlay import (
-    METRICS,
-    TITLES,
-    heatmaps_figure,
-    overlay_figure,
-    run_colors,
-    startup_figure,
-)
+from dask_bench.report.overlay import startup_figure
 from dask_bench.report.summary import suite_summary
 from dask_bench.report.tables import SUITE_ORDER
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
@@ -98,34 +93,35 @@ def _sorted_suites(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJob]:
-    """Every figure of the report, as jobs that draw it when called."""
+    """Every figure of the report, as jobs that draw it when called.
+
+    Per suite: efficiency, throughput (when a workload is judged by it) and wall time
+    as small multiples with a line per run, the efficiency heatmap(s), and where the
+    worker time went, per run. Then the startup latency.
+    """
     jobs: list[FigureJob] = []
     colors = run_colors(runs)
+    several = len(runs) > 1
     for suite, points in suites.items():
-        if len(runs) == 1:
-            for what, draw in SUITE_FIGURES.items():
-                job = partial(draw, runs[0], suite, points)
-                jobs.append(FigureJob(f"{suite}-{what}", suite, f"{suite}: {what}", job))
-            if has_breakdown(points):
-                job = partial(breakdown_figure, runs[0], suite, points)
-                alt = f"{suite}: where the worker time goes"
-                jobs.append(FigureJob(f"{suite}-breakdown", suite, alt, job))
-            continue
         present = [r for r in runs if (points["run_id"] == r.id).any()]
         for metric in METRICS:
-            job = partial(overlay_figure, suite, metric, points, present, colors)
-            alt = f"{suite}: {TITLES[metric]} by run"
+            if metric == "throughput" and not has_throughput(suite, points):
+                continue
+            job = partial(metric_figure, suite, metric, points, present, colors)
+            alt = f"{suite}: {TITLES[metric]}" + (" by run" if several else "")
             jobs.append(FigureJob(f"{suite}-{metric}", suite, alt, job))
+        job = partial(heatmaps_figure, suite, points, present, colors)
+        alt = f"{suite}: efficiency heatmap" + (" by run" if several else "")
+        jobs.append(FigureJob(f"{suite}-heatmap", suite, alt, job))
         for run in present:
             part = points[points["run_id"] == run.id]
             if has_breakdown(part):
                 job = partial(breakdown_figure, run, suite, part)
-                alt = f"{suite}: where the worker time goes in run {run.id}"
-                jobs.append(FigureJob(f"{suite}-breakdown-run{run.id}", suite, alt, job))
-        job = partial(heatmaps_figure, suite, points, present, colors)
-        jobs.append(
-            FigureJob(f"{suite}-heatmap", suite, f"{suite}: efficiency heatmap by run", job)
-        )
+                name = f"{suite}-breakdown" + (f"-run{run.id}" if several else "")
+                alt = f"{suite}: where the worker time goes" + (
+                    f" in run {run.id}" if several else ""
+                )
+                jobs.append(FigureJob(name, suite, alt, job))
     job = partial(startup_figure, runs, colors)
     jobs.append(FigureJob("startup", "startup", "startup latency", job))
     return jobs
@@ -139,12 +135,26 @@ def _comparison(store: Store, baseline: Run, run: Run) -> str:
         return f"<p>Run {run.id} vs run {baseline.id}: {esc(str(exc))}</p>"
 
 
-def _data(store: Store, runs: Sequence[Run], points: pd.DataFrame) -> dict[str, bytes]:
+def _unshared(store: Store, runs: Sequence[Run]) -> tuple[list[str], bytes]:
+    """What needs no point summary: comparisons with the first run, and every repetition."""
+    comparisons = [_comparison(store, runs[0], other) for other in runs[1:]]
     measurements = pd.concat([measurements_frame(store, r) for r in runs], ignore_index=True)
-    return {
-        "points.csv": points.to_csv(index=False, date_format=ISO_FORMAT).encode(),
-        "measurements.csv": measurements.to_csv(index=False, date_format=ISO_FORMAT).encode(),
-    }
+    return comparisons, measurements.to_csv(index=False, date_format=ISO_FORMAT).encode()
+
+
+def _unshared_apart(url: str, run_ids: list[int]) -> tuple[list[str], bytes]:
+    """:func:`_unshared` in a forked process: on connections of its own."""
+    store = Store(url)
+    try:
+        return _unshared(store, [store.run(i) for i in run_ids])
+    finally:
+        store.close()
+
+
+def _apart(store: Store) -> bool:
+    """Whether a forked process can open the store anew (not an in-memory database)."""
+    url = store.engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
 
 
 def _write_tree(
@@ -182,6 +192,7 @@ def build_report(
     out_dir: str | os.PathLike[str],
     *,
     pdf: bool = False,
+    png: bool = False,
 ) -> Path:
     """Write the report of one or several runs into a folder.
 
@@ -194,7 +205,10 @@ def build_report(
     out_dir
         The report folder: created when missing; a previous report there is replaced.
     pdf
-        Also write every figure as PDF (PNG and SVG are always written).
+        Also write every figure as PDF.
+    png
+        Also write every figure as PNG (at 150 dpi). SVG, which the page embeds, is
+        always written.
 
     Returns
     -------
@@ -210,26 +224,42 @@ def build_report(
         raise ConfigError("no run to report; name at least one run id or name")
     target = Path(out_dir).expanduser()
     _check_target(target)
-    points = run_summaries(store, runs)
-    suites = _sorted_suites(points) if not points.empty else {}
-    formats = ("png", "svg", "pdf") if pdf else ("png", "svg")
-    jobs = _jobs(runs, suites)
-    with rendering(jobs, formats) as rendered:
-        # Everything else is prepared while the figures are drawn.
-        summaries = {
-            suite: {
-                int(rid): suite_summary(part) for rid, part in frame.groupby("run_id", sort=False)
+    # SVG first: it is what the page embeds; every other format costs a drawing more.
+    formats = ("svg", *(["png"] if png else []), *(["pdf"] if pdf else []))
+    inline = partial(_unshared, store, runs)
+    forked = partial(_unshared_apart, str(store.url), [r.id for r in runs])
+    with background(forked if _apart(store) else inline, inline) as unshared:
+        # Comparisons and the repetitions file are made while the points are summarised.
+        points = run_summaries(store, runs)
+        suites = _sorted_suites(points) if not points.empty else {}
+        jobs = _jobs(runs, suites)
+        for run in runs:  # loaded here, not by a forked figure process on a shared connection
+            _ = run.scale_events, run.points
+        with rendering(jobs, formats) as rendered:
+            # Everything else is prepared while the figures are drawn.
+            summaries = {
+                suite: {
+                    int(rid): suite_summary(part)
+                    for rid, part in frame.groupby("run_id", sort=False)
+                }
+                for suite, frame in suites.items()
             }
-            for suite, frame in suites.items()
-        }
-        comparisons = [_comparison(store, runs[0], other) for other in runs[1:]]
-        data = _data(store, runs, points)
-        figures = [
-            RenderedFigure(name=j.name, section=j.section, alt=j.alt, files=f)
-            for j, f in zip(jobs, rendered(), strict=True)
-        ]
+            exported = points_export(points, list(runs))
+            comparisons, measurements = unshared()
+            figures = [
+                RenderedFigure(name=j.name, section=j.section, alt=j.alt, files=f)
+                for j, f in zip(jobs, rendered(), strict=True)
+            ]
+    data = {
+        "points.csv": exported.to_csv(index=False, date_format=ISO_FORMAT).encode(),
+        "measurements.csv": measurements,
+    }
     links = [
-        ("points.csv: one row per point (medians, CIs, efficiency)", "data/points.csv"),
+        (
+            "points.csv: one row per point (median and its interval, how it ended, "
+            "efficiency and its interval, breakdown, memory, notes)",
+            "data/points.csv",
+        ),
         ("measurements.csv: every repetition, warm-ups flagged", "data/measurements.csv"),
     ]
     page = Page(runs, suites, figures, summaries, links, comparisons, folder=str(target))

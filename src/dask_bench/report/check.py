@@ -22,7 +22,7 @@ from dask_bench.config import parse_references
 from dask_bench.errors import ConfigError
 from dask_bench.references import EFFICIENCY, TIME_UNITS, Reference, split_key
 from dask_bench.report._fit import Column, Fitted, by_suite, tiered_table
-from dask_bench.report.tables import short_error
+from dask_bench.report._format import short_error
 from dask_bench.store import Store, point_summaries
 from dask_bench.store.schema import Run
 

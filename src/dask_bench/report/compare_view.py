@@ -14,11 +14,11 @@ from rich.panel import Panel
 from rich.text import Text
 
 from dask_bench.report._fit import Column, Fitted, by_suite, tiered_table
+from dask_bench.report._format import format_seconds, is_missing
 from dask_bench.report._markup import esc, table, td
 from dask_bench.report._twosample import FASTER, SAME, SLOWER, UNDECIDABLE
 from dask_bench.report.compare import MIN_SAMPLES, TOO_FEW, Comparison, comparison_summary
 from dask_bench.report.html import CSS
-from dask_bench.report.tables import format_seconds, is_missing
 
 # --- terminal and HTML: the same cells, shown two ways ---
 

@@ -1,4 +1,9 @@
-"""Export every repetition of a run to CSV, Parquet or JSON, for analysis elsewhere."""
+"""Export a run to CSV, Parquet or JSON, for analysis elsewhere.
+
+Two levels: every repetition (the default, warm-ups and disturbed repetitions
+flagged), or one row per point: its summary with the interval of the median, how it
+ended, what was left out, where the worker time went, memory, tasks/s and the notes.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,32 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+
 from dask_bench.errors import ConfigError
-from dask_bench.store import Store, measurements_frame
-from dask_bench.store.schema import Run
+from dask_bench.report._format import confidence_of, ending_text
+from dask_bench.report._metric import metrics_of
+from dask_bench.report.plausibility import plausibility_notes
+from dask_bench.store import Store, measurements_frame, run_summaries
+from dask_bench.store.read import BREAKDOWN_PREFIX
+from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Run
 
 #: Formats :func:`export_run` writes.
 EXPORT_FORMATS = ("csv", "parquet", "json")
+#: What :func:`export_run` can write: a row per repetition, or a row per point.
+EXPORT_LEVELS = ("repetitions", "points")
+#: Leading columns of the point level, in order; any other column of the summaries follows.
+POINT_COLUMNS = [
+    "run_id", "run_name", "backend", "mode", "started_at", "point_id", "suite", "workload",
+    "metric", "workload_version", "workers", "threads_per_worker", "memory_per_worker", "units",
+    "chunks", "chunk_size", "nbytes", "ntasks", "status", "stopped_by", "ended", "precise",
+    "n", "n_failed", "n_disturbed", "disturbance", "confidence", "median", "ci_low", "ci_high",
+    "ci_rel", "mean", "std", "min", "max", "throughput", "throughput_unit", "speedup",
+    "speedup_low", "speedup_high", "efficiency", "efficiency_low", "efficiency_high",
+    *(f"{BREAKDOWN_PREFIX}{c}" for c in BREAKDOWN_CATEGORIES), "dominant", "dominant_share",
+    "scheduler_tasks", "tasks_per_second", "submit_seconds", "memory_peak", "memory_mean",
+    "metrics_complete", "metrics_note", "notes", "checks", "error",
+]  # fmt: skip
 #: How dates are written in CSV, matching the ISO dates of the JSON export.
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
@@ -65,8 +90,44 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def export_run(store: Store, run: Run, fmt: str, path: str | os.PathLike[str]) -> Path:
-    """Write every repetition of a run (warm-ups flagged) to a file.
+def points_export(points: pd.DataFrame, runs: list[Run]) -> pd.DataFrame:
+    """The point-level export of summaries: one row per point, in :data:`POINT_COLUMNS` order.
+
+    Parameters
+    ----------
+    points
+        Rows of :func:`dask_bench.store.run_summaries` over ``runs``.
+    runs
+        The runs the points belong to (for the confidence level of their intervals).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Adds ``metric`` (throughput or latency), ``ended`` (how the point ended, in
+        words), ``confidence`` (of ``ci_low``/``ci_high`` and the efficiency
+        interval) and ``checks`` (notes on implausible results, see
+        :mod:`dask_bench.report.plausibility`, joined by ``; ``).
+    """
+    if points.empty:
+        return pd.DataFrame(columns=POINT_COLUMNS)
+    frame = points.copy()
+    levels = {r.id: confidence_of(r) for r in runs}
+    checks = plausibility_notes(frame)
+    frame["metric"] = metrics_of(frame)
+    frame["ended"] = [ending_text(r) for r in frame.to_dict("records")]
+    frame["confidence"] = [levels.get(int(i), 0.95) for i in frame["run_id"]]
+    frame["checks"] = ["; ".join(checks.get(int(p), [])) or None for p in frame["point_id"]]
+    for column in POINT_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    rest = [c for c in frame.columns if c not in POINT_COLUMNS]
+    return frame[[*POINT_COLUMNS, *rest]]
+
+
+def export_run(
+    store: Store, run: Run, fmt: str, path: str | os.PathLike[str], level: str = "repetitions"
+) -> Path:
+    """Write a run to a file: every repetition (warm-ups flagged), or one row per point.
 
     Parameters
     ----------
@@ -78,6 +139,9 @@ def export_run(store: Store, run: Run, fmt: str, path: str | os.PathLike[str]) -
         ``csv``, ``parquet`` or ``json`` (records, ISO dates).
     path
         The output file; an existing file is replaced atomically.
+    level
+        ``repetitions`` (default): a row per repetition with its point's and run's
+        columns; ``points``: a row per point (see :func:`points_export`).
 
     Returns
     -------
@@ -87,15 +151,22 @@ def export_run(store: Store, run: Run, fmt: str, path: str | os.PathLike[str]) -
     Raises
     ------
     ConfigError
-        For an unknown format or a missing output folder.
+        For an unknown format or level, or a missing output folder.
     """
     kind = fmt.lower().lstrip(".")
     if kind not in EXPORT_FORMATS:
         raise ConfigError(
             f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
+    if level not in EXPORT_LEVELS:
+        raise ConfigError(
+            f"unknown export level {level!r}; choose one of {', '.join(EXPORT_LEVELS)}"
+        )
     target = check_output(path)
-    frame = measurements_frame(store, run)
+    if level == "points":
+        frame = points_export(run_summaries(store, [run]), [run])
+    else:
+        frame = measurements_frame(store, run)
     with atomic_output(target) as tmp:
         if kind == "csv":
             frame.to_csv(tmp, index=False, date_format=ISO_FORMAT)

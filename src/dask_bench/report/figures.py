@@ -1,49 +1,310 @@
-"""Scaling figures of one run, per suite: efficiency, throughput, wall time, heatmap.
+"""Scaling figures per suite: efficiency, throughput and wall time, as small multiples.
 
-Each function takes the suite's rows of :func:`dask_bench.store.point_summaries`
-and returns a :class:`matplotlib.figure.Figure`; rendering is the caller's job.
+One small panel per workload, sharing the x axis (processing units) and, where the
+values are comparable, the y axis; a line per run, in the run's colour in every
+figure of a report. Every point carries the asymmetric interval of its median (or of
+its efficiency) as an error bar, hollow markers flag points that missed their
+precision target, and each panel keeps its ideal. Latency workloads have no
+throughput panel: their result is their time. Each function takes rows of
+:func:`dask_bench.store.point_summaries` (or ``run_summaries``) and returns a
+:class:`matplotlib.figure.Figure`; rendering is the caller's job.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.patches import Patch
 
-from dask_bench.report._plot import (
-    FIGSIZE,
-    IDEAL_COLOR,
-    legend,
-    new_figure,
-    no_data,
-    plain_log_y,
-    sizes,
-    units_axis,
+from dask_bench.report._canvas import Canvas, Panel, Series
+from dask_bench.report._format import HIGH_EFFICIENCY, ci_label, confidence_of, format_layout
+from dask_bench.report._grid import (
+    Grid,
+    dodge,
+    figure_labels,
+    figure_legend,
+    legend_rows,
+    panel_grid,
 )
-from dask_bench.report.tables import format_layout, suite_frames
+from dask_bench.report._metric import is_latency
+from dask_bench.report._plot import IDEAL_COLOR, run_colors, run_label, sizes
+from dask_bench.report.heatmap import heatmap_figure
+from dask_bench.report.tables import suite_frames
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 
-#: Colour map of the efficiency heatmap: red (0 %) through yellow to green (100 %).
-HEATMAP_CMAP = "RdYlGn"
+#: What each metric shows: y label, and whether its axis is logarithmic.
+METRICS: dict[str, tuple[str, bool]] = {
+    "efficiency": ("parallel efficiency", False),
+    "throughput": ("throughput", True),
+    "walltime": ("wall time per repetition (s, median)", True),
+}
+#: How each metric is named in titles.
+TITLES = {"efficiency": "parallel efficiency", "throughput": "throughput", "walltime": "wall time"}
+#: Shade of the efficiencies above 110 %: implausible, explained in the notes.
+IMPLAUSIBLE_SHADE = "#efe4f7"
+#: The columns the figures read.
+_COLUMNS = (
+    "run_id", "suite", "workload", "units", "n", "median", "ci_low", "ci_high", "precise",
+    "throughput", "throughput_unit", "efficiency", "efficiency_low", "efficiency_high",
+)  # fmt: skip
+#: y axes are shared when all panels' values lie within this factor of each other.
+SHARE_SPAN = 100.0
 
 
-def _title(run: Run, suite: str, what: str) -> str:
-    return (
-        f"{suite}: {what} — {run.mode} scaling\nback-end {run.backend}, {format_layout(run.layout)}"
+def _values(metric: str, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value, interval low and high of a metric (NaN ends where the interval is unknown)."""
+    if metric == "efficiency":
+        cols = ("efficiency", "efficiency_low", "efficiency_high")
+        return tuple(rows[c].to_numpy(dtype=float) for c in cols)  # type: ignore[return-value]
+    median = rows["median"].to_numpy(dtype=float)
+    low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
+    if metric == "walltime":
+        return median, low, high
+    value = rows["throughput"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # work / time: the slow end of the time interval is the low end of the throughput's
+        return value, value * median / high, value * median / low
+
+
+def _plotted(metric: str, rows: pd.DataFrame) -> pd.DataFrame:
+    values = rows[_column(metric)]
+    keep = values.notna() & (values > 0 if METRICS[metric][1] else True)
+    return rows[keep].sort_values("units")
+
+
+def bar_ends(
+    value: np.ndarray, low: np.ndarray, high: np.ndarray, log: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ends of asymmetric error bars: never below zero, and positive on log axes.
+
+    An unknown end (NaN: too few repetitions) collapses onto the value: no bar.
+    """
+    floor = value * 1e-3 if log else np.zeros_like(value)
+    low = np.where(np.isnan(low), value, np.clip(low, floor, value))
+    high = np.where(np.isnan(high), value, np.maximum(high, value))
+    return low, high
+
+
+def _draw_run(
+    canvas: Canvas, panel: Panel, metric: str, rows: pd.DataFrame, run: Run, color: Any,
+    x: list[float],
+) -> None:  # fmt: skip
+    """One run's line, its error bars and its imprecise points (hollow markers)."""
+    value, low, high = _values(metric, rows)
+    low, high = bar_ends(value, low, high, METRICS[metric][1])
+    canvas.vbars(panel, x, low, high, color=color)
+    canvas.polyline(panel, x, value, color=color)
+    canvas.marks(panel, x, value, color=color)
+    if "precise" in rows:
+        imprecise = ~rows["precise"].fillna(False).astype(bool).to_numpy()
+        if imprecise.any():
+            canvas.marks(panel, np.asarray(x)[imprecise], value[imprecise], color=color,
+                         size=4.2, hollow=True)  # fmt: skip
+    panel.series.append(Series(run.id, color, tuple(x), tuple(value), tuple(low), tuple(high)))
+
+
+def _ideal(metric: str, rows: pd.DataFrame, units: Sequence[int], mode: str) -> np.ndarray:
+    """The ideal from a run's smallest point: linear throughput, flat or ``1/n`` time."""
+    value = _values(metric, rows)[0]
+    base_u, base = float(rows["units"].iloc[0]), float(value[0])
+    xs = np.array([u for u in units if u >= base_u], dtype=float)
+    if metric == "throughput":
+        ys = base * xs / base_u
+    else:
+        ys = base * base_u / xs if mode == "strong" else np.full_like(xs, base)
+    return np.column_stack([xs, ys])
+
+
+def _failed(canvas: Canvas, panel: Panel, part: pd.DataFrame) -> bool:
+    failed = part[part["n"] == 0]
+    if failed.empty:
+        return False
+    canvas.marks(panel, failed["units"].to_numpy(dtype=float), np.full(len(failed), 0.04),
+                 color="red", marker="x", size=4.5, axes_y=True)  # fmt: skip
+    return True
+
+
+def _workloads(suite: str, metric: str, points: pd.DataFrame) -> list[str]:
+    names = [str(w) for w in dict.fromkeys(points["workload"])]
+    return [w for w in names if not is_latency(suite, w)] if metric == "throughput" else names
+
+
+def _efficiency_top(points: pd.DataFrame) -> float:
+    values = points["efficiency"].dropna()
+    peak = float(values.max()) if not values.empty else 1.0
+    highs = points["efficiency_high"].dropna() if "efficiency_high" in points else values
+    reach = float(highs.max()) if not highs.empty else peak
+    # Whiskers may reach a little further than the points; far outliers are cut at the edge.
+    return max(HIGH_EFFICIENCY, 1.08 * peak, 1.03 * min(reach, 1.5 * peak))
+
+
+def _log_range(metric: str, frame: pd.DataFrame) -> tuple[float, float] | None:
+    value, low, high = _values(metric, frame)
+    every = np.concatenate([value, low, high])
+    every = every[np.isfinite(every) & (every > 0)]
+    return (float(every.min()), float(every.max())) if every.size else None
+
+
+def metric_figure(
+    suite: str,
+    metric: str,
+    points: pd.DataFrame,
+    runs: Sequence[Run],
+    colors: Mapping[int, Any] | None = None,
+) -> Figure:
+    """One panel per workload of a suite, a line per run, for one metric.
+
+    Parameters
+    ----------
+    suite
+        Name of the suite.
+    metric
+        ``efficiency`` (linear, the 100 % ideal, above 110 % shaded), ``throughput``
+        (log-log, the linear ideal from each run's smallest point; latency
+        workloads left out) or ``walltime`` (log-log, ideal flat in weak scaling
+        and ``1/n`` in strong scaling).
+    points
+        That suite's rows of :func:`dask_bench.store.run_summaries` over ``runs``.
+    runs
+        The runs, in legend order (one run: a single-run figure).
+    colors
+        Run id to colour (default :func:`run_colors`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Error bars: the confidence interval of the median (throughput: its image),
+        or of the efficiency; hollow markers: points that missed the precision target;
+        red crosses on the x axis: failed points.
+    """
+    colors = colors or run_colors(runs)
+    log = METRICS[metric][1]
+    points = points[[c for c in _COLUMNS if c in points]]  # narrow: cheaper to split
+    names = _workloads(suite, metric, points)
+    part_of = {str(w): g for w, g in points.groupby("workload", sort=False) if str(w) in names}
+    rows_of = {(str(w), int(r)): g for (w, r), g in points.groupby(["workload", "run_id"])}
+    ranges = {w: _log_range(metric, p) for w, p in part_of.items()} if log else {}
+    known = [r for r in ranges.values() if r is not None]
+    span = (min(r[0] for r in known), max(r[1] for r in known)) if known else (1.0, 10.0)
+    shared = not log or span[1] / span[0] <= SHARE_SPAN
+    top = _efficiency_top(points) if metric == "efficiency" else 0.0
+    entries = len(runs) * (len(runs) > 1) + 5
+    grid = panel_grid(names, sharey=shared, legend_rows=legend_rows(entries, 2),
+                      title_lines=1 if len(runs) > 1 else 2)  # fmt: skip
+    canvas = grid.canvas
+    units = sizes(points) or [1]
+    x_log = grid.x_axis(units)
+    any_failed = False
+    for k, (panel, workload) in enumerate(zip(grid.panels, names, strict=False)):
+        if metric == "efficiency":
+            grid.y_percent(top, k)
+            canvas.hline(panel, 1.0, color=IDEAL_COLOR)
+            if top > HIGH_EFFICIENCY:
+                canvas.hband(panel, HIGH_EFFICIENCY, top, IMPLAUSIBLE_SHADE)
+        else:
+            grid.y_log(*(span if shared else ranges.get(workload) or span), k)
+        part = part_of[workload]
+        drawn = False
+        for i, run in enumerate(runs):
+            found = rows_of.get((workload, run.id))
+            rows = _plotted(metric, found) if found is not None else None
+            if rows is None or rows.empty:
+                continue
+            drawn = True
+            x = dodge(list(rows["units"]), i, len(runs), x_log)
+            _draw_run(canvas, panel, metric, rows, run, colors[run.id], x)
+            if metric != "efficiency":
+                ideal = _ideal(metric, rows, units, run.mode)
+                canvas.polyline(panel, ideal[:, 0], ideal[:, 1], color=colors[run.id], width=0.9,
+                                style="--", alpha=0.6, zorder=2.0)  # fmt: skip
+                panel.series.append(Series(run.id, colors[run.id], tuple(ideal[:, 0]),
+                                           tuple(ideal[:, 1]), kind="ideal"))  # fmt: skip
+        any_failed |= _failed(canvas, panel, part)
+        if not drawn:
+            canvas.note(panel, "no data")
+        latency = is_latency(suite, workload)
+        canvas.title(
+            panel, f"{workload} (latency)" if latency and metric == "walltime" else workload
+        )
+    if not names:
+        canvas.note(grid.panels[0], "no throughput workloads\n(latency workloads: see wall time)")
+    _labels(grid, suite, metric, points, runs)
+    _legend(grid, metric, runs, colors, any_failed, top > HIGH_EFFICIENCY)
+    return canvas.finish()
+
+
+def _column(metric: str) -> str:
+    return {"efficiency": "efficiency", "throughput": "throughput"}.get(metric, "median")
+
+
+def _labels(grid: Grid, suite: str, metric: str, points: pd.DataFrame, runs: Sequence[Run]) -> None:
+    ci = ci_label(confidence_of(runs[0])) if runs else "CI"
+    if metric == "efficiency":
+        mode = runs[0].mode if runs else "weak"
+        what = "T(base)/T(n)" if mode == "weak" else "speedup / (n / base)"
+        ylabel = f"parallel efficiency, {what}"
+    elif metric == "throughput":
+        units = sorted({str(u) for u in points.get("throughput_unit", []) if u})
+        ylabel = f"throughput ({', '.join(units) or 'work/s'}, at the median time)"
+    else:
+        ylabel = METRICS[metric][0]
+    if len(runs) == 1:
+        run = runs[0]
+        title = (
+            f"{suite}: {TITLES[metric]} — {run.mode} scaling, error bars: {ci}\n"
+            f"run {run.id} {run.name}, back-end {run.backend}, {format_layout(run.layout)}"
+        )
+    else:
+        title = f"{suite}: {TITLES[metric]} by run — error bars: {ci}"
+    figure_labels(grid, title, "processing units (threads over all workers)", ylabel)
+
+
+def _legend(
+    grid: Grid, metric: str, runs: Sequence[Run], colors: Mapping[int, Any], failed: bool,
+    shaded: bool,
+) -> None:  # fmt: skip
+    handles: list[Any] = []
+    labels: list[str] = []
+    if len(runs) > 1:
+        handles += [Line2D([], [], color=colors[r.id], marker="o", markersize=3.5) for r in runs]
+        labels += [run_label(r) for r in runs]
+    grey = IDEAL_COLOR
+    handles.append(Line2D([], [], color=grey, marker="o", markersize=3.5))
+    labels.append(
+        "median, with its interval" if metric != "efficiency" else "efficiency, with its interval"
     )
+    handles.append(Line2D([], [], color=grey, marker="o", markersize=4.2, linestyle="none",
+                          markerfacecolor="white"))  # fmt: skip
+    labels.append("hollow: imprecise (interval wider than the target)")
+    ideal = {
+        "efficiency": "dashed: ideal (100%)",
+        "throughput": "dashed: ideal (linear in units)",
+        "walltime": "dashed: ideal (flat in weak, 1/units in strong scaling)",
+    }[metric]
+    handles.append(Line2D([], [], color=grey, linestyle="--", linewidth=0.9))
+    labels.append(ideal)
+    if shaded:
+        handles.append(Patch(color=IMPLAUSIBLE_SHADE))
+        labels.append("shaded: above 110 %, implausible (see notes)")
+    if failed:
+        handles.append(Line2D([], [], color="red", marker="x", linestyle="none"))
+        labels.append("x: failed point")
+    figure_legend(grid, handles, labels, ncols=2)
+
+
+def _single(metric: str, run: Run, suite: str, points: pd.DataFrame) -> Figure:
+    frame = points if "run_id" in points else points.assign(run_id=run.id)
+    return metric_figure(suite, metric, frame, [run])
 
 
 def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Parallel efficiency against processing units, one line per workload.
+    """Parallel efficiency of one run's suite, one panel per workload (see :func:`metric_figure`).
 
     Parameters
     ----------
@@ -57,59 +318,12 @@ def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        With the ideal efficiency (100 %) as a dashed line, a shaded band for the
-        confidence interval of each line, and failed points marked on the x axis.
     """
-    fig, ax = new_figure(points["workload"].nunique())
-    units = sizes(points)
-    ax.axhline(1.0, label="ideal (100%)", color=IDEAL_COLOR, linestyle="--", linewidth=1.2)
-    good = points[points["efficiency"].notna()]
-    top = 1.0
-    for workload, group in good.groupby("workload", sort=False):
-        group = group.sort_values("units")
-        (line,) = ax.plot(group["units"], group["efficiency"], marker="o", label=str(workload))
-        if "efficiency_low" in group:
-            ax.fill_between(
-                group["units"],
-                group["efficiency_low"],
-                group["efficiency_high"],
-                color=line.get_color(),
-                alpha=0.15,
-                linewidth=0,
-            )
-            top = max(top, float(group["efficiency_high"].max()))
-        top = max(top, float(group["efficiency"].max()))
-    failed = points[points["n"] == 0]
-    if not failed.empty:
-        # Failed points have no efficiency; show where they were rather than hide them.
-        ax.scatter(
-            failed["units"],
-            [0.0] * len(failed),
-            marker="x",
-            color="red",
-            zorder=3,
-            clip_on=False,
-            label="failed point",
-        )
-    if good.empty:
-        no_data(ax)
-    units_axis(ax, units, log=len(units) > 2)
-    ax.set_ylim(0, top * 1.08)
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-    what = "T(base)/T(n)" if run.mode == "weak" else "speedup / (n / base)"
-    ax.set_ylabel(f"parallel efficiency (%), {what}")
-    ax.grid(True, alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
-    if not good.empty:
-        handles.append(Line2D([], [], color=IDEAL_COLOR, alpha=0.3, linewidth=6))
-        labels.append("band: confidence interval")
-    legend(ax, handles, labels)
-    ax.set_title(_title(run, suite, "parallel efficiency"), fontsize="medium")
-    return fig
+    return _single("efficiency", run, suite, points)
 
 
 def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Throughput against processing units, one line per workload, with linear ideals.
+    """Throughput of one run's suite, one panel per throughput workload (log-log).
 
     Parameters
     ----------
@@ -123,39 +337,13 @@ def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Log-log when more than one cluster size was measured; each workload's
-        dashed ideal grows linearly from its smallest successful point.
+        Latency workloads are left out: see :func:`walltime_figure`.
     """
-    fig, ax = new_figure(points["workload"].nunique())
-    units = sizes(points)
-    good = points[points["throughput"].notna() & (points["throughput"] > 0)]
-    unit_names = sorted({str(u) for u in good["throughput_unit"] if u})
-    for workload, group in good.groupby("workload", sort=False):
-        group = group.sort_values("units")
-        (line,) = ax.plot(group["units"], group["throughput"], marker="o", label=str(workload))
-        base_units, base = float(group["units"].iloc[0]), float(group["throughput"].iloc[0])
-        ideal_units = [u for u in units if u >= base_units]
-        ideal = [base * u / base_units for u in ideal_units]
-        ax.plot(ideal_units, ideal, color=line.get_color(), linestyle="--", lw=1.0, alpha=0.6)
-    if good.empty:
-        no_data(ax)
-    log = len(units) > 1 and not good.empty
-    if log:
-        plain_log_y(ax)
-    units_axis(ax, units, log=log)
-    ax.set_ylabel(f"throughput ({', '.join(unit_names) or 'work/s'}, median time)")
-    ax.grid(True, which="both", alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
-    # One legend entry for all ideals: they share a meaning, only their colour differs.
-    handles.append(Line2D([], [], color=IDEAL_COLOR, linestyle="--", linewidth=1.0))
-    labels.append("dashed: ideal (linear in units)")
-    legend(ax, handles, labels)
-    ax.set_title(_title(run, suite, "throughput"), fontsize="medium")
-    return fig
+    return _single("throughput", run, suite, points)
 
 
 def walltime_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Median wall time against processing units, with CI error bars and ideals.
+    """Median wall time of one run's suite, one panel per workload, with ideals (log-log).
 
     Parameters
     ----------
@@ -169,100 +357,9 @@ def walltime_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Log-log; the dashed ideal is flat in weak scaling (constant time) and
-        falls as ``1/n`` in strong scaling, from each workload's smallest point.
+        Latency workloads are titled as such: their time is their result.
     """
-    fig, ax = new_figure(points["workload"].nunique())
-    units = sizes(points)
-    good = points[points["median"].notna() & (points["median"] > 0)]
-    for workload, group in good.groupby("workload", sort=False):
-        group = group.sort_values("units")
-        half = group["ci_halfwidth"].fillna(0.0)
-        bars = ax.errorbar(
-            group["units"], group["median"], yerr=half, marker="o", capsize=3, label=str(workload)
-        )
-        color = bars.lines[0].get_color()
-        base_units, base = float(group["units"].iloc[0]), float(group["median"].iloc[0])
-        ideal_units = [u for u in units if u >= base_units]
-        ideal = [base * base_units / u if run.mode == "strong" else base for u in ideal_units]
-        ax.plot(ideal_units, ideal, color=color, linestyle="--", lw=1.0, alpha=0.6)
-    if good.empty:
-        no_data(ax)
-    else:
-        plain_log_y(ax)
-    units_axis(ax, units, log=len(units) > 1)
-    ax.set_ylabel("wall time per repetition (s, median ± CI)")
-    ax.grid(True, which="both", alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
-    ideal_text = "constant time" if run.mode == "weak" else "time ∝ 1/units"
-    handles.append(Line2D([], [], color=IDEAL_COLOR, linestyle="--", linewidth=1.0))
-    labels.append(f"dashed: ideal ({ideal_text})")
-    legend(ax, handles, labels)
-    ax.set_title(_title(run, suite, "wall time"), fontsize="medium")
-    return fig
-
-
-def heatmap_panel(
-    ax: Axes, points: pd.DataFrame, workloads: list[str], units: list[int]
-) -> AxesImage:
-    """Draw one run's efficiency grid (workloads x sizes) into ``ax``; return the image."""
-    grid = np.full((len(workloads), len(units)), np.nan)
-    failed: list[tuple[int, int]] = []
-    for row in points.itertuples(index=False):
-        i, j = workloads.index(str(row.workload)), units.index(int(row.units))
-        if row.n == 0:
-            failed.append((i, j))
-        else:
-            grid[i, j] = float(row.efficiency)
-    norm = Normalize(vmin=0.0, vmax=1.0)
-    image = ax.imshow(
-        np.ma.masked_invalid(grid), cmap=HEATMAP_CMAP, norm=norm, aspect="auto", origin="upper"
-    )
-    ax.set_facecolor("0.92")  # not measured
-    for (i, j), value in np.ndenumerate(grid):
-        if not math.isnan(value):
-            # Dark text on the light middle of the map, white on its dark ends.
-            color = "black" if 0.25 < value < 0.9 else "white"
-            ax.text(j, i, f"{value * 100:.0f}%", ha="center", va="center", color=color, size=8)
-    for i, j in failed:
-        ax.text(j, i, "x", ha="center", va="center", color="black", size=12)
-    ax.set_xticks(range(len(units)), [str(u) for u in units])
-    ax.set_yticks(range(len(workloads)), workloads)
-    return image
-
-
-def heatmap_colorbar(fig: Figure, image: AxesImage, axes: Any) -> None:
-    """The efficiency colour scale beside ``axes``."""
-    colorbar = fig.colorbar(image, ax=axes, format=PercentFormatter(xmax=1.0), shrink=0.9)
-    colorbar.set_label("parallel efficiency (capped at 100%)")
-
-
-def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Efficiency of every workload (rows) at every size (columns), as coloured cells.
-
-    Parameters
-    ----------
-    run
-        The run the points belong to.
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Cells show the efficiency in %; ``x`` marks a failed point and an empty
-        cell a size that was not measured.
-    """
-    workloads = list(dict.fromkeys(points["workload"]))
-    height = max(FIGSIZE[1] * 0.6, 1.2 + 0.32 * len(workloads))
-    fig, ax = new_figure(figsize=(FIGSIZE[0], height))
-    image = heatmap_panel(ax, points, workloads, sizes(points))
-    ax.set_xlabel("processing units (threads over all workers)")
-    heatmap_colorbar(fig, image, ax)
-    ax.set_title(_title(run, suite, "efficiency heatmap (x: failed)"), fontsize="medium")
-    return fig
+    return _single("walltime", run, suite, points)
 
 
 #: The figures drawn for every suite of a run, by file-name suffix.
@@ -272,6 +369,11 @@ SUITE_FIGURES = {
     "walltime": walltime_figure,
     "heatmap": heatmap_figure,
 }
+
+
+def has_throughput(suite: str, points: pd.DataFrame) -> bool:
+    """Whether a suite has a workload judged by its throughput (see :mod:`._metric`)."""
+    return bool(_workloads(suite, "throughput", points))
 
 
 def suite_figures(store: Store, run: Run) -> dict[str, list[Figure]]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,7 +18,7 @@ from matplotlib.figure import Figure
 from dask_bench.errors import ConfigError
 from dask_bench.report._plot import FIGURE_FORMATS, blank_figure, figure_bytes, no_data
 from dask_bench.report.export import atomic_output, check_output
-from dask_bench.report.history import PACKAGES, changed_packages, series
+from dask_bench.report.history_data import PACKAGES, changed_packages, series
 
 
 def _run_axis(frame: pd.DataFrame) -> tuple[dict[int, Any], str]:
@@ -69,10 +70,14 @@ def history_figure(frame: pd.DataFrame) -> Figure:
     suites = frame.groupby("workload")["suite"].nunique()
     for (suite, workload, units), part in series(frame):
         name = f"{suite}/{workload}" if suites[workload] > 1 else workload
+        median = part["median"].to_numpy(dtype=float)
+        # The median's interval is asymmetric and never reaches below the fastest timing.
+        below = (median - part["ci_low"].to_numpy(dtype=float)).clip(min=0)
+        above = (part["ci_high"].to_numpy(dtype=float) - median).clip(min=0)
         ax.errorbar(
             [x_of[int(r)] for r in part["run_id"]],
-            part["median"] * scale,
-            yerr=part["ci_halfwidth"].where(part["n"] >= 2).fillna(0) * scale,
+            median * scale,
+            yerr=np.nan_to_num(np.vstack([below, above])) * scale,
             marker="o",
             capsize=3,
             label=f"{name}, {units} unit{'s' * (units != 1)}",
@@ -85,7 +90,10 @@ def history_figure(frame: pd.DataFrame) -> Figure:
     ax.set_ylim(bottom=0)
     names = ", ".join(dict.fromkeys(frame["workload"]))
     backends = ", ".join(dict.fromkeys(frame["backend"]))
-    ax.set_title(f"{names}: median time per run (± CI)\nback-end {backends}", fontsize="medium")
+    ax.set_title(
+        f"{names}: median time per run (bars: CI of the median)\nback-end {backends}",
+        fontsize="medium",
+    )
     if isinstance(next(iter(x_of.values()), None), datetime):
         fig.autofmt_xdate()
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))

@@ -1,8 +1,8 @@
 """The HTML page of a report: one self-contained file for one or several runs.
 
-Everything the page shows is inline (CSS, and figures as base64 PNG data URIs) so
-that it can be mailed, archived or opened offline and still shows the same
-thing; the links to the separate figure and data files are relative to it.
+Everything the page shows is inline (CSS, and figures as base64 SVG data URIs, sharp
+at any zoom) so that it can be mailed, archived or opened offline and still shows the
+same thing; the links to the separate figure and data files are relative to it.
 Every stored text is escaped: workload errors and names come from user code.
 """
 
@@ -14,25 +14,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 
-from dask_bench.report._markup import esc, table, td
-from dask_bench.report._provenance import provenance_section, scale_events_table, versions_table
-from dask_bench.report.tables import (
-    dominant_text,
+from dask_bench.report._format import (
+    ci_label,
+    confidence_of,
     efficiency_level,
+    ending_text,
     error_text,
     format_date,
     format_efficiency,
+    format_interval,
     format_layout,
+    format_ratio_interval,
     format_seconds,
     format_throughput,
+    is_imprecise,
     is_missing,
     point_status,
-    warnings_of,
 )
+from dask_bench.report._markup import esc, table, td
+from dask_bench.report._metric import is_latency
+from dask_bench.report._provenance import provenance_section, scale_events_table, versions_table
+from dask_bench.report.plausibility import base_points, plausibility_notes, stored_notes
+from dask_bench.report.run_info import warnings_of
+from dask_bench.report.tables import breakdown_legend, dominant_text
 from dask_bench.store.schema import BREAKDOWN_LABELS, Run
 
 #: Marks a page as a dask-bench report, so that only such folders are overwritten.
@@ -50,9 +59,16 @@ table.kv th { width: 12em; }
 .warning { background: #fff4d6; border: 1px solid #e0b000; padding: .5em 1em; margin: .4em 0; }
 .warn { color: #a66f00; font-weight: bold; } .bad { color: #c00; font-weight: bold; }
 .ok { color: #187a18; } .mismatch td, .mismatch th { background: #fff4d6; }
+.high { color: #6a3d9a; font-weight: bold; } .high::after { content: " ?"; }
+tr.imprecise td { background: #fffbea; } tr.imprecise td.n { color: #a66f00; font-weight: bold; }
+td.notes { font-size: 85%; color: #444; min-width: 16em; max-width: 26em; }
+td.notes ul { margin: 0; padding-left: 1.1em; }
+div.wide { overflow-x: auto; max-width: 100%; }
+td.notes li.check { color: #6a3d9a; }
+p.legend { font-size: 85%; color: #555; margin-top: 0; }
 .summary { background: #f6f8fa; border-left: 4px solid #4a7ebb; padding: .4em 1em; }
-figure { display: inline-block; margin: .5em 1em .5em 0; vertical-align: top; }
-figure img { max-width: 100%; display: block; }
+figure { display: block; margin: .5em 0 1em 0; max-width: 100%; }
+figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 85%; color: #555; }
 nav a, figcaption a { margin-right: .8em; }
 footer { margin-top: 3em; color: #777; font-size: 85%; }
@@ -72,7 +88,7 @@ class RenderedFigure:
     alt
         Text alternative, also the caption.
     files
-        Format (``png``, ``svg``, ``pdf``) to file content; PNG is always present.
+        Format (``png``, ``svg``, ``pdf``) to file content; SVG (embedded) is always present.
     """
 
     name: str
@@ -96,12 +112,12 @@ class Page:
 
 
 def _figure(fig: RenderedFigure) -> str:
-    data = base64.b64encode(fig.files["png"]).decode("ascii")
+    data = base64.b64encode(fig.files["svg"]).decode("ascii")
     links = "".join(
         f'<a href="figures/{esc(fig.name)}.{fmt}">{fmt.upper()}</a>' for fmt in sorted(fig.files)
     )
     return (
-        f'<figure><img alt="{esc(fig.alt)}" src="data:image/png;base64,{data}">'
+        f'<figure><img alt="{esc(fig.alt)}" src="data:image/svg+xml;base64,{data}">'
         f"<figcaption>{esc(fig.alt)} {links}</figcaption></figure>"
     )
 
@@ -121,38 +137,60 @@ def _dask_report_links(page: Page) -> dict[int, str]:
     return links
 
 
+def _notes_cell(row: Mapping[str, Any], checks: list[str]) -> str:
+    """The notes of a point: what to check (plausibility), then what the runner noted."""
+    items = [f'<li class="check">{esc(n)}</li>' for n in checks]
+    items += [f"<li>{esc(n)}</li>" for n in stored_notes(row)]
+    if not is_missing(row.get("n_disturbed")) and int(row["n_disturbed"]):
+        what = row.get("disturbance")
+        why = f" ({what})" if isinstance(what, str) and what else ""
+        items.append(f"<li>{int(row['n_disturbed'])} repetitions left out as disturbed{why}</li>")
+    return f'<td class="notes"><ul>{"".join(items)}</ul></td>' if items else td("")
+
+
 def _points_table(
-    points: pd.DataFrame, several: bool, dask_reports: Mapping[int, str] | None = None
+    points: pd.DataFrame,
+    several: bool,
+    dask_reports: Mapping[int, str] | None = None,
+    confidence: float = 0.95,
 ) -> str:
     dask_reports = dask_reports or {}
     linked = any(int(pid) in dask_reports for pid in points["point_id"])
     strong = bool((points["mode"] == "strong").any()) if "mode" in points else False
+    ci = ci_label(confidence)
+    checks = plausibility_notes(points)
+    bases = base_points(points)
     headers = ["run"] if several else []
-    headers += ["workload", "units (w x t)", "median", "± CI", "n", "failed reps", "throughput"]
+    headers += ["workload", "units (w x t)", "median", ci, "n", "failed reps", "throughput"]
     headers += ["speedup"] if strong else []
     dominant = "dominant" in points and bool(points["dominant"].notna().any())
-    headers += ["efficiency"] + (["worker time mostly"] if dominant else []) + ["status"]
-    headers += ["Dask report"] if linked else []
+    headers += ["efficiency", f"efficiency {ci}", "ended"]
+    headers += ["worker time mostly"] if dominant else []
+    headers += ["status", "notes"] + (["Dask report"] if linked else [])
     rows = []
     for row in points.to_dict("records"):
-        n = int(row["n"])
-        half = row["ci_halfwidth"] if n >= 2 else None
         units = f"{int(row['units'])} ({int(row['workers'])}x{int(row['threads_per_worker'])})"
+        imprecise = is_imprecise(row)
+        latency = is_latency(str(row["suite"]), str(row["workload"]))
+        thr = format_throughput(row["throughput"], str(row["throughput_unit"]))
         cells = [td(row["run_id"], "num")] if several else []
         cells += [
-            td(row["workload"]),
+            td(row["workload"] + (" (latency)" if latency else "")),
             td(units, "num"),
             td(format_seconds(row["median"]), "num"),
-            td("—" if half is None else "± " + format_seconds(half, like=row["median"]), "num"),
-            td(n, "num"),
+            td(format_interval(row["ci_low"], row["ci_high"], like=row["median"]), "num"),
+            td(f"{int(row['n'])}{'*' if imprecise else ''}", "num n"),
             td(int(row["n_failed"]), "num"),
-            td(format_throughput(row["throughput"], str(row["throughput_unit"])), "num"),
+            td("— (latency: see median)" if latency else thr, "num"),
         ]
         if strong:
             sp = row["speedup"]
             cells.append(td("—" if is_missing(sp) else f"{sp:.2f}x", "num"))
         level = efficiency_level(row["efficiency"])
         cells.append(td(format_efficiency(row["efficiency"]), f"num {level}"))
+        eff_ci = format_ratio_interval(row["efficiency_low"], row["efficiency_high"])
+        eff_ci = "base (100 % by definition)" if int(row["point_id"]) in bases else eff_ci
+        cells += [td(eff_ci, "num"), td(ending_text(row), "warn" if imprecise else "")]
         if dominant:
             name = row.get("dominant")
             label = BREAKDOWN_LABELS.get(name, "") if isinstance(name, str) else ""
@@ -160,11 +198,28 @@ def _points_table(
         status_cls = "ok" if row["status"] == "ok" and not row["n_failed"] else "bad"
         # The cell shows the short error; hovering shows the full (escaped) text.
         cells.append(td(point_status(row), status_cls, title=error_text(row.get("error"))))
+        cells.append(_notes_cell(row, checks.get(int(row["point_id"]), [])))
         if linked:
             href = dask_reports.get(int(row["point_id"]))
             cells.append(f'<td><a href="{esc(href)}">report</a></td>' if href else td(None))
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return table(headers, rows)
+        cls = ' class="imprecise"' if imprecise else ""
+        rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    # Many columns: the table scrolls inside the page rather than widening it.
+    return f'<div class="wide">{table(headers, rows)}</div>' + _table_legend(points, ci, dominant)
+
+
+def _table_legend(points: pd.DataFrame, ci: str, dominant: bool) -> str:
+    lines = [
+        f"{ci}: distribution-free confidence interval of the median (— with too few "
+        "repetitions); efficiency interval: bootstrap interval of the ratio of medians.",
+        "* and a shaded row: imprecise, the interval is wider than the target; ended: how "
+        "the repetitions stopped (precise, budget, time budget, max repeats, disturbed, failed).",
+        "Efficiency above 110 % is marked ? and explained in the notes; it is never good news.",
+    ]
+    if dominant:
+        names = {str(n) for n in points["dominant"].dropna()}
+        lines.append(f"worker time mostly: {breakdown_legend(names)}.")
+    return "".join(f'<p class="legend">{esc(line)}</p>' for line in lines)
 
 
 def _summary(page: Page, suite: str) -> str:
@@ -182,10 +237,12 @@ def _summary(page: Page, suite: str) -> str:
 
 def _suite_section(page: Page, suite: str, points: pd.DataFrame) -> str:
     figures = "".join(_figure(f) for f in page.figures if f.section == suite)
+    confidence = confidence_of(page.runs[0]) if page.runs else 0.95
     return (
         f'<section id="suite-{esc(suite)}"><h2>Suite {esc(suite)}</h2>{_summary(page, suite)}'
         f"<div>{figures}</div>"
-        f"{_points_table(points, len(page.runs) > 1, _dask_report_links(page))}</section>"
+        f"{_points_table(points, len(page.runs) > 1, _dask_report_links(page), confidence)}"
+        "</section>"
     )
 
 
@@ -260,8 +317,9 @@ def render_page(page: Page) -> str:
         f"{body}{comparisons}"
         f'<section id="startup"><h2>Startup latency</h2><div>{startup}</div>'
         f"{scale_events_table(runs)}</section>{data}"
-        f"<footer>Generated {esc(generated)}. Medians of timed repetitions (warm-ups excluded); "
-        "± is the half-width of the confidence interval of the mean; efficiency is relative "
-        "to each workload's smallest successful point, and its band propagates the confidence "
-        "intervals of both points.</footer></body></html>\n"
+        f"<footer>Generated {esc(generated)}. Medians of timed repetitions (warm-ups and "
+        "disturbed repetitions excluded), with the distribution-free confidence interval of the "
+        "median (order statistics: asymmetric, within the observed timings); efficiency is "
+        "relative to each workload's smallest successful point, with a bootstrap interval of "
+        "the ratio of the two medians.</footer></body></html>\n"
     )

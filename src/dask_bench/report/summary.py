@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dask_bench.report.tables import BAD_EFFICIENCY, WARN_EFFICIENCY
+from dask_bench.report._format import BAD_EFFICIENCY, WARN_EFFICIENCY
 
 
 def _first_below(group: pd.DataFrame, threshold: float) -> int | None:
@@ -32,7 +32,8 @@ def suite_summary(points: pd.DataFrame) -> list[str]:
     list of str
         Empty when nothing was measured.
     """
-    good = points[points["efficiency"].notna()]
+    # A narrow copy: filtering the wide summary frame copies every column each time.
+    good = points.loc[points["efficiency"].notna(), ["workload", "units", "efficiency"]]
     if good.empty:
         return ["No point of this suite succeeded."] if not points.empty else []
     largest = int(good["units"].max())
