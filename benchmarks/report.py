@@ -2,11 +2,17 @@
 
 A store of synthetic but realistic runs is generated first (by default 100,000 measurement
 rows: every registered workload at 1 to 64 processing units, about 20 timed repetitions per
-point plus a warm-up, a few failed repetitions and points, real provenance and scale
-steps), then these are timed with ``time.perf_counter``, each on a freshly opened store:
+point plus a warm-up, a few failed repetitions and points, a few repetitions disturbed by
+a worker leaving, every way a point can end, notes, where the worker time went, real
+provenance and scale steps), then these are timed with ``time.perf_counter``, each on a
+freshly opened store:
 
 - ``build_report`` of the latest run, and of the last 3 runs overlaid. Target: at most 5 s.
 - ``compare_runs`` of the last two runs, and ``history_frame`` of one workload and of all.
+
+The last line prints the headline figure (the report of 3 runs against its target);
+``--profile`` then prints where that report spends its time (cProfile, cumulative, parent
+process only: figures drawn by forked processes show as waiting).
 
 Run: ``make bench-report`` or ``python benchmarks/report.py [--rows N] [--keep DIR]``.
 """
@@ -14,7 +20,10 @@ Run: ``make bench-report`` or ``python benchmarks/report.py [--rows N] [--keep D
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
 import platform
+import pstats
 import shutil
 import tempfile
 import time
@@ -37,7 +46,15 @@ from dask_bench.report.compare import compare_runs
 from dask_bench.report.history import history_frame
 from dask_bench.runner.provenance import PACKAGES, environment
 from dask_bench.store import Store
-from dask_bench.store.schema import Measurement, Point, Run, ScaleEventRow
+from dask_bench.store.schema import (
+    BREAKDOWN_CATEGORIES,
+    Breakdown,
+    Ending,
+    Measurement,
+    Point,
+    Run,
+    ScaleEventRow,
+)
 from dask_bench.workloads import Workload, all_workloads
 
 SIZES = (1, 2, 4, 8, 16, 32, 64)
@@ -45,6 +62,14 @@ GIB = 2**30
 REPORT_TARGET = 5.0  # seconds
 #: Chunks per unit and chunk size of each suite (the study defaults).
 SUITE_SHAPE = {"tasks": (2, 20), "arrays": (4, 1000), "dataframes": (4, 20_000)}
+#: How points that did not fail end, and how often.
+ENDINGS = (Ending.PRECISION, Ending.MAX_REPEATS, Ending.BUDGET, Ending.TIME_BUDGET)
+ENDING_WEIGHTS = (0.7, 0.15, 0.1, 0.05)
+#: Share of timed repetitions disturbed by a worker leaving, and of points with notes.
+DISTURBED_SHARE = 0.01
+NOTED_SHARE = 0.05
+#: Typical shares of the worker time by category (see BREAKDOWN_CATEGORIES).
+BREAKDOWN_SHARES = (0.55, 0.05, 0.1, 0.05, 0.05, 0.02, 0.08, 0.1)
 ERRORS = (
     "KilledWorker: Attempted to run task 'sum-aggregate' on 4 different workers",
     "repetition exceeded its timeout of 300.0 s; workers restarted",
@@ -115,7 +140,7 @@ def generate(db: Path, rows: int, seed: int = 0) -> Generated:
     study = build_study({"name": "nightly", "deployment": {"workers": list(SIZES)}})
     layout = {"threads_per_worker": 1, "memory_per_worker": 4 * GIB}
     deployment = {"backend": "local", "options": {}, "layout": layout, "processes": True}
-    run_rows, point_rows, rep_rows, event_rows = [], [], [], []
+    run_rows, point_rows, rep_rows, event_rows, breakdown_rows = [], [], [], [], []
     point_id = 0
     t0 = datetime(2026, 1, 5, 2, 0)
     for r in range(n_runs):
@@ -140,12 +165,21 @@ def generate(db: Path, rows: int, seed: int = 0) -> Generated:
             seconds = mean * rng.lognormal(0.0, 0.05, n + 1)
             seconds[0] *= rng.uniform(1.5, 3.0)  # the warm-up pays for imports and caches
             failed_point = rng.random() < 0.01
-            stopped_by = "max_repeats" if n >= 20 else "precision"
+            stopped_by = str(ENDINGS[rng.choice(len(ENDINGS), p=ENDING_WEIGHTS)])
             bad_reps = rng.random(n + 1) < 0.002
             bad_reps[0] = False
             if failed_point:
                 bad_reps[-1] = True  # a point fails on its last repetition
+            disturbed = (rng.random(n + 1) < DISTURBED_SHARE) & ~bad_reps
+            disturbed[0] = False
+            seconds[disturbed] *= rng.uniform(1.3, 2.0)  # a worker left: slower, left out
             error = str(rng.choice(ERRORS)) if failed_point else None
+            noted = rng.random() < NOTED_SHARE
+            shares = rng.dirichlet(np.asarray(BREAKDOWN_SHARES) * 40)
+            breakdown_rows += [
+                {"point_id": point_id, "category": c, "seconds": float(v * units * mean)}
+                for c, v in zip(BREAKDOWN_CATEGORIES, shares, strict=True)
+            ]
             point_rows.append({
                 "id": point_id, "run_id": r + 1, "suite": w.suite, "workload": w.name,
                 "workload_version": w.version, "workers": units, "threads_per_worker": 1,
@@ -154,6 +188,11 @@ def generate(db: Path, rows: int, seed: int = 0) -> Generated:
                 "stopped_by": "failure" if failed_point else stopped_by,
                 "error": error, "started_at": clock,
                 "finished_at": clock + timedelta(seconds=float(seconds.sum())),
+                "notes": ["2 warm-ups until the timings were steady"] if noted else None,
+                "scheduler_tasks": _problem(w, units)["ntasks"],
+                "tasks_per_second": _problem(w, units)["ntasks"] / mean,
+                "memory_peak": int(0.3 * GIB * units), "memory_mean": int(0.2 * GIB * units),
+                "metrics_complete": True,
             })  # fmt: skip
             for k in range(n + 1):
                 ok = not bad_reps[k]
@@ -161,6 +200,8 @@ def generate(db: Path, rows: int, seed: int = 0) -> Generated:
                     "point_id": point_id, "repetition": 0 if k == 0 else k - 1, "warmup": k == 0,
                     "seconds": float(seconds[k]) if ok else None, "ok": ok,
                     "error": None if ok else error or str(rng.choice(ERRORS)), "started_at": clock,
+                    "disturbed": bool(disturbed[k]),
+                    "disturbance": "worker tcp://127.0.0.1:40003 left" if disturbed[k] else None,
                 })  # fmt: skip
                 clock += timedelta(seconds=float(seconds[k]))
         run_rows.append({
@@ -176,6 +217,7 @@ def generate(db: Path, rows: int, seed: int = 0) -> Generated:
             conn.execute(insert(ScaleEventRow), event_rows)
             conn.execute(insert(Point), point_rows)
             conn.execute(insert(Measurement), rep_rows)
+            conn.execute(insert(Breakdown), breakdown_rows)
     finally:
         store.close()
     return Generated(n_runs, n_points, len(rep_rows), time.perf_counter() - start)
@@ -199,11 +241,32 @@ def timed(step: Callable[[Store], object], db: Path) -> float:
         return time.perf_counter() - start
 
 
+def cpu_count() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def profile(step: Callable[[Store], object], db: Path) -> None:
+    """Print the 25 functions ``step`` spends most (cumulative) time in, on a fresh store."""
+    with fresh_store(db) as store:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        step(store)
+        profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="measurement rows to generate")
     parser.add_argument("--keep", type=Path, help="keep the store and the reports in this folder")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    parser.add_argument(
+        "--profile", action="store_true", help="then profile the report of 3 runs (cProfile)"
+    )
     args = parser.parse_args()
     if args.rows < 100:
         parser.error("--rows must be at least 100")
@@ -232,13 +295,22 @@ def main() -> None:
         table.add_row(
             f"generate {gen.runs} runs, {gen.points:,} points", f"{gen.seconds:.2f}", "—", "—"
         )
+        measured: dict[str, float] = {}
         for name, step, target in steps:
-            seconds = timed(step, db)
+            seconds = measured[name] = timed(step, db)
             verdict = "—" if target is None else ("PASS" if seconds <= target else "MISS")
             table.add_row(
                 name, f"{seconds:.2f}", "—" if target is None else f"≤ {target:g} s", verdict
             )
         Console().print(table)
+        headline = measured["build_report, 3 runs overlaid"]
+        print(
+            f"report of 3 runs over {gen.rows:,} rows: {headline:.2f} s "
+            f"(target ≤ {REPORT_TARGET:g} s, {'PASS' if headline <= REPORT_TARGET else 'MISS'}; "
+            f"{cpu_count()} cores, load average {os.getloadavg()[0]:.1f})"
+        )
+        if args.profile:
+            profile(steps[1][1], db)
         if args.keep:
             print(f"kept the store and reports in {folder}")
     finally:

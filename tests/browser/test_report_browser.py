@@ -1,8 +1,9 @@
 """The HTML report as a reader sees it: loaded in headless Chromium, from a real study.
 
 Two tiny studies run on a LocalCluster (the ``tasks`` and ``arrays`` suites at 1 and 2
-workers); the report of the latest run and the overlay of both are opened offline from
-``file://``. Screenshots are kept in ``test-artifacts/`` (``$DASK_BENCH_ARTIFACTS``).
+workers); the report of the latest run, the default report (``dask-bench report`` with no
+option) and the overlay of both are opened offline from ``file://``. Figures are embedded
+as SVG. Full-page screenshots are kept in ``test-artifacts/`` (``$DASK_BENCH_ARTIFACTS``).
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def study_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def svg_of(src: str) -> str | None:
+    """The text of an SVG data URI (None for other sources)."""
+    prefix = "data:image/svg+xml;base64,"
+    if not src.startswith(prefix):
+        return None
+    return base64.b64decode(src[len(prefix) :]).decode("utf-8")
+
+
 def png_colours(src: str) -> int | None:
     """Distinct colours of a PNG data URI decoded by Pillow (None for other sources)."""
     prefix = "data:image/png;base64,"
@@ -92,12 +101,15 @@ def assert_reads_well(facts: PageFacts, report_dir: Path, min_figures: int) -> N
     assert len(figures) >= min_figures, [f.alt for f in figures]
     # every figure written to figures/ is in the page, embedded as written
     files = {p.read_bytes() for p in (report_dir / "figures").iterdir()}
-    assert len(figures) == len(list((report_dir / "figures").glob("*.png")))
+    assert len(figures) == len(list((report_dir / "figures").glob("*.svg")))
     assert all(data_uri_bytes(f.src) in files for f in figures)
     for fig in figures:
-        assert fig.src.startswith("data:image/"), fig.label  # embedded, works offline
+        assert fig.src.startswith("data:image/svg+xml"), fig.label  # embedded, vector
         assert fig.natural_width > 0 and fig.natural_height > 0, fig.label
-        assert fig.colours > 1, fig.label  # as decoded by the browser
+        assert fig.colours > 1, fig.label  # as drawn by the browser
+        svg = svg_of(fig.src)
+        assert svg is not None and "<text" in svg, fig.label  # text stays text: sharp
+        assert 'href="http' not in svg, fig.label  # nothing to fetch
         decoded = png_colours(fig.src)
         assert decoded is None or decoded > 1, fig.label  # as decoded by Pillow
     assert facts.screenshot.stat().st_size > 0
@@ -116,6 +128,20 @@ def test_report_of_latest_run(browser: None, study_db: Path, tmp_path: Path) -> 
     facts = open_report(index, "report-latest-run.png")
     assert_reads_well(facts, index.parent, min_figures=len(SUITES) * 2)
     assert "browser-second" in facts.title
+    assert facts.leftover_processes == []
+
+
+def test_default_report(browser: None, study_db: Path) -> None:
+    """What ``dask-bench report`` writes with no option: the latest run, beside the database."""
+    done = dask_bench("report", "--db", str(study_db))
+    assert done.returncode == 0, done.stderr
+    index = Path(done.stdout.strip().removeprefix("report: "))
+    assert index.parent.parent == study_db.parent and index.name == "index.html"
+    facts = open_report(index, "report-default.png")
+    assert_reads_well(facts, index.parent, min_figures=len(SUITES) * 3)
+    html = index.read_text(encoding="utf-8")
+    # the points table says how every point ended and shows the median's interval
+    assert "95% CI" in html and "ended" in html and "notes" in html
     assert facts.leftover_processes == []
 
 

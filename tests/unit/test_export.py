@@ -183,3 +183,76 @@ def test_run_without_measurements_exports_header_only(tmp_path: Path) -> None:
     out = export_run(store, run, "csv", tmp_path / "e.csv")
     frame = pd.read_csv(out)
     assert frame.empty and "seconds" in frame.columns and "workload" in frame.columns
+
+
+# --- one row per point ---
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+def test_points_level_round_trip(tmp_path: Path, fmt: str) -> None:
+    from dask_bench.report.export import POINT_COLUMNS
+
+    store, run = build_store(tmp_path)
+    point = next(p for p in run.points if p.workload == "map-sleep" and p.units == 2)
+    store.finish_point(point, "ok", stopped_by="budget", notes=["two warm-ups until steady"],
+                       metrics_note="cluster-wide metrics")  # fmt: skip
+    store.add_measurement(point, repetition=2, warmup=False, seconds=9.0, ok=True,
+                          disturbance="worker w1 paused")  # fmt: skip
+    store.add_breakdown(point, {"compute-cpu": 0.75, "shuffle": 0.25})
+    out = export_run(store, run, fmt, tmp_path / f"points.{fmt}", level="points")
+    frame = read_back(fmt, out) if fmt != "csv" else pd.read_csv(out)
+    assert list(frame.columns)[: len(POINT_COLUMNS)] == POINT_COLUMNS
+    assert len(frame) == 4
+    rows = {(r["workload"], r["units"]): r for r in frame.to_dict("records")}
+    first = rows[("map-sleep", 2)]
+    # two timings (1.0, 1.25) count; the warm-up and the disturbed repetition do not
+    assert first["n"] == 2 and first["median"] == pytest.approx(1.125)
+    assert first["stopped_by"] == "budget" and first["ended"] == "budget, 1 disturbed"
+    assert first["n_disturbed"] == 1 and first["disturbance"] == "worker w1 paused"
+    assert first["notes"] == "two warm-ups until steady"
+    assert first["metrics_note"] == "cluster-wide metrics"
+    assert first["bd_compute-cpu"] == pytest.approx(0.75) and first["bd_shuffle"] == 0.25
+    assert first["dominant"] == "compute-cpu" and bool(first["precise"]) is False
+    assert first["confidence"] == 0.95 and first["metric"] == "throughput"
+    assert same(first["ci_low"], None) and same(first["ci_high"], None)  # two timings only
+    failed = rows[("sum", 4)]
+    assert failed["status"] == "failed" and failed["n"] == 0 and failed["error"] == ERROR
+
+
+def test_points_level_of_an_empty_run_has_the_header(tmp_path: Path) -> None:
+    from dask_bench.report.export import POINT_COLUMNS
+
+    store = Store(str(tmp_path / "r.db"), create=True)
+    run = store.create_run(name="e", mode="weak", backend="local", layout={}, study={},
+                           version="0.1.0")  # fmt: skip
+    frame = pd.read_csv(export_run(store, run, "csv", tmp_path / "e.csv", level="points"))
+    assert frame.empty and list(frame.columns) == POINT_COLUMNS
+
+
+def test_unknown_level(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    with pytest.raises(ConfigError, match="unknown export level 'runs'"):
+        export_run(store, run, "csv", tmp_path / "x.csv", level="runs")
+
+
+def test_cli_exports_points(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dask_bench.cli import cli
+
+    store, run = build_store(tmp_path)
+    store.close()
+    out = tmp_path / "p.csv"
+    args = [
+        "export",
+        str(run.id),
+        "--level",
+        "points",
+        "-o",
+        str(out),
+        "--db",
+        str(tmp_path / "r.db"),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out)) == 4

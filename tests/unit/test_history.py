@@ -420,4 +420,4 @@ def test_the_median_interval_is_shown_asymmetric(tmp_path: Path) -> None:
     ax = history_figure(frame).axes[0]
     (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     (segment,) = bars.lines[2][0].get_segments()
-    assert [y for _, y in segment] == pytest.approx([900.0, 1300.0])  # ms, not symmetric
+    assert [y for _, y in segment] == pytest.approx([0.9, 1.3])  # -0.1 / +0.3: asymmetric

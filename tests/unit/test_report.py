@@ -435,7 +435,7 @@ def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
     panels = panels_of(fig)
     assert list(panels) == ["sum", "matmul", "transpose"]
     # matmul: two stacked bars; the transfer segment of the 2-unit bar is 60 % high.
-    bars = {s.key: s.y for s in panels["matmul"].series}
+    bars = {s.key[1]: s.y for s in panels["matmul"].series}
     assert bars["compute-cpu"] == pytest.approx((0.8, 0.4))
     assert bars["transfer"] == pytest.approx((0.0, 0.6))
     assert bars["idle"] == pytest.approx((0.2, 0.0))
@@ -444,6 +444,25 @@ def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
     for short in ("cpu: ", "noncpu: ", "xfer: ", "shuffle: ", "serde: ", "spill: ", "ovhd: ",
                   "idle: "):  # fmt: skip
         assert any(t.startswith(short) for t in legend), short
+
+
+def test_breakdown_of_several_runs_puts_their_bars_side_by_side(tmp_path: Path) -> None:
+    from dask_bench.report.breakdown import breakdowns_figure
+    from dask_bench.store import run_summaries
+    from tests.unit.report_data import add_run
+
+    store, first = build_store(tmp_path)
+    second = add_run(store, name="b", scale=0.5)
+    for run in (first, second):
+        for point in run.points:
+            store.add_breakdown(point, {"compute-cpu": 0.5, "idle": 0.5})
+    points = run_summaries(store, [first, second])
+    fig = breakdowns_figure("tasks", points[points["suite"] == "tasks"], [first, second])
+    series = [s for s in panels_of(fig)["map-sleep"].series if s.key[1] == "compute-cpu"]
+    assert [s.key[0] for s in series] == [first.id, second.id]
+    left, right = series
+    assert all(a < u < b for a, u, b in zip(left.x, (0, 1), right.x, strict=True))
+    assert any(t.startswith("outline: #2 b (local") for t in texts_of(fig))
 
 
 def test_a_package_missing_on_workers_is_called_missing(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from dask_bench.errors import ConfigError
 from dask_bench.report import build_report, default_report_dir
+from dask_bench.report._markup import esc
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 from tests.unit.report_data import PNG_MAGIC, add_point, add_run, build_store, full_environment
@@ -105,6 +106,8 @@ def test_summary_names_the_knee(tmp_path: Path) -> None:
     assert "Below 50 % from (units): matmul at 2" in text
     assert "Knee: the median workload falls below 80 % at 2 units" in text
     assert "1 of 3 keep ≥ 80 % up to 2 units: sum" in text
+    # how far to trust it: sum at 2 units has a single repetition
+    assert "1 of 6 points missed the precision target (max repeats 1)." in text
 
 
 def test_report_escapes_errors(tmp_path: Path) -> None:
@@ -195,7 +198,7 @@ def test_points_show_interval_ending_and_notes(tmp_path: Path) -> None:
     assert "calibrated: 2 warm-ups until steady" in row
     assert "metrics from the whole cluster (tasks outside the span)" in row
     assert "1 repetitions left out as disturbed (worker tcp://10.0.0.2:4000 left)" in row
-    assert "base (100 % by definition)" in row_of(html, "fast", 1)
+    assert ">base<" in row_of(html, "fast", 1) and "base: the smallest size" in html
     # Imprecise points are marked: a starred n in a marked row, and a legend says why.
     imprecise = row_of(html, "tree-reduce", 1)
     assert imprecise.startswith('<tr class="imprecise">') and ">7*<" in imprecise
@@ -257,3 +260,33 @@ def test_default_report_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     url = "postgresql://user@host/benchdb"
     assert default_report_dir(url, runs) == tmp_path / "benchdb-report-7"
     assert default_report_dir("sqlite://", runs) == tmp_path / "dask-bench-report-7"
+
+
+def test_a_long_runner_note_folds_under_its_first_clause(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    note = (
+        "a repetition lasts 36 ms, under min_repetition_seconds 0.2 s: timings are dominated by "
+        "overhead; raise suites.tasks.per_unit or chunk_size"
+    )
+    point = next(p for p in run.points if p.workload == "map-sleep" and p.units == 2)
+    store.finish_point(point, "ok", stopped_by="precision", notes=[note])
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    assert (
+        "<details><summary>a repetition lasts 36 ms, under min_repetition_seconds 0.2 s"
+        f"</summary>{esc(note)}</details>" in row_of(html, "map-sleep", 2)
+    )
+
+
+def test_a_note_of_many_points_is_written_once(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    note = "a repetition lasts 36 ms, under min_repetition_seconds 0.2 s: raise chunk_size"
+    for point in run.points:
+        if point.suite == "tasks" and point.status == "ok":
+            store.finish_point(point, "ok", stopped_by=point.stopped_by, notes=[note])
+    html = build_report(store, [run], tmp_path / "rep").read_text(encoding="utf-8")
+    tasks = html[
+        html.index('<section id="suite-tasks">') : html.index('<section id="suite-arrays">')
+    ]
+    assert tasks.count(esc(note)) == 1  # listed once below the table ...
+    assert '<li id="notes-tasks-1" value="1">' in tasks
+    assert tasks.count('href="#notes-tasks-1">[1]</a>') == 3  # ... and referred to by each point

@@ -73,6 +73,13 @@ def show(run_ref: str | None, study_id: str | None, database: str) -> None:
     help="Output format.",
 )
 @click.option(
+    "--level",
+    type=click.Choice(["repetitions", "points"]),
+    default="repetitions",
+    show_default=True,
+    help="One row per repetition, or one row per point (its summary, how it ended, notes).",
+)
+@click.option(
     "-o",
     "--output",
     required=True,
@@ -80,10 +87,15 @@ def show(run_ref: str | None, study_id: str | None, database: str) -> None:
     help="File to write.",
 )
 @db_option()
-def export(run_ref: str, fmt: str, output: Path, database: str) -> None:
-    """Export every repetition of a run (with its point and run columns) to a file."""
+def export(run_ref: str, fmt: str, level: str, output: Path, database: str) -> None:
+    """Export a run to a file: every repetition (default) or every point.
+
+    Repetitions carry their point's and run's columns; points carry the median with
+    its confidence interval, how the point ended, what was left out as disturbed,
+    efficiency with its interval, where the worker time went, memory, tasks/s and notes.
+    """
     from dask_bench.report import export_run
 
     with open_store(database) as store:
-        path = export_run(store, store.run(run_ref), fmt, output)
+        path = export_run(store, store.run(run_ref), fmt, output, level=level)
     click.echo(f"wrote {path}")

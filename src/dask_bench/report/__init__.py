@@ -8,17 +8,19 @@ from dask_bench.report.build import build_report, default_report_dir
 from dask_bench.report.check import CheckResult, check_run, check_table
 from dask_bench.report.compare import Comparison, compare_runs, comparison_summary
 from dask_bench.report.compare_view import comparison_html, comparison_table
-from dask_bench.report.export import EXPORT_FORMATS, export_run
-from dask_bench.report.figures import (
+from dask_bench.report.export import EXPORT_FORMATS, export_run, points_export
+from dask_bench.report.figures import metric_figure
+from dask_bench.report.heatmap import heatmap_figure, heatmaps_figure
+from dask_bench.report.history import history_frame, history_table
+from dask_bench.report.history_plot import history_figure
+from dask_bench.report.overlay import overlay_figure, run_colors, startup_figure
+from dask_bench.report.plausibility import plausibility_notes
+from dask_bench.report.run_figures import (
     efficiency_figure,
-    heatmap_figure,
     suite_figures,
     throughput_figure,
     walltime_figure,
 )
-from dask_bench.report.history import history_frame, history_table
-from dask_bench.report.history_plot import history_figure
-from dask_bench.report.overlay import overlay_figure, run_colors, startup_figure
 from dask_bench.report.run_info import run_header, runs_table
 from dask_bench.report.summary import suite_summary
 from dask_bench.report.tables import suite_tables
@@ -41,10 +43,14 @@ __all__ = [
     "figure_bytes",
     "figure_png",
     "heatmap_figure",
+    "heatmaps_figure",
     "history_figure",
     "history_frame",
     "history_table",
+    "metric_figure",
     "overlay_figure",
+    "plausibility_notes",
+    "points_export",
     "run_colors",
     "run_header",
     "runs_table",

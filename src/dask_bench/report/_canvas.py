@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
 
 #: Font size (points) of tick labels and panel titles.
 SMALL = 7.5
@@ -223,6 +224,15 @@ class Canvas:
             rect = np.array([(cx[0], cy[0]), (cx[1], cy[0]), (cx[1], cy[1]), (cx[0], cy[1])])
             self._fills.setdefault((1.5, self._key(color)), []).append(rect)
 
+    def outlines(self, panel: Panel, xs: Any, height: float, width: float, *, color: Any) -> None:
+        """Rectangles outlined (not filled) from 0 up to ``height``, ``width`` wide at ``xs``."""
+        for x in np.asarray(xs, dtype=float):
+            cx, cy = panel.at([x - width / 2, x + width / 2], [0.0, height])
+            rect = np.array([(cx[0], cy[0]), (cx[1], cy[0]), (cx[1], cy[1]), (cx[0], cy[1]),
+                             (cx[0], cy[0])])  # fmt: skip
+            key = (3.5, self._key(color), 1.1, "-", 1.0)
+            self._lines.setdefault(key, []).append(rect)
+
     def hline(self, panel: Panel, y: float, *, color: Any, style: str = "--") -> None:
         """A horizontal line across the panel at a data value."""
         x0, _, w, _ = panel.box
@@ -294,18 +304,20 @@ class Canvas:
     # --- output ---
 
     def finish(self) -> Figure:
-        """Turn everything gathered into collections (in stacking order); return the figure."""
+        """Turn everything gathered into artists (in stacking order); return the figure.
+
+        Each style becomes one compound path (one ``<path>`` in SVG): writing a path
+        per segment costs more than all the rest of a figure.
+        """
         for (zorder, color), polygons in self._fills.items():
-            self.ax.add_collection(
-                PolyCollection(polygons, facecolors=[color], linewidths=0, zorder=zorder),
-                autolim=False,
-            )
+            patch = PathPatch(_compound(polygons, closed=True), facecolor=color, linewidth=0,
+                              zorder=zorder)  # fmt: skip
+            self.ax.add_artist(patch)  # not add_patch: limits are fixed, no need to measure
         for (zorder, color, width, style, alpha), lines in self._lines.items():
-            self.ax.add_collection(
-                LineCollection(lines, colors=[color], linewidths=width, linestyles=style,
-                               alpha=alpha, zorder=zorder, capstyle="butt"),
-                autolim=False,
-            )  # fmt: skip
+            patch = PathPatch(_compound(lines, closed=False), fill=False, edgecolor=color,
+                              linewidth=width, linestyle=style, alpha=alpha, zorder=zorder,
+                              capstyle="butt", joinstyle="round")  # fmt: skip
+            self.ax.add_artist(patch)  # not add_patch: limits are fixed, no need to measure
         for (color, marker, size, hollow), groups in self._marks.items():
             xs = np.concatenate([g[0] for g in groups])
             ys = np.concatenate([g[1] for g in groups])
@@ -315,6 +327,20 @@ class Canvas:
                          scaley=False)  # fmt: skip
         self._lines, self._fills, self._marks = {}, {}, {}
         return self.fig
+
+
+def _compound(parts: list[np.ndarray], closed: bool) -> Path:
+    """One path made of many polylines (or polygons): each starts with a move."""
+    if closed:  # CLOSEPOLY's own vertex is ignored: give each polygon one more
+        parts = [np.vstack([p, p[:1]]) for p in parts]
+    vertices = np.concatenate(parts)
+    codes = np.full(len(vertices), Path.LINETO, dtype=Path.code_type)
+    starts = np.cumsum([0, *(len(p) for p in parts[:-1])])
+    codes[starts] = Path.MOVETO
+    if closed:
+        ends = np.cumsum([len(p) for p in parts]) - 1
+        codes[ends] = Path.CLOSEPOLY
+    return Path(vertices, codes)
 
 
 def _within(pts: np.ndarray, box: tuple[float, float, float, float]) -> bool:

@@ -187,8 +187,8 @@ def ending(row: Mapping[str, Any]) -> str:
 def ending_text(row: Mapping[str, Any]) -> str:
     """:func:`ending`, with the repetitions left out as disturbed, e.g. ``budget, 2 disturbed``."""
     text = ending(row)
-    disturbed = row.get("n_disturbed")
-    count = 0 if is_missing(disturbed) else int(disturbed)
+    disturbed = finite(row.get("n_disturbed"))
+    count = 0 if disturbed is None else int(disturbed)
     if count and text != ENDING_SHORT[Ending.DISTURBED]:
         return f"{text}, {count} disturbed"
     if count:
@@ -198,13 +198,31 @@ def ending_text(row: Mapping[str, Any]) -> str:
 
 def is_imprecise(row: Mapping[str, Any]) -> bool:
     """Whether a measured point missed its precision target (its interval is too wide)."""
-    n = row.get("n")
-    if is_missing(n) or int(n) == 0:
+    n = finite(row.get("n"))
+    if n is None or n == 0:
         return False
     precise = row.get("precise")
     if precise is not None and not is_missing(precise):
         return not bool(precise)
     return row.get("stopped_by") not in (None, Ending.PRECISION.value)
+
+
+#: The columns a table of points shows (narrow frames are much quicker to turn into rows).
+TABLE_COLUMNS = (
+    "run_id", "point_id", "suite", "workload", "units", "workers", "threads_per_worker",
+    "mode", "status", "n", "n_failed", "n_disturbed", "disturbance", "precise", "stopped_by",
+    "median", "ci_low", "ci_high", "ci_rel", "throughput", "throughput_unit", "speedup",
+    "efficiency", "efficiency_low", "efficiency_high", "dominant", "dominant_share", "error",
+    "notes", "metrics_note",
+)  # fmt: skip
+
+
+def table_rows(points: Any) -> list[dict[str, Any]]:
+    """The rows of a point frame as dicts, with the :data:`TABLE_COLUMNS` it has."""
+    records: list[dict[str, Any]] = points[[c for c in TABLE_COLUMNS if c in points]].to_dict(
+        "records"
+    )
+    return records
 
 
 def confidence_of(run: Run) -> float:

@@ -43,6 +43,8 @@ class Grid:
         Whether the panels show the same y range (only the first of a row labels it).
     units
         The values on x, once :meth:`x_axis` or :meth:`x_categories` has set them.
+    legend_cols
+        Entries per line of the legend below the panels.
     """
 
     canvas: Canvas
@@ -50,6 +52,7 @@ class Grid:
     ncols: int
     sharey: bool
     units: tuple[float, ...] = ()
+    legend_cols: int = 1
 
     @property
     def fig(self) -> Figure:
@@ -116,7 +119,7 @@ def panel_grid(
     names: Sequence[str],
     *,
     sharey: bool,
-    legend_rows: int,
+    legend: Sequence[str],
     title_lines: int = 1,
     ncols: int | None = None,
 ) -> Grid:
@@ -129,8 +132,9 @@ def panel_grid(
     sharey
         The panels will show one y range (labelled on the first panel of each row);
         otherwise every panel gets its own y tick labels.
-    legend_rows
-        Lines of legend to leave room for below the panels.
+    legend
+        The labels of the legend below the panels, to leave room for (see
+        :func:`figure_legend`).
     title_lines
         Lines of the figure's title.
     ncols
@@ -147,11 +151,12 @@ def panel_grid(
     left, right = 0.72, 0.15
     gap_x = 0.14 if sharey else TICK_ROOM
     top = 0.18 + 0.2 * title_lines + TITLE_ROOM
-    bottom = 0.72 + 0.2 * legend_rows
     width = left + right + cols * PANEL[0] + (cols - 1) * gap_x
     if width < MIN_WIDTH:  # centre a narrow block of panels
         left += (MIN_WIDTH - width) / 2
         width = MIN_WIDTH
+    legend_cols, legend_lines = legend_layout(legend, width)
+    bottom = 0.72 + 0.2 * legend_lines
     height = top + bottom + rows * PANEL[1] + (rows - 1) * TITLE_ROOM
     canvas = Canvas(width, height)
     panels = []
@@ -160,7 +165,7 @@ def panel_grid(
         x0 = left + col * (PANEL[0] + gap_x)
         y0 = height - top - (row + 1) * PANEL[1] - row * TITLE_ROOM
         panels.append(canvas.panel(name, (x0, y0, PANEL[0], PANEL[1])))
-    return Grid(canvas, panels, cols, sharey)
+    return Grid(canvas, panels, cols, sharey, legend_cols=legend_cols)
 
 
 def figure_labels(grid: Grid, title: str, xlabel: str, ylabel: str) -> None:
@@ -176,19 +181,27 @@ def figure_labels(grid: Grid, title: str, xlabel: str, ylabel: str) -> None:
     canvas.text(centre, bottom - 0.38, xlabel, ha="center", va="top", fontsize=8.5)
 
 
-def figure_legend(grid: Grid, handles: Sequence[Any], labels: Sequence[str], ncols: int) -> None:
+#: Inches per character of a legend label, and around each entry (its line and gap).
+LEGEND_CHAR, LEGEND_ENTRY = 0.058, 0.5
+
+
+def legend_layout(labels: Sequence[str], width: float) -> tuple[int, int]:
+    """Entries per line (at most 3) and lines of a legend that fits ``width`` inches."""
+    if not labels:
+        return 1, 0
+    column = max(len(label) for label in labels) * LEGEND_CHAR + LEGEND_ENTRY
+    cols = max(1, min(3, len(labels), int((width - 0.3) // column)))
+    return cols, math.ceil(len(labels) / cols)
+
+
+def figure_legend(grid: Grid, handles: Sequence[Any], labels: Sequence[str]) -> None:
     """A legend below the panels, in the room :func:`panel_grid` left for it."""
     height = grid.canvas.height
     grid.fig.legend(
         handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.06 / height),
-        ncols=max(1, ncols), fontsize=7.5, frameon=False, handlelength=2.2,
+        ncols=grid.legend_cols, fontsize=7.5, frameon=False, handlelength=2.2,
         columnspacing=1.4, borderaxespad=0.0,
     )  # fmt: skip
-
-
-def legend_rows(entries: int, ncols: int) -> int:
-    """Lines a legend of ``entries`` takes at ``ncols`` entries to a line."""
-    return math.ceil(entries / max(1, ncols))
 
 
 def dodge(units: Sequence[float], index: int, count: int, log: bool) -> list[float]:
@@ -213,11 +226,13 @@ def plain(value: float) -> str:
 
 
 def log_ticks(low: float, high: float) -> list[float]:
-    """Tick values for a log axis from ``low`` to ``high``: 1-2-5 steps, finer when narrow.
+    """Tick values for a log axis from ``low`` to ``high``: decades, 1-2-5 steps, or 1-9.
 
-    Labels (:func:`plain`) all differ; at least two ticks unless the range is too narrow
-    for two distinct labels.
+    The first of these that gives three to six ticks (a longer list is thinned to six
+    at most); labels (:func:`plain`) all differ. Two ticks when the range holds no
+    more, the ends and the middle when it holds fewer.
     """
+    best: list[float] = []
     for subs in ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)):
         ticks = [
             s * 10.0**e
@@ -225,10 +240,13 @@ def log_ticks(low: float, high: float) -> list[float]:
             for s in subs
             if low <= s * 10.0**e <= high
         ]
-        if 3 <= len(ticks) <= 8 or (len(ticks) >= 2 and subs[-1] == 9.0):
+        if len(ticks) > 6:
+            ticks = ticks[:: math.ceil(len(ticks) / 6)]
+        if len(ticks) >= 3:
             return _distinct(ticks)
-        if len(ticks) > 8:
-            return _distinct(ticks[:: math.ceil(len(ticks) / 6)])
+        best = ticks if len(ticks) > len(best) else best
+    if len(best) == 2:
+        return _distinct(best)
     # Narrower than one step of 1..9: the ends and the middle, rounded.
     return _distinct([low * 1.02, math.sqrt(low * high), high / 1.02])
 

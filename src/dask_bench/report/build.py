@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -22,13 +23,13 @@ from dask_bench.errors import ConfigError
 from dask_bench.report._markup import esc
 from dask_bench.report._plot import run_colors
 from dask_bench.report._render import FigureJob, background, rendering
-from dask_bench.report.breakdown import breakdown_figure, has_breakdown
+from dask_bench.report.breakdown import breakdowns_figure, has_breakdown
 from dask_bench.report.compare import compare_runs
 from dask_bench.report.compare_view import comparison_html
 from dask_bench.report.export import ISO_FORMAT, points_export
 from dask_bench.report.figures import METRICS, TITLES, has_throughput, metric_figure
 from dask_bench.report.heatmap import heatmaps_figure
-from dask_bench.report.html import GENERATOR, Page, RenderedFigure, render_page
+from dask_bench.report.html import GENERATOR, Page, RenderedFigure, points_tables, render_page
 from dask_bench.report.overlay import startup_figure
 from dask_bench.report.summary import suite_summary
 from dask_bench.report.tables import SUITE_ORDER
@@ -37,6 +38,16 @@ from dask_bench.store.schema import Run
 
 #: What a report folder holds besides ``index.html``; replaced as a whole.
 PARTS = ("figures", "data")
+
+#: The data files a report links to.
+_LINKS = [
+    (
+        "points.csv: one row per point (median and its interval, how it ended, "
+        "efficiency and its interval, breakdown, memory, notes)",
+        "data/points.csv",
+    ),
+    ("measurements.csv: every repetition, warm-ups flagged", "data/measurements.csv"),
+]
 
 
 def default_report_dir(database: str | os.PathLike[str], runs: Sequence[Run]) -> Path:
@@ -97,7 +108,7 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
 
     Per suite: efficiency, throughput (when a workload is judged by it) and wall time
     as small multiples with a line per run, the efficiency heatmap(s), and where the
-    worker time went, per run. Then the startup latency.
+    worker time went (a bar per run at each size). Then the startup latency.
     """
     jobs: list[FigureJob] = []
     colors = run_colors(runs)
@@ -113,15 +124,10 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
         job = partial(heatmaps_figure, suite, points, present, colors)
         alt = f"{suite}: efficiency heatmap" + (" by run" if several else "")
         jobs.append(FigureJob(f"{suite}-heatmap", suite, alt, job))
-        for run in present:
-            part = points[points["run_id"] == run.id]
-            if has_breakdown(part):
-                job = partial(breakdown_figure, run, suite, part)
-                name = f"{suite}-breakdown" + (f"-run{run.id}" if several else "")
-                alt = f"{suite}: where the worker time goes" + (
-                    f" in run {run.id}" if several else ""
-                )
-                jobs.append(FigureJob(name, suite, alt, job))
+        if has_breakdown(points):
+            job = partial(breakdowns_figure, suite, points, present, colors)
+            alt = f"{suite}: where the worker time goes" + (" by run" if several else "")
+            jobs.append(FigureJob(f"{suite}-breakdown", suite, alt, job))
     job = partial(startup_figure, runs, colors)
     jobs.append(FigureJob("startup", "startup", "startup latency", job))
     return jobs
@@ -245,24 +251,15 @@ def build_report(
                 for suite, frame in suites.items()
             }
             exported = points_export(points, list(runs))
-            comparisons, measurements = unshared()
+            data = {"points.csv": exported.to_csv(index=False, date_format=ISO_FORMAT).encode()}
+            page = Page(runs, suites, [], summaries, _LINKS, folder=str(target))
+            tables = points_tables(page)
+            comparisons, data["measurements.csv"] = unshared()
             figures = [
                 RenderedFigure(name=j.name, section=j.section, alt=j.alt, files=f)
                 for j, f in zip(jobs, rendered(), strict=True)
             ]
-    data = {
-        "points.csv": exported.to_csv(index=False, date_format=ISO_FORMAT).encode(),
-        "measurements.csv": measurements,
-    }
-    links = [
-        (
-            "points.csv: one row per point (median and its interval, how it ended, "
-            "efficiency and its interval, breakdown, memory, notes)",
-            "data/points.csv",
-        ),
-        ("measurements.csv: every repetition, warm-ups flagged", "data/measurements.csv"),
-    ]
-    page = Page(runs, suites, figures, summaries, links, comparisons, folder=str(target))
+    page = replace(page, figures=figures, comparisons=comparisons, tables=tables)
     index = render_page(page)
     _write_tree(target, index, figures, data)
     return target / "index.html"

@@ -114,7 +114,8 @@ def points_export(points: pd.DataFrame, runs: list[Run]) -> pd.DataFrame:
     levels = {r.id: confidence_of(r) for r in runs}
     checks = plausibility_notes(frame)
     frame["metric"] = metrics_of(frame)
-    frame["ended"] = [ending_text(r) for r in frame.to_dict("records")]
+    how = frame[[c for c in ("stopped_by", "status", "n_disturbed") if c in frame]]
+    frame["ended"] = [ending_text(r) for r in how.to_dict("records")]
     frame["confidence"] = [levels.get(int(i), 0.95) for i in frame["run_id"]]
     frame["checks"] = ["; ".join(checks.get(int(p), [])) or None for p in frame["point_id"]]
     for column in POINT_COLUMNS:

@@ -28,14 +28,10 @@ from dask_bench.report._grid import (
     dodge,
     figure_labels,
     figure_legend,
-    legend_rows,
     panel_grid,
 )
 from dask_bench.report._metric import is_latency
 from dask_bench.report._plot import IDEAL_COLOR, run_colors, run_label, sizes
-from dask_bench.report.heatmap import heatmap_figure
-from dask_bench.report.tables import suite_frames
-from dask_bench.store import Store
 from dask_bench.store.schema import Run
 
 #: What each metric shows: y label, and whether its axis is logarithmic.
@@ -61,7 +57,8 @@ def _values(metric: str, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np
     """Value, interval low and high of a metric (NaN ends where the interval is unknown)."""
     if metric == "efficiency":
         cols = ("efficiency", "efficiency_low", "efficiency_high")
-        return tuple(rows[c].to_numpy(dtype=float) for c in cols)  # type: ignore[return-value]
+        eff, low, high = (rows[c].to_numpy(dtype=float) for c in cols)
+        return eff, low, high
     median = rows["median"].to_numpy(dtype=float)
     low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
     if metric == "walltime":
@@ -121,13 +118,12 @@ def _ideal(metric: str, rows: pd.DataFrame, units: Sequence[int], mode: str) -> 
     return np.column_stack([xs, ys])
 
 
-def _failed(canvas: Canvas, panel: Panel, part: pd.DataFrame) -> bool:
+def _failed(canvas: Canvas, panel: Panel, part: pd.DataFrame) -> None:
+    """Red crosses on the x axis where points failed (they have no value to plot)."""
     failed = part[part["n"] == 0]
-    if failed.empty:
-        return False
-    canvas.marks(panel, failed["units"].to_numpy(dtype=float), np.full(len(failed), 0.04),
-                 color="red", marker="x", size=4.5, axes_y=True)  # fmt: skip
-    return True
+    if not failed.empty:
+        canvas.marks(panel, failed["units"].to_numpy(dtype=float), np.full(len(failed), 0.04),
+                     color="red", marker="x", size=4.5, axes_y=True)  # fmt: skip
 
 
 def _workloads(suite: str, metric: str, points: pd.DataFrame) -> list[str]:
@@ -194,18 +190,18 @@ def metric_figure(
     span = (min(r[0] for r in known), max(r[1] for r in known)) if known else (1.0, 10.0)
     shared = not log or span[1] / span[0] <= SHARE_SPAN
     top = _efficiency_top(points) if metric == "efficiency" else 0.0
-    entries = len(runs) * (len(runs) > 1) + 5
-    grid = panel_grid(names, sharey=shared, legend_rows=legend_rows(entries, 2),
-                      title_lines=1 if len(runs) > 1 else 2)  # fmt: skip
+    shaded = top > HIGH_EFFICIENCY + 0.03
+    failed = bool((points.loc[points["workload"].isin(names), "n"] == 0).any())
+    handles, labels = _legend(metric, runs, colors, failed, shaded)
+    grid = panel_grid(names, sharey=shared, legend=labels, title_lines=1 if len(runs) > 1 else 2)
     canvas = grid.canvas
     units = sizes(points) or [1]
     x_log = grid.x_axis(units)
-    any_failed = False
     for k, (panel, workload) in enumerate(zip(grid.panels, names, strict=False)):
         if metric == "efficiency":
             grid.y_percent(top, k)
             canvas.hline(panel, 1.0, color=IDEAL_COLOR)
-            if top > HIGH_EFFICIENCY:
+            if shaded:
                 canvas.hband(panel, HIGH_EFFICIENCY, top, IMPLAUSIBLE_SHADE)
         else:
             grid.y_log(*(span if shared else ranges.get(workload) or span), k)
@@ -225,7 +221,7 @@ def metric_figure(
                                 style="--", alpha=0.6, zorder=2.0)  # fmt: skip
                 panel.series.append(Series(run.id, colors[run.id], tuple(ideal[:, 0]),
                                            tuple(ideal[:, 1]), kind="ideal"))  # fmt: skip
-        any_failed |= _failed(canvas, panel, part)
+        _failed(canvas, panel, part)
         if not drawn:
             canvas.note(panel, "no data")
         latency = is_latency(suite, workload)
@@ -235,7 +231,7 @@ def metric_figure(
     if not names:
         canvas.note(grid.panels[0], "no throughput workloads\n(latency workloads: see wall time)")
     _labels(grid, suite, metric, points, runs)
-    _legend(grid, metric, runs, colors, any_failed, top > HIGH_EFFICIENCY)
+    figure_legend(grid, handles, labels)
     return canvas.finish()
 
 
@@ -266,9 +262,8 @@ def _labels(grid: Grid, suite: str, metric: str, points: pd.DataFrame, runs: Seq
 
 
 def _legend(
-    grid: Grid, metric: str, runs: Sequence[Run], colors: Mapping[int, Any], failed: bool,
-    shaded: bool,
-) -> None:  # fmt: skip
+    metric: str, runs: Sequence[Run], colors: Mapping[int, Any], failed: bool, shaded: bool
+) -> tuple[list[Any], list[str]]:
     handles: list[Any] = []
     labels: list[str] = []
     if len(runs) > 1:
@@ -295,103 +290,9 @@ def _legend(
     if failed:
         handles.append(Line2D([], [], color="red", marker="x", linestyle="none"))
         labels.append("x: failed point")
-    figure_legend(grid, handles, labels, ncols=2)
-
-
-def _single(metric: str, run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    frame = points if "run_id" in points else points.assign(run_id=run.id)
-    return metric_figure(suite, metric, frame, [run])
-
-
-def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Parallel efficiency of one run's suite, one panel per workload (see :func:`metric_figure`).
-
-    Parameters
-    ----------
-    run
-        The run the points belong to (for the title and mode).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    return _single("efficiency", run, suite, points)
-
-
-def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Throughput of one run's suite, one panel per throughput workload (log-log).
-
-    Parameters
-    ----------
-    run
-        The run the points belong to (for the title and mode).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Latency workloads are left out: see :func:`walltime_figure`.
-    """
-    return _single("throughput", run, suite, points)
-
-
-def walltime_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    """Median wall time of one run's suite, one panel per workload, with ideals (log-log).
-
-    Parameters
-    ----------
-    run
-        The run the points belong to (the ideal depends on its mode).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Latency workloads are titled as such: their time is their result.
-    """
-    return _single("walltime", run, suite, points)
-
-
-#: The figures drawn for every suite of a run, by file-name suffix.
-SUITE_FIGURES = {
-    "efficiency": efficiency_figure,
-    "throughput": throughput_figure,
-    "walltime": walltime_figure,
-    "heatmap": heatmap_figure,
-}
+    return handles, labels
 
 
 def has_throughput(suite: str, points: pd.DataFrame) -> bool:
     """Whether a suite has a workload judged by its throughput (see :mod:`._metric`)."""
     return bool(_workloads(suite, "throughput", points))
-
-
-def suite_figures(store: Store, run: Run) -> dict[str, list[Figure]]:
-    """Every figure of every suite of a run (see :data:`SUITE_FIGURES`).
-
-    Parameters
-    ----------
-    store
-        The results database.
-    run
-        The run to plot.
-
-    Returns
-    -------
-    dict
-        Suite name to its figures, in :data:`SUITE_FIGURES` order, in suite order.
-    """
-    return {
-        suite: [draw(run, suite, part) for draw in SUITE_FIGURES.values()]
-        for suite, part in suite_frames(store, run).items()
-    }

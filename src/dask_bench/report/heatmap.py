@@ -102,7 +102,7 @@ def _colorbar(canvas: Canvas, x0: float, y0: float, height: float) -> None:
     h = height * 0.85 / steps
     slices = [np.array([(x0, y0 + k * h), (x0 + 0.12, y0 + k * h), (x0 + 0.12, y0 + (k + 1) * h),
                         (x0, y0 + (k + 1) * h)]) for k in range(steps)]  # fmt: skip
-    colors = [cmap((k + 0.5) / steps) for k in range(steps)]
+    colors: list[Any] = [cmap((k + 0.5) / steps) for k in range(steps)]
     top = y0 + steps * h
     slices.append(np.array([(x0, top + 0.04), (x0 + 0.12, top + 0.04), (x0 + 0.06, top + 0.2)]))
     colors.append(IMPLAUSIBLE_COLOR)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -35,11 +35,13 @@ from dask_bench.report._format import (
     is_imprecise,
     is_missing,
     point_status,
+    table_rows,
 )
 from dask_bench.report._markup import esc, table, td
 from dask_bench.report._metric import is_latency
+from dask_bench.report._notes import table_notes
 from dask_bench.report._provenance import provenance_section, scale_events_table, versions_table
-from dask_bench.report.plausibility import base_points, plausibility_notes, stored_notes
+from dask_bench.report.plausibility import base_points
 from dask_bench.report.run_info import warnings_of
 from dask_bench.report.tables import breakdown_legend, dominant_text
 from dask_bench.store.schema import BREAKDOWN_LABELS, Run
@@ -61,8 +63,9 @@ table.kv th { width: 12em; }
 .ok { color: #187a18; } .mismatch td, .mismatch th { background: #fff4d6; }
 .high { color: #6a3d9a; font-weight: bold; } .high::after { content: " ?"; }
 tr.imprecise td { background: #fffbea; } tr.imprecise td.n { color: #a66f00; font-weight: bold; }
-td.notes { font-size: 85%; color: #444; min-width: 16em; max-width: 26em; }
-td.notes ul { margin: 0; padding-left: 1.1em; }
+td.notes { font-size: 85%; color: #444; min-width: 14em; max-width: 30em; }
+td.notes ul { margin: 0; padding-left: 1.1em; } td.notes summary { cursor: pointer; }
+ol.notes { font-size: 85%; color: #444; }
 div.wide { overflow-x: auto; max-width: 100%; }
 td.notes li.check { color: #6a3d9a; }
 p.legend { font-size: 85%; color: #555; margin-top: 0; }
@@ -109,15 +112,46 @@ class Page:
     comparisons: Sequence[str] = ()
     #: The report folder; links to Dask's performance reports are relative to it.
     folder: str | None = None
+    #: The points table of each suite, when made beforehand (see :func:`points_tables`).
+    tables: Mapping[str, str] = field(default_factory=dict)
+
+
+def points_tables(page: Page) -> dict[str, str]:
+    """The points table of every suite of a page, with its notes and legend (HTML).
+
+    The report makes them while its figures are drawn, and hands them back in
+    :attr:`Page.tables`.
+    """
+    confidence = confidence_of(page.runs[0]) if page.runs else 0.95
+    several, links = len(page.runs) > 1, _dask_report_links(page)
+    return {
+        suite: _points_table(points, several, links, confidence, anchor=f"notes-{suite}")
+        for suite, points in page.suites.items()
+    }
+
+
+#: Figures are shown this much larger than their size in print (their text is small).
+FIGURE_ZOOM = 1.25
+
+
+def _shown_width(svg: bytes) -> str:
+    """A style giving an SVG figure its width on screen, from its size in points."""
+    found = re.search(rb'<svg[^>]*\bwidth="([0-9.]+)pt"', svg[:2000])
+    if found is None:
+        return ""
+    pixels = float(found.group(1)) * 96 / 72 * FIGURE_ZOOM
+    return f' style="width: {pixels:.0f}px"'
 
 
 def _figure(fig: RenderedFigure) -> str:
-    data = base64.b64encode(fig.files["svg"]).decode("ascii")
+    svg = fig.files["svg"]
+    data = base64.b64encode(svg).decode("ascii")
     links = "".join(
         f'<a href="figures/{esc(fig.name)}.{fmt}">{fmt.upper()}</a>' for fmt in sorted(fig.files)
     )
     return (
-        f'<figure><img alt="{esc(fig.alt)}" src="data:image/svg+xml;base64,{data}">'
+        f'<figure><img alt="{esc(fig.alt)}"{_shown_width(svg)} '
+        f'src="data:image/svg+xml;base64,{data}">'
         f"<figcaption>{esc(fig.alt)} {links}</figcaption></figure>"
     )
 
@@ -137,28 +171,18 @@ def _dask_report_links(page: Page) -> dict[int, str]:
     return links
 
 
-def _notes_cell(row: Mapping[str, Any], checks: list[str]) -> str:
-    """The notes of a point: what to check (plausibility), then what the runner noted."""
-    items = [f'<li class="check">{esc(n)}</li>' for n in checks]
-    items += [f"<li>{esc(n)}</li>" for n in stored_notes(row)]
-    if not is_missing(row.get("n_disturbed")) and int(row["n_disturbed"]):
-        what = row.get("disturbance")
-        why = f" ({what})" if isinstance(what, str) and what else ""
-        items.append(f"<li>{int(row['n_disturbed'])} repetitions left out as disturbed{why}</li>")
-    return f'<td class="notes"><ul>{"".join(items)}</ul></td>' if items else td("")
-
-
 def _points_table(
     points: pd.DataFrame,
     several: bool,
     dask_reports: Mapping[int, str] | None = None,
     confidence: float = 0.95,
+    anchor: str = "note",
 ) -> str:
     dask_reports = dask_reports or {}
     linked = any(int(pid) in dask_reports for pid in points["point_id"])
     strong = bool((points["mode"] == "strong").any()) if "mode" in points else False
     ci = ci_label(confidence)
-    checks = plausibility_notes(points)
+    notes = table_notes(points, anchor)
     bases = base_points(points)
     headers = ["run"] if several else []
     headers += ["workload", "units (w x t)", "median", ci, "n", "failed reps", "throughput"]
@@ -168,7 +192,7 @@ def _points_table(
     headers += ["worker time mostly"] if dominant else []
     headers += ["status", "notes"] + (["Dask report"] if linked else [])
     rows = []
-    for row in points.to_dict("records"):
+    for row in table_rows(points):
         units = f"{int(row['units'])} ({int(row['workers'])}x{int(row['threads_per_worker'])})"
         imprecise = is_imprecise(row)
         latency = is_latency(str(row["suite"]), str(row["workload"]))
@@ -189,7 +213,7 @@ def _points_table(
         level = efficiency_level(row["efficiency"])
         cells.append(td(format_efficiency(row["efficiency"]), f"num {level}"))
         eff_ci = format_ratio_interval(row["efficiency_low"], row["efficiency_high"])
-        eff_ci = "base (100 % by definition)" if int(row["point_id"]) in bases else eff_ci
+        eff_ci = "base" if int(row["point_id"]) in bases else eff_ci
         cells += [td(eff_ci, "num"), td(ending_text(row), "warn" if imprecise else "")]
         if dominant:
             name = row.get("dominant")
@@ -198,20 +222,22 @@ def _points_table(
         status_cls = "ok" if row["status"] == "ok" and not row["n_failed"] else "bad"
         # The cell shows the short error; hovering shows the full (escaped) text.
         cells.append(td(point_status(row), status_cls, title=error_text(row.get("error"))))
-        cells.append(_notes_cell(row, checks.get(int(row["point_id"]), [])))
+        cells.append(notes.cell(int(row["point_id"])))
         if linked:
             href = dask_reports.get(int(row["point_id"]))
             cells.append(f'<td><a href="{esc(href)}">report</a></td>' if href else td(None))
         cls = ' class="imprecise"' if imprecise else ""
         rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
     # Many columns: the table scrolls inside the page rather than widening it.
-    return f'<div class="wide">{table(headers, rows)}</div>' + _table_legend(points, ci, dominant)
+    legend = _table_legend(points, ci, dominant)
+    return f'<div class="wide">{table(headers, rows)}</div>{notes.listing()}{legend}'
 
 
 def _table_legend(points: pd.DataFrame, ci: str, dominant: bool) -> str:
     lines = [
         f"{ci}: distribution-free confidence interval of the median (— with too few "
-        "repetitions); efficiency interval: bootstrap interval of the ratio of medians.",
+        "repetitions); efficiency interval: bootstrap interval of the ratio of medians; "
+        "base: the smallest size, 100 % by definition.",
         "* and a shaded row: imprecise, the interval is wider than the target; ended: how "
         "the repetitions stopped (precise, budget, time budget, max repeats, disturbed, failed).",
         "Efficiency above 110 % is marked ? and explained in the notes; it is never good news.",
@@ -235,14 +261,11 @@ def _summary(page: Page, suite: str) -> str:
     return f'<div class="summary"><ul>{"".join(items)}</ul></div>' if items else ""
 
 
-def _suite_section(page: Page, suite: str, points: pd.DataFrame) -> str:
+def _suite_section(page: Page, suite: str, points: pd.DataFrame, table: str) -> str:
     figures = "".join(_figure(f) for f in page.figures if f.section == suite)
-    confidence = confidence_of(page.runs[0]) if page.runs else 0.95
     return (
         f'<section id="suite-{esc(suite)}"><h2>Suite {esc(suite)}</h2>{_summary(page, suite)}'
-        f"<div>{figures}</div>"
-        f"{_points_table(points, len(page.runs) > 1, _dask_report_links(page), confidence)}"
-        "</section>"
+        f"<div>{figures}</div>{table}</section>"
     )
 
 
@@ -291,7 +314,8 @@ def render_page(page: Page) -> str:
             "</details>"
             for r in runs
         )
-    body = "".join(_suite_section(page, s, p) for s, p in page.suites.items())
+    tables = page.tables or points_tables(page)
+    body = "".join(_suite_section(page, s, p, tables[s]) for s, p in page.suites.items())
     if not page.suites:
         body = "<p>No measured points.</p>"
     startup = "".join(_figure(f) for f in page.figures if f.section == "startup")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dask_bench.report._format import HIGH_EFFICIENCY, finite
@@ -41,41 +42,52 @@ NOISY_FACTOR = 3.0
 NOISY_FLOOR = 0.05
 
 
-def _group_keys(points: pd.DataFrame) -> list[str]:
-    return [c for c in ("run_id", "suite", "workload") if c in points]
+#: The columns the checks read.
+_COLUMNS = (
+    "point_id", "run_id", "suite", "workload", "units", "n", "ci_rel", "efficiency",
+    "efficiency_low", "efficiency_high",
+)  # fmt: skip
 
 
-def _noisy_bases(points: pd.DataFrame) -> set[int]:
+def _records(points: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows the checks need, as plain dicts (far cheaper than grouping the frame)."""
+    if points.empty or "point_id" not in points:
+        return []
+    records: list[dict[str, Any]] = points[[c for c in _COLUMNS if c in points]].to_dict("records")
+    return records
+
+
+def _workloads(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The measured points of each run's workload (a run's suite and workload)."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in records:
+        if int(row["n"]) > 0:
+            key = (row.get("run_id"), row.get("suite"), row.get("workload"))
+            groups.setdefault(key, []).append(row)
+    return list(groups.values())
+
+
+def _base(group: list[dict[str, Any]]) -> dict[str, Any]:
+    return min(group, key=lambda r: float(r["units"]))
+
+
+def _noisy_bases(groups: list[list[dict[str, Any]]]) -> set[int]:
     """Point ids of base points much noisier than the other points of their workload."""
     out: set[int] = set()
-    good = points[points["n"] > 0]
-    if good.empty:
-        return out
-    for _, group in good.groupby(_group_keys(good), sort=False):
-        base = group.loc[group["units"].idxmin()]
+    for group in groups:
+        base = _base(group)
         base_rel = finite(base["ci_rel"])
-        others = [
-            rel
-            for rel in (finite(v) for v in group.loc[group.index != base.name, "ci_rel"])
-            if rel is not None
-        ]
+        others = [r for r in (finite(p["ci_rel"]) for p in group if p is not base) if r is not None]
         if base_rel is None or not others:
             continue
-        typical = float(pd.Series(others).median())
-        if base_rel > NOISY_FLOOR and base_rel > NOISY_FACTOR * typical:
+        if base_rel > NOISY_FLOOR and base_rel > NOISY_FACTOR * float(np.median(others)):
             out.add(int(base["point_id"]))
     return out
 
 
 def base_points(points: pd.DataFrame) -> set[int]:
     """Ids of the base points: each workload's smallest measured size (efficiency 100 %)."""
-    good = points.loc[points["n"] > 0, ["point_id", "units", *_group_keys(points)]]
-    if good.empty:
-        return set()
-    return {
-        int(g.loc[g["units"].idxmin(), "point_id"])
-        for _, g in good.groupby(_group_keys(good), sort=False)
-    }
+    return {int(_base(group)["point_id"]) for group in _workloads(_records(points))}
 
 
 def notes_for(row: Mapping[str, Any], *, base: bool = False, noisy_base: bool = False) -> list[str]:
@@ -108,8 +120,8 @@ def notes_for(row: Mapping[str, Any], *, base: bool = False, noisy_base: bool = 
             out.append(IDEAL)
     if noisy_base:
         out.append(NOISY_BASE)
-    rel = row.get("ci_rel")
-    if finite(rel) is not None and float(rel) > 1.0:
+    rel = finite(row.get("ci_rel"))
+    if rel is not None and rel > 1.0:
         out.append(WIDE)
     return out
 
@@ -132,15 +144,12 @@ def plausibility_notes(points: pd.DataFrame) -> dict[int, list[str]]:
         efficiency interval holding 100 % (indistinguishable from ideal), and a time
         interval wider than the median.
     """
-    if points.empty or "point_id" not in points:
-        return {}
-    wanted = ["point_id", "run_id", "suite", "workload", "units", "n", "ci_rel", "efficiency",
-              "efficiency_low", "efficiency_high"]  # fmt: skip
-    points = points[[c for c in wanted if c in points]]
-    noisy = _noisy_bases(points)
-    bases = base_points(points)
+    records = _records(points)
+    groups = _workloads(records)
+    noisy = _noisy_bases(groups)
+    bases = {int(_base(group)["point_id"]) for group in groups}
     out: dict[int, list[str]] = {}
-    for row in points.to_dict("records"):
+    for row in records:
         pid = int(row["point_id"])
         found = notes_for(row, base=pid in bases, noisy_base=pid in noisy)
         if found:

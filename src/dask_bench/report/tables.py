@@ -30,6 +30,7 @@ from dask_bench.report._format import (
     is_missing,
     nested,
     point_status,
+    table_rows,
 )
 from dask_bench.report._format import format_bandwidth as format_bandwidth  # re-exported
 from dask_bench.report._metric import is_latency
@@ -143,7 +144,7 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     the caption.
     """
     strong = run.mode == "strong"
-    records = points.to_dict("records")
+    records = table_rows(points)
     unit = str(records[0]["throughput_unit"]) if records else ""
     ci = ci_label(confidence_of(run))
     notes = plausibility_notes(points)
