@@ -22,7 +22,7 @@ def points(tmp_path_factory):
     spec["suites"] = {
         # rechunk moves fresh blocks between workers in every repetition;
         # sin2-cos2 is elementwise arithmetic on local blocks: compute.
-        "arrays": {"chunk_size": 400, "per_unit": 4, "workloads": ["rechunk", "sin2-cos2"]},
+        "arrays": {"chunk_size": 1000, "per_unit": 4, "workloads": ["rechunk", "sin2-cos2"]},
         "tasks": {"workloads": ["stencil"], "chunk_size": 10, "per_unit": 2},
         # built with query planning (dask-expr): its graphs still land in the spans
         "dataframes": {"workloads": ["groupby-mean"], "chunk_size": 5000, "per_unit": 2},
@@ -66,8 +66,10 @@ def test_transfer_share_grows_from_one_to_two_workers(points, workload):
 
 def test_compute_dominates_elementwise_arithmetic(points):
     _, breakdown, _ = points[("sin2-cos2", 1)]
-    assert max(breakdown, key=lambda c: breakdown[c]) == "compute-cpu"
-    assert share(breakdown, "compute-cpu") > 0.5
+    # thread time inside the tasks (on the CPU or waiting for it on 2 busy cores) dominates
+    assert share(breakdown, "compute-cpu") + share(breakdown, "compute-other") > 0.6, breakdown
+    others = sum(v for k, v in breakdown.items() if not k.startswith("compute"))
+    assert breakdown["compute-cpu"] > others, breakdown
 
 
 @pytest.mark.parametrize("workload", ["sin2-cos2", "rechunk", "stencil"])

@@ -43,9 +43,20 @@ def test_warmup_is_stored_flagged_and_repetitions_respect_bounds(weak_run):
         db, "select point_id, sum(warmup), sum(1 - warmup) from measurements group by point_id"
     )
     assert len(rows) == 4
-    for _, warm, timed in rows:
-        assert warm == 1
+    for point_id, warm, timed in rows:
+        assert 1 <= warm <= 5  # measurement.warmup .. max_warmup
         assert 3 <= timed <= 6
+        seconds = [
+            s
+            for (s,) in query(
+                db, "select seconds from measurements where point_id = ? order by id", point_id
+            )
+        ]
+        warmups, first_timed = seconds[:warm], seconds[warm]
+        # a further warm-up was taken only while a repetition was >10 % faster than all before
+        for i in range(1, warm):
+            assert warmups[i] < 0.9 * min(warmups[:i]), (point_id, seconds)
+        assert warm == 5 or first_timed >= 0.9 * min(warmups), (point_id, seconds)
     assert query(db, "select count(*) from measurements where ok = 0 or seconds <= 0") == [(0,)]
 
 
@@ -151,20 +162,21 @@ def test_failures_are_stored_and_the_study_goes_on(tmp_path, faulty_workloads):
         workloads=["test-wrong", "test-raises", "test-slow", "test-slow-prep", "map-tiny"],
         options={},
     )
-    spec["measurement"]["repetition_timeout"] = 2.0
+    # long enough that map-tiny's first repetitions on freshly restarted workers fit
+    spec["measurement"]["repetition_timeout"] = 4.0
     result = run_study(build_study(spec))
-    assert result.status == "complete" and result.failed_points == 4
     rows = dict((w, (s, e)) for w, s, e in query(db, "select workload, status, error from points"))
+    assert result.status == "complete" and result.failed_points == 4, rows
     assert rows["test-wrong"] == ("failed", "warm-up: wrong result: expected 4, got 3")
     assert rows["test-raises"][0] == "failed"
     assert "ZeroDivisionError" in rows["test-raises"][1]
     assert rows["test-slow"] == (
         "failed",
-        "warm-up: timeout: repetition exceeded its timeout of 2.0 s; workers restarted",
+        "warm-up: timeout: repetition exceeded its timeout of 4.0 s; workers restarted",
     )
     assert rows["test-slow-prep"] == (
         "failed",
-        "preparation failed: RepetitionTimeout: repetition exceeded its timeout of 2.0 s; "
+        "preparation failed: RepetitionTimeout: repetition exceeded its timeout of 4.0 s; "
         "workers restarted",
     )
     assert rows["map-tiny"] == ("ok", None)

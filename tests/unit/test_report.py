@@ -85,6 +85,25 @@ def test_one_table_per_suite_in_suite_order(tmp_path: Path) -> None:
     assert [t.row_count for t in tables] == [4, 6]
 
 
+def test_a_narrow_terminal_drops_optional_columns_never_names_or_numbers(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    for width in (80, 100):
+        for table in suite_tables(store, run, width=width):
+            console = Console(file=io.StringIO(), width=width, color_system=None)
+            console.print(table)
+            text = console.file.getvalue()  # type: ignore[attr-defined]
+            header_line = next(line for line in text.splitlines() if "workload" in line)
+            assert "…" not in header_line, text  # nothing cropped: columns left out instead
+            for name in {r["workload"] for r in rows_of(table)}:
+                assert f" {name} " in text, (name, text)
+            assert width > 80 or "left out" in str(table.caption)
+            headers = [str(c.header) for c in table.columns]
+            assert headers[:5] == ["workload", "units", "median", "95% CI", "n"]
+    wide = suite_tables(store, run, width=250)
+    assert all("left out" not in str(t.caption) for t in wide)
+    assert [len(t.columns) for t in wide] == [len(t.columns) for t in suite_tables(store, run)]
+
+
 def test_table_numbers_match_inserted_timings(tmp_path: Path) -> None:
     store, run = build_store(tmp_path)
     tasks, arrays = suite_tables(store, run)

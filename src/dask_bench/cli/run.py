@@ -243,7 +243,7 @@ def summarise_runs(database: str, run_ids: list[int], write: bool) -> None:
         out = Console()
         for run_ in runs:
             out.print(run_header(run_))
-            for table in suite_tables(store, run_):
+            for table in suite_tables(store, run_, width=out.width):
                 out.print(table)
         first, *others = runs
         for other in others:

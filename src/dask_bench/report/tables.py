@@ -133,7 +133,11 @@ def _target(run: Run) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.05
 
 
-def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
+#: Columns a narrow terminal drops first, in this order (the HTML report keeps them all).
+OPTIONAL_COLUMNS = ("mostly", "throughput", "eff_ci", "ended")
+
+
+def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[str] = ()) -> Table:
     """The table of one suite's points (rows of :func:`dask_bench.store.point_summaries`).
 
     Every point shows its median with the median's confidence interval, how its
@@ -141,8 +145,10 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     throughput (latency workloads have none: their median is the result), its
     efficiency with the efficiency's interval, and numbered notes on results that
     deserve a second look (see :mod:`dask_bench.report.plausibility`), explained in
-    the caption.
+    the caption. ``hide`` leaves out some of :data:`OPTIONAL_COLUMNS`; the caption
+    says which.
     """
+    hidden = set(hide)
     strong = run.mode == "strong"
     records = table_rows(points)
     unit = str(records[0]["throughput_unit"]) if records else ""
@@ -154,6 +160,8 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     latency = {str(r["workload"]) for r in records if is_latency(suite, str(r["workload"]))}
     show_status = any(r["status"] != "ok" for r in records)
     dominant = {str(r["dominant"]) for r in records if isinstance(r.get("dominant"), str)}
+    if "mostly" in hidden:
+        dominant = set()
     threads = int(records[0]["threads_per_worker"]) if records else 1
     table = Table(
         title=f"{suite} — {run.mode} scaling, units = workers x {threads} thread"
@@ -163,13 +171,18 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
     )
     # no_wrap keeps one line per point; a narrow terminal crops the last columns instead.
     table.add_column("workload", no_wrap=True)
-    for header in ("units", "median", ci, "n", unit or "throughput"):
+    headers = ["units", "median", ci, "n"]
+    if "throughput" not in hidden:
+        headers.append(unit or "throughput")
+    for header in headers:
         table.add_column(header, justify="right", no_wrap=True)
     if strong:
         table.add_column("speedup", justify="right", no_wrap=True)
     table.add_column("eff.", justify="right", no_wrap=True)
-    table.add_column(f"eff. {ci}", justify="right", no_wrap=True)
-    table.add_column("ended", no_wrap=True)
+    if "eff_ci" not in hidden:
+        table.add_column(f"eff. {ci}", justify="right", no_wrap=True)
+    if "ended" not in hidden:
+        table.add_column("ended", no_wrap=True)
     if dominant:
         # Where most of the worker time went (the report's breakdown figure has it all).
         table.add_column("mostly", no_wrap=True)
@@ -190,16 +203,19 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
             _styled(format_seconds(row["median"])),
             _styled(format_interval(row["ci_low"], row["ci_high"], like=row["median"])),
             _styled(f"{n}{star}", "yellow" if star else ""),
-            _styled(thr, "dim" if name in latency else ""),
         ]
+        if "throughput" not in hidden:
+            cells.append(_styled(thr, "dim" if name in latency else ""))
         if strong:
             sp = row["speedup"]
             cells.append(_styled("—" if is_missing(sp) else f"{sp:.2f}x"))
         cells.append(_efficiency_cell(row["efficiency"]))
-        base = int(row["point_id"]) in bases
-        eff_ci = format_ratio_interval(row["efficiency_low"], row["efficiency_high"])
-        cells.append(_styled("base" if base else eff_ci, "dim" if base else ""))
-        cells.append(_ending_cell(row))
+        if "eff_ci" not in hidden:
+            base = int(row["point_id"]) in bases
+            eff_ci = format_ratio_interval(row["efficiency_low"], row["efficiency_high"])
+            cells.append(_styled("base" if base else eff_ci, "dim" if base else ""))
+        if "ended" not in hidden:
+            cells.append(_ending_cell(row))
         if dominant:
             cells.append(_styled(dominant_text(row)))
         if numbers:
@@ -209,7 +225,37 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame) -> Table:
             cells.append(_status_cell(row))
         table.add_row(*cells)
         previous = name
-    table.caption = _caption(run, records, numbers, latency, dominant)
+    caption = _caption(run, records, numbers, latency, dominant)
+    dropped = [c for c in OPTIONAL_COLUMNS if c in hidden]
+    if dropped:
+        names = ", ".join(_COLUMN_NAMES[c] for c in dropped)
+        more = f"narrow terminal: {names} left out (widen it, or see the HTML report)"
+        caption = f"{caption}\n{more}" if caption else more
+    table.caption = caption
+    return table
+
+
+_COLUMN_NAMES = {
+    "mostly": "mostly",
+    "throughput": "throughput",
+    "eff_ci": "efficiency interval",
+    "ended": "ended",
+}
+
+
+def fitted_table(run: Run, suite: str, points: pd.DataFrame, width: int | None) -> Table:
+    """:func:`suite_table`, leaving out optional columns until it fits ``width`` characters."""
+    table = suite_table(run, suite, points)
+    if width is None:
+        return table
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    console = Console(width=10_000)  # wide: measures the table's natural width, unclamped
+    for n in range(1, len(OPTIONAL_COLUMNS) + 1):
+        if Measurement.get(console, console.options, table).maximum <= width:
+            break
+        table = suite_table(run, suite, points, hide=OPTIONAL_COLUMNS[:n])
     return table
 
 
@@ -240,7 +286,7 @@ def _caption(
     return "\n".join(lines) or None
 
 
-def suite_tables(store: Store, run: Run) -> list[Table]:
+def suite_tables(store: Store, run: Run, width: int | None = None) -> list[Table]:
     """One table per suite of a run, with every point's timing, throughput and efficiency.
 
     Parameters
@@ -249,10 +295,14 @@ def suite_tables(store: Store, run: Run) -> list[Table]:
         The results database.
     run
         The run to show.
+    width
+        The terminal's width: optional columns are left out until a table fits.
 
     Returns
     -------
     list of rich.table.Table
         Empty when the run has no points yet; see :func:`suite_table` for the columns.
     """
-    return [suite_table(run, suite, part) for suite, part in suite_frames(store, run).items()]
+    return [
+        fitted_table(run, suite, part, width) for suite, part in suite_frames(store, run).items()
+    ]

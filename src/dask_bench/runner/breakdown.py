@@ -116,7 +116,8 @@ def _read_spans(ids: list[str], dask_scheduler: Any = None) -> list[dict[str, An
             {
                 "metrics": dict(s.cumulative_worker_metrics),
                 "active": s.active_cpu_seconds,
-                "duration": s.duration,
+                # compute only: a group's duration also counts its transfers
+                "duration": s.all_durations.get("compute", 0.0),
                 "done": s.done,
                 "tasks": sum(s.states.values()),
                 "enqueued": s.enqueued,

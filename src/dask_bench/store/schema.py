@@ -122,7 +122,7 @@ class Point(Base):
     performance_report: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Short remarks on how the point was measured (schema 5): calibration, warm-ups
     #: until steady, disturbances between repetitions, sizes shorter than the minimum.
-    notes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    notes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="points")
     measurements: Mapped[list[Measurement]] = relationship(
@@ -209,6 +209,6 @@ class ScaleEventRow(Base):
     queue_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: What the back-end knows of the step (schema 3): jobs, their states and nodes,
     #: and the workers used (subsets of a fixed pool).
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="scale_events")
