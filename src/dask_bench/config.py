@@ -184,7 +184,7 @@ class Measurement(_Model):
     )
     confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the CI.")
     min_repetition_seconds: PositiveFloat = Field(
-        0.2,
+        0.1,
         description="Shortest repetition worth timing: suites left at their default sizes "
         "are calibrated at the smallest size until a repetition lasts this long; sizes set "
         "in the study are kept and noted when shorter.",

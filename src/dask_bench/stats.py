@@ -20,7 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats as _st
+
+_FloatArray = npt.NDArray[np.float64]
 
 #: Resamples of the bootstrap interval of a ratio of medians.
 BOOTSTRAP_RESAMPLES = 2000
@@ -182,10 +185,6 @@ def efficiency(
     raise ValueError(f"unknown scaling mode {mode!r}; expected 'weak' or 'strong'")
 
 
-def _median_ratio(base: np.ndarray, other: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.asarray(np.median(base, axis=axis) / np.median(other, axis=axis))
-
-
 def ratio_ci(
     base: Sequence[float], other: Sequence[float], confidence: float = 0.95
 ) -> tuple[float, float]:
@@ -202,16 +201,44 @@ def ratio_ci(
     if np.all(a == a[0]) and np.all(b == b[0]):
         value = float(a[0] / b[0]) if b[0] else math.nan
         return value, value
-    result = _st.bootstrap(
-        (a, b),
-        _median_ratio,
-        confidence_level=confidence,
-        n_resamples=BOOTSTRAP_RESAMPLES,
-        method="percentile",
-        vectorized=True,
-        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    return percentile_interval(
+        b, a, confidence=confidence, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED
     )
-    low, high = result.confidence_interval
+
+
+def _resampled_medians(sample: _FloatArray, picks: npt.NDArray[np.int64]) -> _FloatArray:
+    """The median of each resample ``sample[picks[i]]``, via the ranks of the sample.
+
+    Sorting small integer ranks is several times quicker than partitioning the
+    resampled values, and gives the same medians: the sample's sorted values are
+    monotone in its ranks.
+    """
+    n = len(sample)
+    order = np.argsort(sample, kind="stable")
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n)
+    ordered = sample[order]
+    picked = np.sort(ranks[picks], axis=1)
+    medians: _FloatArray = (ordered[picked[:, (n - 1) // 2]] + ordered[picked[:, n // 2]]) / 2
+    return medians
+
+
+def percentile_interval(
+    a: _FloatArray, b: _FloatArray, *, confidence: float, n_resamples: int, seed: int | list[int]
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of median(b) / median(a), drawn as plain arrays.
+
+    The same resampling and quantiles as ``scipy.stats.bootstrap(method="percentile")``
+    with a generator seeded alike (each sample resampled in turn, then the linear
+    quantiles of the ratios), without its validation and dispatch, which cost ten
+    times the arithmetic for the small samples of benchmark repetitions.
+    """
+    rng = np.random.default_rng(seed)
+    picks_a = rng.integers(0, len(a), (n_resamples, len(a)))
+    picks_b = rng.integers(0, len(b), (n_resamples, len(b)))
+    ratios = _resampled_medians(b, picks_b) / _resampled_medians(a, picks_a)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(ratios, [alpha, 1 - alpha])
     return float(low), float(high)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from dask_bench.report.plausibility import (
     IDEAL,
     NOISY_BASE,
+    OVERSUBSCRIBED,
     SUPERLINEAR,
     TOO_HIGH,
     WIDE,
@@ -82,3 +83,11 @@ def test_stored_notes_are_read_from_the_point() -> None:
     row = {"notes": "calibrated: 3 warm-ups until steady", "metrics_note": "cluster-wide metrics"}
     assert stored_notes(row) == ["calibrated: 3 warm-ups until steady", "cluster-wide metrics"]
     assert stored_notes({"notes": None, "metrics_note": NAN}) == []
+
+
+def test_an_imprecise_point_that_takes_every_core_is_explained() -> None:
+    row = {**point(2, 2, 0.9, 0.8, 0.95, 0.08), "precise": False, "core_share": 1.0}
+    assert notes_for(row) == [OVERSUBSCRIBED]
+    assert notes_for({**row, "precise": True}) == []  # precise anyway: nothing to explain
+    assert notes_for({**row, "core_share": 0.5}) == []  # cores to spare
+    assert notes_for({**row, "core_share": NAN}) == []  # workers elsewhere (not local)

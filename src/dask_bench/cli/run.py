@@ -111,6 +111,7 @@ def run(
     then compares each with the first and writes one report of all of them.
     """
     from dask_bench.runner import Reporter, RichReporter, plan_study, run_variants
+    from dask_bench.runner.estimate import estimate_runs
 
     overrides = {
         "deployment.workers": flags["workers"],
@@ -148,7 +149,12 @@ def run(
             notes.print(line, markup=False, style="yellow" if line.startswith("ignored") else None)
     # p2p shuffles log a WARNING per shuffle on the in-process scheduler; it is not news.
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
-    total = sum(len(plan_study(each).points) for each in study.variant_studies())
+    plans = [plan_study(each) for each in study.variant_studies()]
+    total = sum(len(plan.points) for plan in plans)
+    if not quiet:
+        Console(stderr=True, highlight=False).print(
+            f"{total} points; estimated duration: {estimate_runs(plans).text()}", markup=False
+        )
     reporter = Reporter() if quiet else RichReporter(total)
     with reporter:
         results = run_variants(study, reporter)

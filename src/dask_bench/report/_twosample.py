@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
+from dask_bench.stats import percentile_interval
+
 FloatArray = npt.NDArray[np.float64]
 Method = Literal["percentile", "BCa"]
 
@@ -75,42 +77,6 @@ def ratio_interval(
             return low, high, "BCa"
     low, high = percentile_interval(a, b, confidence=confidence, n_resamples=n_resamples, seed=seed)
     return low, high, "percentile"
-
-
-def _resampled_medians(sample: FloatArray, picks: npt.NDArray[np.int64]) -> FloatArray:
-    """The median of each resample ``sample[picks[i]]``, via the ranks of the sample.
-
-    Sorting small integer ranks is several times quicker than partitioning the
-    resampled values, and gives the same medians: the sample's sorted values are
-    monotone in its ranks.
-    """
-    n = len(sample)
-    order = np.argsort(sample, kind="stable")
-    ranks = np.empty(n, dtype=np.int64)
-    ranks[order] = np.arange(n)
-    ordered = sample[order]
-    picked = np.sort(ranks[picks], axis=1)
-    medians: FloatArray = (ordered[picked[:, (n - 1) // 2]] + ordered[picked[:, n // 2]]) / 2
-    return medians
-
-
-def percentile_interval(
-    a: FloatArray, b: FloatArray, *, confidence: float, n_resamples: int, seed: int | list[int]
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of median(b) / median(a), drawn as plain arrays.
-
-    The same resampling and quantiles as ``scipy.stats.bootstrap(method="percentile")``
-    with a generator seeded alike (each sample resampled in turn, then the linear
-    quantiles of the ratios), without its validation and dispatch, which cost ten
-    times the arithmetic for the small samples of benchmark repetitions.
-    """
-    rng = np.random.default_rng(seed)
-    picks_a = rng.integers(0, len(a), (n_resamples, len(a)))
-    picks_b = rng.integers(0, len(b), (n_resamples, len(b)))
-    ratios = _resampled_medians(b, picks_b) / _resampled_medians(a, picks_a)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(ratios, [alpha, 1 - alpha])
-    return float(low), float(high)
 
 
 def _average_ranks(values: FloatArray) -> tuple[FloatArray, FloatArray]:

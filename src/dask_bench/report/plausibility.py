@@ -33,8 +33,13 @@ NOISY_BASE = (
 IDEAL = "indistinguishable from ideal: the efficiency CI contains 100 %"
 #: The median's interval is wider than the median.
 WIDE = "CI wider than the value: the median is unreliable; measure more repetitions"
+#: An imprecise point whose worker threads take every core of the client's host.
+OVERSUBSCRIBED = (
+    "imprecise because oversubscribed: the worker threads take every core, and the scheduler "
+    "and client share them; expect noisy timings at this size"
+)
 #: Every note, in the order they are given.
-NOTES = (SUPERLINEAR, TOO_HIGH, NOISY_BASE, IDEAL, WIDE)
+NOTES = (SUPERLINEAR, TOO_HIGH, NOISY_BASE, IDEAL, WIDE, OVERSUBSCRIBED)
 
 #: A base point is *noisy* when its relative CI half-width is this many times the
 #: median of the other sizes' of the same workload, and above :data:`NOISY_FLOOR`.
@@ -45,7 +50,7 @@ NOISY_FLOOR = 0.05
 #: The columns the checks read.
 _COLUMNS = (
     "point_id", "run_id", "suite", "workload", "units", "n", "ci_rel", "efficiency",
-    "efficiency_low", "efficiency_high",
+    "efficiency_low", "efficiency_high", "precise", "core_share",
 )  # fmt: skip
 
 
@@ -123,6 +128,9 @@ def notes_for(row: Mapping[str, Any], *, base: bool = False, noisy_base: bool = 
     rel = finite(row.get("ci_rel"))
     if rel is not None and rel > 1.0:
         out.append(WIDE)
+    share = finite(row.get("core_share"))
+    if share is not None and share >= 1.0 and not bool(row.get("precise", True)):
+        out.append(OVERSUBSCRIBED)
     return out
 
 
@@ -141,8 +149,9 @@ def plausibility_notes(points: pd.DataFrame) -> dict[int, list[str]]:
         Point id to its notes (see :func:`notes_for`); points without a note are left out.
         Checked: efficiency above 100 % beyond its interval (super-linear), above
         110 % at all, a base point much noisier than its workload's other sizes, an
-        efficiency interval holding 100 % (indistinguishable from ideal), and a time
-        interval wider than the median.
+        efficiency interval holding 100 % (indistinguishable from ideal), a time
+        interval wider than the median, and an imprecise point on a local cluster
+        whose worker threads take every core (oversubscribed).
     """
     records = _records(points)
     groups = _workloads(records)

@@ -10,6 +10,7 @@ from dask_bench.config import Study
 from dask_bench.deploy import get_backend
 from dask_bench.deploy.nodes import node_split
 from dask_bench.deploy.tls import make_security
+from dask_bench.runner.estimate import Estimate, estimate_duration
 from dask_bench.runner.plan import plan_study
 
 
@@ -35,6 +36,7 @@ class StudyPreview:
     steps: list[StepPreview]
     #: What the back-end's scripts are: batch job scripts, or e.g. a DaskCluster manifest.
     script_label: str = "job script"
+    estimate: Estimate | None = None
 
     @property
     def points(self) -> int:
@@ -64,6 +66,8 @@ class StudyPreview:
                 "subset of them"
             )
         lines.append(f"{self.points} points over {len(self.steps)} sizes; nothing is submitted")
+        if self.estimate is not None:
+            lines.append(f"estimated duration: {self.estimate.text()}, once the workers run")
         for step in self.steps:
             jobs = f", jobs: {' + '.join(map(str, step.jobs))} workers" if step.jobs else ""
             lines.append("")
@@ -124,7 +128,15 @@ def preview_study(study: Study) -> StudyPreview:
         f"{plan.layout.threads_per_worker} thread(s) and "
         f"{format_bytes(plan.layout.memory_per_worker)} per worker"
     )
-    return StudyPreview(study, dep.backend, layout, backend.fixed_pool, steps, label)
+    return StudyPreview(
+        study=study,
+        backend=dep.backend,
+        layout=layout,
+        fixed_pool=backend.fixed_pool,
+        steps=steps,
+        script_label=label,
+        estimate=estimate_duration(plan),
+    )
 
 
 def _n(count: int, noun: str) -> str:

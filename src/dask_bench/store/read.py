@@ -252,9 +252,23 @@ def point_summaries(
     if frame.empty:
         return frame
     frame["dominant"], frame["dominant_share"] = _dominant(frame)
+    frame["core_share"] = _core_share(run, frame)
     frame.insert(0, "run_id", run.id)
     _add_scaling(frame, by_point, run.mode, confidence)
     return frame
+
+
+def _core_share(run: Run, frame: pd.DataFrame) -> pd.Series:
+    """Worker threads per core of the host, where the workers run on the client's host.
+
+    At 1 or more, the scheduler and the client compete with the workers for the
+    cores (a local cluster on a small machine): timings get noisy. NaN elsewhere.
+    """
+    host = (run.environment or {}).get("host", {}) if isinstance(run.environment, dict) else {}
+    cores = host.get("cores") if isinstance(host, dict) else None
+    if run.backend != "local" or not isinstance(cores, int) or cores <= 0:
+        return pd.Series(math.nan, index=frame.index)
+    return frame["workers"] * frame["threads_per_worker"] / cores
 
 
 #: Scaling columns of :func:`point_summaries`.
