@@ -8,6 +8,7 @@ from typing import Any, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from dask_bench._yaml import YamlRefused, load_yaml, read_text_file
 from dask_bench.errors import ConfigError
 
 
@@ -15,13 +16,19 @@ def read_study_file(path: str | Path) -> dict[str, Any]:
     """Read a study file into a plain mapping (not yet validated)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_text_file(p, "study file")
     except FileNotFoundError:
         raise ConfigError(f"study file {p} does not exist; check the path") from None
+    except YamlRefused as exc:
+        raise ConfigError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read study file {p}: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except YamlRefused as exc:
+        raise ConfigError(f"{p}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p} nests too deeply; write it out plainly") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -35,6 +35,7 @@ from dask_bench._variants import (
 )
 from dask_bench.errors import ConfigError
 from dask_bench.references import References
+from dask_bench.secrets import find_secrets, remember
 
 OptionValue = int | float
 
@@ -53,11 +54,17 @@ def default_workers(cores: int | None = None) -> list[int]:
     return sizes
 
 
+#: Largest worker count a study may ask for (a guard against typos such as 1e23).
+MAX_WORKERS = 1_000_000
+#: Smallest memory per worker: below it a worker cannot even hold its own code.
+MIN_WORKER_MEMORY = 64 * 2**20
+
+
 class Deployment(_Model):
     """How the cluster is deployed and which sizes are swept."""
 
     backend: str = Field("local", description="Deployment back-end (dask-bench list backends).")
-    workers: list[PositiveInt] = Field(
+    workers: list[Annotated[int, Field(gt=0, le=MAX_WORKERS)]] = Field(
         default_factory=default_workers,
         description="Worker counts to sweep, e.g. [1, 2, 4]; default 1, 2, 4, ... up to the cores.",
     )
@@ -103,6 +110,14 @@ class Deployment(_Model):
                     raise ValueError
             except ValueError:
                 raise ValueError(f"{v!r} is not a memory size; use e.g. '2GiB' or 'auto'") from None
+        if v != "auto":
+            from dask.utils import parse_bytes
+
+            if parse_bytes(v) < MIN_WORKER_MEMORY:
+                raise ValueError(
+                    f"{v!r} is below the floor of 64 MiB per worker, where a worker cannot run; "
+                    "use e.g. '1GiB' or 'auto'"
+                )
         return v
 
 
@@ -382,6 +397,9 @@ def build_study(
     Study
     """
     raw: dict[str, Any] = deepcopy_data(dict(data or {}))
+    # before anything can echo them: hidden in every row, report and message from here on
+    remember(find_secrets(raw))
+    remember(find_secrets(dict(overrides or {})))
     for key, value in (overrides or {}).items():
         if value is None:
             continue

@@ -8,6 +8,7 @@ and why; :func:`merge_env` places them between the study file and the command-li
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
@@ -15,6 +16,7 @@ from typing import Any
 
 from dask.utils import format_bytes, parse_bytes
 
+from dask_bench._yaml import YamlRefused, read_text_file
 from dask_bench.config import default_workers, set_path
 from dask_bench.deploy import get_backend
 from dask_bench.deploy.scaling import POLL_SECONDS
@@ -131,10 +133,12 @@ def read_env_file(path: str | Path) -> dict[str, str | None]:
     if not p.is_file():
         raise ConfigError(f".env file {p} is not a file; give the path of the seed's .env file")
     try:
-        p.read_text(encoding="utf-8")  # python-dotenv would only log these
+        text = read_text_file(p, ".env file")  # never blocks on a FIFO, bounded in size
+    except YamlRefused as exc:
+        raise ConfigError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read .env file {p}: {exc}") from None
-    return dict(dotenv_values(p, encoding="utf-8"))
+    return dict(dotenv_values(stream=io.StringIO(text)))
 
 
 def study_from_env(path: str | Path) -> EnvMapping:

@@ -29,8 +29,27 @@ class _Group(click.Group):
         except DaskBenchError as exc:
             if ctx.find_root().meta.get("dask_bench.debug"):
                 raise
-            click.secho(f"error: {exc}", err=True, fg="red")
+            _one_line(str(exc))
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # click's usage block is four lines; the contract is one
+            where = exc.ctx.command_path if exc.ctx is not None else "dask-bench"
+            _one_line(f"{exc.format_message()} (see '{where} --help')")
+            ctx.exit(2)
+        except OSError as exc:
+            # a path the user gave that cannot be read or written (an -o into /proc...)
+            if exc.filename is None or ctx.find_root().meta.get("dask_bench.debug"):
+                raise
+            _one_line(f"cannot use {exc.filename}: {exc.strerror}; choose another path")
+            ctx.exit(2)
+
+
+def _one_line(message: str) -> None:
+    """Print an error as one line on stderr, secrets hidden."""
+    from dask_bench.secrets import scrub_text
+
+    text = " ".join(scrub_text(message).split())
+    click.secho(f"error: {text}", err=True, fg="red")
 
 
 def db_option() -> Callable[[_F], _F]:

@@ -110,8 +110,9 @@ def run(
     A study with deployment variants runs each in turn (or those named by --variant),
     then compares each with the first and writes one report of all of them.
     """
-    from dask_bench.runner import Reporter, RichReporter, plan_study, run_variants
+    from dask_bench.runner import Reporter, RichReporter, run_variants
     from dask_bench.runner.estimate import estimate_runs
+    from dask_bench.runner.execute import preflight
 
     overrides = {
         "deployment.workers": flags["workers"],
@@ -149,7 +150,7 @@ def run(
             notes.print(line, markup=False, style="yellow" if line.startswith("ignored") else None)
     # p2p shuffles log a WARNING per shuffle on the in-process scheduler; it is not news.
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
-    plans = [plan_study(each) for each in study.variant_studies()]
+    plans = preflight(study)  # refuses what would fail at the start, before any output
     total = sum(len(plan.points) for plan in plans)
     if not quiet:
         Console(stderr=True, highlight=False).print(

@@ -14,27 +14,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dask_bench.errors import ConfigError
+from dask_bench.secrets import scrub
 
 if TYPE_CHECKING:
     from distributed import Client
     from distributed.security import Security
 
 
-#: Parts of option names whose values are secrets (passwords, tokens), kept out of the database.
-_SECRET_WORDS = ("password", "token", "secret", "key")
-
-
 def redacted(value: Any) -> Any:
-    """``value`` with secrets (passwords, tokens) replaced by ``***``, for storing.
+    """``value`` with secrets (passwords, tokens, keys) replaced by ``***``, for storing.
 
-    Mappings are searched at every depth; a key naming a secret hides its whole value.
+    See :func:`dask_bench.secrets.scrub`: by key name at any depth, and by value.
     """
-    if isinstance(value, Mapping):
-        return {
-            k: "***" if any(w in str(k).lower() for w in _SECRET_WORDS) else redacted(v)
-            for k, v in value.items()
-        }
-    return value
+    return scrub(value)
 
 
 @dataclass(frozen=True)
@@ -119,6 +111,14 @@ class Backend(ABC):
                 f"unknown option(s) {', '.join(map(repr, unknown))} for the {self.name} "
                 f"back-end; expected {', '.join(expected)} in deployment.options"
             )
+
+    def check(self) -> None:
+        """Refuse what can never work here (a layout the machine cannot hold), at once.
+
+        Called before anything is started or written, also by ``run`` before it prints
+        anything; it must not start, submit or write anything itself.
+        """
+        return None
 
     def setup(self) -> None:
         """Prepare this process before the run is recorded.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,8 +91,12 @@ class ExistingBackend(Backend):
         if address is None:
             raise RuntimeError("start() before the address is known")
         try:
-            self._client = Client(
-                address, timeout=self.timeout, set_as_default=True, security=self.security
+            self._client = _connect(
+                lambda: Client(
+                    address, timeout=self.timeout, set_as_default=True, security=self.security
+                ),
+                deadline=self.timeout + _GRACE,
+                address=address,
             )
         except (OSError, ValueError) as exc:
             reason = " ".join(str(exc).split())  # one line, whatever distributed says
@@ -119,6 +125,41 @@ class ExistingBackend(Backend):
         if self._client is not None:
             info.update(_pool(self._client))
         return info
+
+
+#: Seconds beyond the connection timeout before a silent server is given up on.
+_GRACE = 2.0
+
+
+def _connect(make: Callable[[], Client], *, deadline: float, address: str) -> Client:
+    """``make()`` in a thread of its own, given up after ``deadline`` seconds.
+
+    A server that accepts the connection but never speaks Dask (an HTTP server on
+    that port) keeps the client's handshake waiting far beyond its timeout, and
+    the waiting main thread would not even see Ctrl-C; here it waits in short,
+    interruptible steps and stops at the deadline.
+    """
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["client"] = make()
+        except BaseException as exc:  # handed to the caller's thread below
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name="dask-bench-connect", daemon=True)
+    thread.start()
+    thread.join(deadline)
+    if thread.is_alive():
+        raise BackendError(
+            f"the server at {address} accepted the connection but did not answer as a Dask "
+            f"scheduler within {deadline:g} s; check the address and port (is another "
+            "service listening there?)"
+        )
+    if "error" in out:
+        raise out["error"]
+    client: Client = out["client"]
+    return client
 
 
 def _timeout(value: Any) -> float:

@@ -131,7 +131,11 @@ class JobQueueBackend(Backend):
         from distributed import Client
 
         options = dict(self.options)
-        scheduler_options = {"dashboard_address": ":0", **options.pop("scheduler_options", {})}
+        # loopback: the dashboard is plain HTTP without authentication
+        scheduler_options = {
+            "dashboard_address": "127.0.0.1:0",
+            **options.pop("scheduler_options", {}),
+        }
         if self.security is not None:
             options["security"] = self.security
             # said explicitly, so dask-jobqueue does not warn that it chose the same

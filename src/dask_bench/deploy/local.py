@@ -20,6 +20,11 @@ _OWNED = {
 }
 
 
+#: Most local worker processes per core: beyond it a study measures only contention,
+#: and the machine runs out of memory and processes before the workers start.
+LOCAL_WORKERS_PER_CORE = 4
+
+
 class LocalBackend(Backend):
     """LocalCluster with the study's worker layout; ``options`` go to LocalCluster unchanged."""
 
@@ -38,11 +43,35 @@ class LocalBackend(Backend):
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
 
+    def check(self) -> None:
+        """Refuse a layout this machine cannot hold, before anything starts."""
+        import os
+
+        import psutil
+        from dask.utils import format_bytes
+
+        cores = os.cpu_count() or 1
+        largest = self.largest or 1
+        if largest > LOCAL_WORKERS_PER_CORE * cores:
+            raise ConfigError(
+                f"deployment.workers: {largest} local workers cannot run on this "
+                f"{cores}-core machine (at most {LOCAL_WORKERS_PER_CORE} per core: "
+                f"{LOCAL_WORKERS_PER_CORE * cores}); lower the largest worker count"
+            )
+        total = psutil.virtual_memory().total
+        if self.layout.memory_per_worker > total:
+            raise ConfigError(
+                f"deployment.memory_per_worker: {format_bytes(self.layout.memory_per_worker)} "
+                f"is more than this machine's {format_bytes(total)}; use 'auto' or a "
+                "smaller size"
+            )
+
     def start(self) -> Client:
         """Start a LocalCluster with no workers and connect a client to it."""
         from distributed import Client, LocalCluster
 
-        kwargs: dict[str, Any] = {"dashboard_address": ":0", "processes": True}
+        # loopback: the dashboard is plain HTTP without authentication
+        kwargs: dict[str, Any] = {"dashboard_address": "127.0.0.1:0", "processes": True}
         kwargs.update(self.options)
         if self.security is not None:
             kwargs["security"] = self.security  # LocalCluster then listens on tls://

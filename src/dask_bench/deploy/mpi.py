@@ -145,7 +145,7 @@ class MpiBackend(Backend):
     def _initialize_kwargs(self) -> dict[str, Any]:
         kwargs = {
             "dashboard": False,
-            "dashboard_address": ":0",  # even without a dashboard, an HTTP server listens
+            "dashboard_address": "127.0.0.1:0",  # without a dashboard, an HTTP server listens
             **self.options,
             "nthreads": self.layout.threads_per_worker,
             "memory_limit": self.layout.memory_per_worker,

@@ -91,7 +91,7 @@ def allocation_script(
         'mkdir -p "$work"',
         'scheduler_file="$work/scheduler.json"',
         f'{py} -m distributed.cli.dask_scheduler --scheduler-file "$scheduler_file" '
-        f'--port 0 --dashboard-address :0{net} > "$work/scheduler.log" 2>&1 &',
+        f'--port 0 --dashboard-address 127.0.0.1:0{net} > "$work/scheduler.log" 2>&1 &',
         "scheduler_pid=$!",
         "workers_pid=",
         "# whatever happens to the study, stop the workers and the scheduler",

@@ -123,7 +123,11 @@ def _transport(run: Run) -> str:
     address = str(security.get("scheduler_address") or "")
     scheme = address.partition("://")[0] if "://" in address else "?"
     tls = {"auto": "TLS, temporary certificates", "files": "TLS, own certificates"}
-    return f"{scheme}:// ({tls.get(str(security.get('tls')), 'no TLS asked')})"
+    text = f"{scheme}:// ({tls.get(str(security.get('tls')), 'no TLS asked')})"
+    dashboard = security.get("dashboard")
+    if isinstance(dashboard, list) and dashboard:
+        text += f"; dashboard on {', '.join(map(str, dashboard))}"
+    return text
 
 
 def _points_text(run: Run) -> str:

@@ -24,6 +24,7 @@ from dask_bench.runner.progress import Reporter
 from dask_bench.runner.provenance import (
     cluster_versions,
     environment,
+    http_listeners,
     merge_versions,
     mismatch_warning,
     require_matching_versions,
@@ -159,7 +160,7 @@ class _Execution:
 
     def check_transport(self, client: Client) -> None:
         """Record how scheduler and workers are reached; with TLS asked, insist on tls://."""
-        seen = transport(client)
+        seen = {**transport(client), "dashboard": http_listeners(client)}
         env = dict(self.run.environment or {})
         security = {**env.get("security", {}), **seen}
         if security != env.get("security"):
@@ -285,14 +286,8 @@ def run_study(
         raise ValueError("run_study() runs one variant; use run_variants() for a study with some")
     reporter = reporter or Reporter()
     plan = plan_study(study)
-    backend_cls = get_backend(study.deployment.backend)
-    backend = backend_cls(
-        plan.layout,
-        study.deployment.options,
-        cores_per_node=study.deployment.cores_per_node,
-        security=make_security(study.security),
-    )
-    backend.largest = max(study.deployment.workers)
+    backend = make_backend(study, plan)
+    backend.check()
     backend.setup()  # MPI: scheduler and worker ranks stay here until the study ends
     check_writable(study.database)
     report_folder(study.measurement)  # a folder that cannot be created fails before any work
@@ -348,6 +343,35 @@ def run_study(
         run.id, run.name, status, study.database, npoints, execution.failed, message,
         run.study_id, run.variant, error,
     )  # fmt: skip
+
+
+def make_backend(study: Study, plan: Plan) -> Backend:
+    """The study's back-end, configured but not started."""
+    backend = get_backend(study.deployment.backend)(
+        plan.layout,
+        study.deployment.options,
+        cores_per_node=study.deployment.cores_per_node,
+        security=make_security(study.security),
+    )
+    backend.largest = max(study.deployment.workers)
+    return backend
+
+
+def preflight(study: Study) -> list[Plan]:
+    """Plan every variant and check its back-end, starting and writing nothing.
+
+    Raises
+    ------
+    DaskBenchError
+        What would stop the study at its start (options the deployer refuses, a
+        layout the machine cannot hold), with one line.
+    """
+    plans = []
+    for each in study.variant_studies():
+        plan = plan_study(each)
+        make_backend(each, plan).check()
+        plans.append(plan)
+    return plans
 
 
 def _storable(study: Study) -> dict[str, Any]:

@@ -106,13 +106,22 @@ class RichReporter(Reporter):
     def point_done(self, point: PlannedPoint, status: str, error: str | None) -> None:
         """Advance the bar; print failures."""
         if status != "ok":
-            self.console.print(f"[red]failed[/red] {point.label}: {error}")
+            self.console.print(f"[red]failed[/red] {point.label}: {_clean(error or '')}")
         self.progress.advance(self.task)
 
     def warn(self, message: str) -> None:
         """Print a warning above the bar."""
-        self.console.print(f"[yellow]warning:[/yellow] {message}")
+        self.console.print(f"[yellow]warning:[/yellow] {_clean(message)}")
 
     def info(self, message: str) -> None:
         """Print what the runner chose above the bar."""
-        self.console.print(f"[cyan]note:[/cyan] {message}", highlight=False)
+        self.console.print(f"[cyan]note:[/cyan] {_clean(message)}", highlight=False)
+
+
+def _clean(message: str) -> str:
+    """A message for the terminal: secrets hidden, rich markup in it shown as typed."""
+    from rich.markup import escape
+
+    from dask_bench.secrets import scrub_text
+
+    return escape(scrub_text(message))

@@ -214,6 +214,24 @@ def transport(client: Client) -> dict[str, Any]:
     return {"scheduler_address": address, "worker_schemes": schemes}
 
 
+def _http_sockets(dask_scheduler: Any = None) -> list[str]:
+    server = getattr(dask_scheduler, "http_server", None)
+    sockets = getattr(server, "_sockets", {}) if server is not None else {}
+    return sorted({"{}:{}".format(*sock.getsockname()[:2]) for sock in sockets.values()})
+
+
+def http_listeners(client: Client) -> list[str]:
+    """Where the scheduler's HTTP server (the dashboard) listens, e.g. ``["127.0.0.1:40123"]``.
+
+    Empty when it cannot be told (an older scheduler, or one that refuses to run code).
+    """
+    try:
+        found = client.run_on_scheduler(_http_sockets)
+    except Exception:
+        return []
+    return [str(a) for a in found] if isinstance(found, list) else []
+
+
 def require_tls(seen: Mapping[str, Any]) -> None:
     """Stop the study when TLS was asked for but some connection is not ``tls://``.
 

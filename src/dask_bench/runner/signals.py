@@ -1,4 +1,7 @@
-"""Signals while a study runs: SIGTERM acts like Ctrl-C; closing cannot be interrupted."""
+"""Signals while a study runs: SIGTERM acts like Ctrl-C; closing cannot be interrupted.
+
+Ctrl-C works even when the parent process ignored it.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +27,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
         raise Interrupted(f"signal {signum}")
 
     previous = signal.signal(signal.SIGTERM, handler)
+    # A parent that ignored SIGINT (`nohup ... &` from a script) passes that on, and
+    # Python then keeps ignoring Ctrl-C: set the usual handler explicitly.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 @contextlib.contextmanager

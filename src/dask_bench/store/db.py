@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -14,6 +15,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dask_bench.errors import StoreError
+from dask_bench.secrets import scrub_text
+from dask_bench.store._opening import check_sqlite_file, creation_lock
+from dask_bench.store._scrub import scrub_before_flush
 from dask_bench.store.schema import (
     SCHEMA_VERSION,
     Base,
@@ -187,25 +191,35 @@ class Store:
     def __init__(self, database: str | os.PathLike[str], *, create: bool = False) -> None:
         self.url = database_url(database)
         path = _sqlite_path(self.url)
-        if path is not None and not path.exists():
-            if not create:
-                raise StoreError(
-                    f"no results database at {path}; run 'dask-bench run' first or pass --db PATH"
-                )
-            check_writable(database)
-            path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as stack:
+            if path is not None and not path.exists():
+                if not create:
+                    raise StoreError(
+                        f"no results database at {path}; run 'dask-bench run' first or "
+                        "pass --db PATH"
+                    )
+                check_writable(database)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # creators of the same new file take turns; the later ones find it made
+                stack.enter_context(creation_lock(path))
+            if path is not None and path.exists():
+                check_sqlite_file(path)  # read-only: a file we refuse is never changed
+            self._open(database, path, create)
+        self.session = Session(self.engine, expire_on_commit=False)
+        scrub_before_flush(self.session)
+        self._writer: Connection | None = None
+
+    def _open(self, database: str | os.PathLike[str], path: Path | None, create: bool) -> None:
         try:
             self.engine = create_engine(self.url)
         except (ArgumentError, ImportError) as exc:
-            raise StoreError(f"cannot use database URL {database!r}: {exc}") from None
+            raise StoreError(scrub_text(f"cannot use database URL {database!r}: {exc}")) from None
         if self.engine.dialect.name == "sqlite":
             _set_sqlite_pragmas(self.engine, sqlite_pragmas(path))
         try:
             self._prepare(create)
         except OperationalError as exc:
-            raise StoreError(f"cannot open database {database}: {exc.orig}") from None
-        self.session = Session(self.engine, expire_on_commit=False)
-        self._writer: Connection | None = None
+            raise StoreError(scrub_text(f"cannot open database {database}: {exc.orig}")) from None
 
     def _prepare(self, create: bool) -> None:
         tables = set(inspect(self.engine).get_table_names())
@@ -334,7 +348,7 @@ class Store:
             "warmup": warmup,
             "seconds": seconds,
             "ok": ok,
-            "error": error,
+            "error": scrub_text(error) if error else error,  # the ORM's hook is bypassed here
             "started_at": started_at or now(),
             "disturbed": disturbance is not None,
             "disturbance": disturbance,
@@ -365,7 +379,7 @@ class Store:
             self._writer.execute(
                 update(Measurement)
                 .where(Measurement.id == measurement_id)
-                .values(disturbed=True, disturbance=disturbance)
+                .values(disturbed=True, disturbance=scrub_text(disturbance))
             )
             self._writer.commit()
         except SQLAlchemyError as exc:

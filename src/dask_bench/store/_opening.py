@@ -1,0 +1,136 @@
+"""Opening a results database safely: refuse foreign files untouched, survive racing creators.
+
+An existing SQLite file is first inspected read-only, with the standard library and
+no pragma, so that a file we refuse (a text file, a truncated or corrupted
+database, another program's database, garbage as schema version) is never
+changed: no write-ahead log switched on, no page added. Two processes that create
+the same new database at the same moment both succeed: one creates the tables and
+the schema version, the other waits until the version is there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from dask_bench.errors import StoreError
+from dask_bench.store.schema import SCHEMA_VERSION
+
+#: Every SQLite 3 database file starts with these 16 bytes.
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Seconds a process waits for another one to finish creating a new database.
+CREATION_WAIT = 10.0
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, with one line and without changing it, a file that is no dask-bench database.
+
+    A database being created by another process right now (tables, no version yet)
+    is waited for, up to :data:`CREATION_WAIT` seconds.
+
+    Raises
+    ------
+    StoreError
+        Naming the file and what is wrong with it.
+    """
+    try:
+        with open(path, "rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
+    if header == b"" and path.stat().st_size == 0:
+        raise StoreError(
+            f"{path} is an empty file, not a dask-bench database; delete it, or choose another --db"
+        )
+    if header != SQLITE_HEADER:
+        raise StoreError(
+            f"{path} is not a SQLite database (a text or other file); choose another --db"
+        )
+    deadline = time.monotonic() + CREATION_WAIT
+    while True:
+        state = _schema_state(path)
+        if state != "creating" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if state == "creating":
+        raise StoreError(
+            f"{path} has tables but no schema version, also after {CREATION_WAIT:g} s: "
+            "an interrupted creation; delete it, or choose another --db"
+        )
+
+
+def _schema_state(path: Path) -> str:
+    """``new`` (no tables), ``ok``, or ``creating``; raises for anything else."""
+    # immutable: no lock, no -wal/-shm file created next to a file we may refuse; but
+    # a write-ahead log left by a live or crashed writer holds rows the file lacks
+    wal = path.with_name(path.name + "-wal")
+    uri = f"file:{path}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+    try:
+        con = sqlite3.connect(uri, uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return "new"
+        if "meta" not in tables:
+            raise StoreError(
+                f"{path} is not a dask-bench database (no 'meta' table); choose another --db"
+            )
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path} is damaged or not a dask-bench database ({exc}); restore it from a "
+            "copy, or choose another --db"
+        ) from None
+    finally:
+        con.close()
+    if row is None:
+        return "creating"
+    try:
+        version = int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(
+            f"{path} has an unreadable schema version {str(row[0])[:40]!r}; it was not written "
+            "by dask-bench, or was damaged; choose another --db"
+        ) from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has schema version {version}, newer than this dask-bench reads "
+            f"({SCHEMA_VERSION}); upgrade dask-bench to read it"
+        )
+    return "ok"
+
+
+@contextlib.contextmanager
+def creation_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``'s folder while a new database is created there.
+
+    The folder itself is locked (``flock`` on its descriptor), so no lock file is left
+    behind. Waits up to :data:`CREATION_WAIT` seconds for another creator.
+    """
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + CREATION_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"another process has been creating a database in {path.parent} for "
+                        f"{CREATION_WAIT:g} s; try again"
+                    ) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
