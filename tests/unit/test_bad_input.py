@@ -332,3 +332,26 @@ def test_unwritable_output(folder: Path, args: list[str], words: str) -> None:
 def test_a_password_in_a_database_url_is_never_echoed(folder: Path) -> None:
     result = CliRunner().invoke(cli, ["show", "--db", "nosuchdialect://bench:hunter22@h/db"])
     assert result.exit_code != 0 and "hunter22" not in result.output
+
+
+def test_control_characters_in_a_run_name_are_shown_never_obeyed(folder: Path) -> None:
+    db = str(folder / "r.db")
+    result = CliRunner().invoke(cli, ["show", "\x1b[31mevil\x07" + "x" * 200, "--db", db])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[31mevil" in result.stderr
+    assert len(result.stderr) < 400  # the long name is shortened
+
+
+def test_a_formula_as_run_name_opens_as_text_in_a_spreadsheet(tmp_path: Path) -> None:
+    from dask_bench.store import Store
+
+    store = Store(str(tmp_path / "f.db"), create=True)
+    add_run(store, name='=HYPERLINK("http://evil.example","click")')
+    store.close()
+    out = tmp_path / "m.csv"
+    args = ["export", "1", "--format", "csv", "-o", str(out), "--db", str(tmp_path / "f.db")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "'=HYPERLINK(" in text and ",=HYPERLINK(" not in text

@@ -94,6 +94,9 @@ class Recorder:
     def discard_last(self) -> None:
         self.events.append("discard")
 
+    def steady(self) -> None:
+        self.events.append("steady")
+
 
 def test_observer_wraps_the_timed_region_only_and_hears_of_warmups_after_the_fact() -> None:
     rec = Recorder()
@@ -124,7 +127,7 @@ def test_observer_wraps_the_timed_region_only_and_hears_of_warmups_after_the_fac
     assert rec.events == [
         "enter w0", "run", "exit", "check",
         "enter t0", "run", "exit", "check", "discard",
-        "enter t0", "run", "exit", "check",
+        "enter t0", "run", "exit", "check", "steady",
         "enter t1", "run", "exit", "check",
     ]  # fmt: skip
 

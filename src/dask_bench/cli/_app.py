@@ -49,6 +49,8 @@ def _one_line(message: str) -> None:
     from dask_bench.secrets import scrub_text
 
     text = " ".join(scrub_text(message).split())
+    # control characters (an ANSI sequence in a run name) are shown, never obeyed
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     click.secho(f"error: {text}", err=True, fg="red")
 
 

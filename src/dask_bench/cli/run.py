@@ -171,7 +171,7 @@ def run(
         ids = " ".join(str(r.run_id) for r in results)
         err.print(
             f"[yellow]interrupted:[/yellow] run {result.run_id} kept {result.points} point(s); "
-            f"'dask-bench report {ids}' writes the report"
+            f"'dask-bench report {ids} --db {study.database}' writes the report"
         )
         sys.exit(EXIT_INTERRUPTED)
     errors = [r.error for r in results if r.error is not None]

@@ -170,10 +170,29 @@ def export_run(
         frame = measurements_frame(store, run)
     with atomic_output(target) as tmp:
         if kind == "csv":
-            frame.to_csv(tmp, index=False, date_format=ISO_FORMAT)
+            spreadsheet_safe(frame).to_csv(tmp, index=False, date_format=ISO_FORMAT)
         elif kind == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
             text = frame.to_json(orient="records", date_format="iso", date_unit="us", indent=1)
             tmp.write_text(text + "\n", encoding="utf-8")
     return target
+
+
+#: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text cells that a spreadsheet would run as formulas quoted with ``'``.
+
+    A run named ``=HYPERLINK(...)`` stays readable, but opens as text. Numbers are
+    left alone (a negative number is not text).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out

@@ -6,7 +6,7 @@ workers spent executing its tasks, split by activity (CPU, non-CPU, executor
 overhead, spilling...), and the thread-seconds available while it ran
 (``active_cpu_seconds``). Transfers between workers are not attributed to spans
 upstream, so they are read from the scheduler's cluster-wide worker metrics just
-before and just after the first timed repetition of each point, when nothing else
+before and just after the first repetition after the warm-ups, when nothing else
 runs. Shuffles (P2P) move data through buffers even within one worker; their
 sends and receives are their own category, ``shuffle``.
 
@@ -36,25 +36,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distributed import Client, span
-from distributed.diagnostics.memory_sampler import MemorySampler
 
+from dask_bench.runner._categories import categorize as categorize  # public here
+from dask_bench.runner._categories import transfers as transfers
+from dask_bench.runner.memory import SizeMemory
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES
 
 #: Breakdown categories, in the order they are stacked in figures.
 CATEGORIES = BREAKDOWN_CATEGORIES
-#: Activities of the fine performance metrics, by category (the rest is overhead).
-_ACTIVITY = {
-    "thread-cpu": "compute-cpu",
-    "thread-noncpu": "compute-other",
-    "network": "transfer",
-    "send": "transfer",
-    "serialize": "serialization",
-    "deserialize": "serialization",
-    "compress": "serialization",
-    "decompress": "serialization",
-    "disk-read": "spill",
-    "disk-write": "spill",
-}
 #: Known execute seconds below this share of the scheduler's task durations mean
 #: that some metrics have not arrived yet.
 COMPLETE_SHARE = 0.8
@@ -62,8 +51,6 @@ COMPLETE_SHARE = 0.8
 #: may still be on its way to a busy scheduler), and the first pause between them.
 FLUSH_RETRIES = 2
 FLUSH_PAUSE = 0.02
-#: Seconds between memory samples while a point's timed repetitions run.
-MEMORY_INTERVAL = 0.1
 
 Metrics = dict[tuple[Hashable, ...], float]
 
@@ -127,50 +114,6 @@ def _read_spans(ids: list[str], dask_scheduler: Any = None) -> list[dict[str, An
     return out
 
 
-def categorize(span_metrics: Mapping[tuple[Hashable, ...], float]) -> dict[str, float]:
-    """Thread-seconds per category from a span's ``cumulative_worker_metrics``.
-
-    Keys are ``("execute", prefix, activity, unit)`` (and ``("p2p", where, activity,
-    unit)`` for shuffles). Only seconds count; upstream's own "idle or other spans"
-    entry is left out, as idle time is what remains of the available thread time.
-    """
-    out = dict.fromkeys(CATEGORIES, 0.0)
-    for key, value in span_metrics.items():
-        if len(key) < 4 or key[-1] != "seconds" or key[-2] == "idle or other spans":
-            continue
-        context, where, activity = key[0], key[1], str(key[-2])
-        if context == "p2p" and (where == "foreground" or activity == "idle"):
-            # foreground: inside tasks, already in the execute seconds; idle: of the
-            # shuffle's background pools, not of the worker threads
-            continue
-        category = _ACTIVITY.get(activity, "overhead")
-        if context == "p2p" and category == "transfer":
-            category = "shuffle"  # buffers of a shuffle: also within one worker
-        out[category] += float(value)
-    return out
-
-
-def transfers(before: Mapping[tuple[Hashable, ...], float], after: Metrics) -> dict[str, float]:
-    """Thread-seconds of transfers between two readings of the cluster-wide metrics.
-
-    The receiving side (``gather-dep``) counts the network time once; the sending
-    side (``get-data``) adds only its serialization and spill reads.
-    """
-    out = dict.fromkeys(("transfer", "serialization", "spill"), 0.0)
-    for key, value in after.items():
-        if len(key) < 3 or key[-1] != "seconds" or key[0] not in ("gather-dep", "get-data"):
-            continue
-        delta = float(value) - float(before.get(key, 0.0))
-        category = _ACTIVITY.get(str(key[-2]), "transfer")
-        if key[0] == "get-data" and category == "transfer":
-            continue
-        if category in out:
-            out[category] += delta
-        else:
-            out["transfer"] += delta  # e.g. "other": bookkeeping of the fetch
-    return out
-
-
 @dataclass
 class _Timed:
     """A timed repetition's span and when it ran (wall clock, as the scheduler's)."""
@@ -185,8 +128,8 @@ class PointObserver:
     """Spans around a point's repetitions, and what they tell afterwards.
 
     Every repetition runs in a span of its own, which costs microseconds. The
-    first timed repetition is also bracketed by two readings of the cluster-wide
-    metrics (each after a forced heartbeat): transfers between workers are never
+    first repetition after the warm-ups is also bracketed by two readings of the
+    cluster-wide metrics (each after a forced heartbeat): transfers between workers are never
     attributed to spans upstream, so they are measured over that one repetition,
     when nothing else runs. Everything else is read once per size, for all points
     together (:func:`finish_points`).
@@ -210,6 +153,9 @@ class PointObserver:
     _observed: tuple[int, Metrics] | None = None
     #: Seconds spent reading metrics (outside every timed region).
     cost: float = 0.0
+    #: Warm-ups over: only then is a repetition bracketed by cluster-wide readings, so
+    #: that repetitions which turn out to be warm-ups cost no readings.
+    _steady: bool = False
 
     def repetition(self, index: int, warmup: bool) -> AbstractContextManager[Any]:
         """The span one repetition's graph is submitted in."""
@@ -218,7 +164,7 @@ class PointObserver:
     @contextmanager
     def _span(self, index: int, warmup: bool) -> Iterator[None]:
         name = f"warm-up {index}" if warmup else f"repetition {index}"
-        observe = not warmup and self._observed is None
+        observe = not warmup and self._steady and self._observed is None
         before = self._cluster() if observe else {}
         with span(*self.tags, name) as span_id, warnings.catch_warnings():
             # dask-expr warns that it drops annotations; finish_points() handles that case.
@@ -237,6 +183,10 @@ class PointObserver:
         metrics: Metrics = self.client.run_on_scheduler(_cluster_metrics)
         self.cost += time.perf_counter() - t0
         return metrics
+
+    def steady(self) -> None:
+        """The warm-ups are over: the next timed repetition is the one observed."""
+        self._steady = True
 
     def discard_last(self) -> None:
         """The last repetition entered as timed was a warm-up, or was disturbed."""
@@ -345,46 +295,6 @@ class PointObserver:
             complete=complete,
             note=note,
         )
-
-
-class SizeMemory:
-    """Worker memory sampled over one size; each point takes the samples of its repetitions.
-
-    One sampler runs while all the points of a size are measured (their repetitions
-    may be interleaved); a point's peak and mean come from the samples taken while
-    its own timed repetitions ran.
-    """
-
-    def __init__(self, client: Client, label: str) -> None:
-        self._sampler = MemorySampler()
-        self._label = label
-        self._sampling: AbstractContextManager[None] | None = self._sampler.sample(
-            label, client=client, measure="process", interval=MEMORY_INTERVAL
-        )
-        self._sampling.__enter__()
-
-    def stop(self) -> None:
-        """Stop sampling (also when the size failed)."""
-        if self._sampling is not None:
-            sampling, self._sampling = self._sampling, None
-            sampling.__exit__(None, None, None)
-
-    def within(self, windows: list[tuple[float, float]]) -> tuple[float | None, float | None]:
-        """Peak and mean of the samples taken inside these wall-clock windows."""
-        self.stop()
-        frame = self._sampler.to_pandas(align=False)
-        if frame.empty or not windows:
-            return None, None
-        series = frame.iloc[:, 0]
-        stamps = series.index.astype("int64") / 1e9  # the sampler's wall-clock times
-        keep = [
-            any(lo - MEMORY_INTERVAL <= t <= hi + MEMORY_INTERVAL for lo, hi in windows)
-            for t in stamps
-        ]
-        picked = series[keep]
-        if picked.empty:
-            return None, None
-        return float(picked.max()), float(picked.mean())
 
 
 def finish_points(

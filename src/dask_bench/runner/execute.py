@@ -18,6 +18,7 @@ from dask_bench.errors import DaskBenchError
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
 from dask_bench.runner.calibrate import Calibration, calibration_memory
 from dask_bench.runner.limits import process_info, raise_open_files
+from dask_bench.runner.live import TimeBudget
 from dask_bench.runner.perfreport import report_folder
 from dask_bench.runner.plan import Plan, PlannedPoint, Step, plan_study
 from dask_bench.runner.progress import Reporter
@@ -32,7 +33,7 @@ from dask_bench.runner.provenance import (
     transport,
 )
 from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
-from dask_bench.runner.sweep import SizeSweep, TimeBudget
+from dask_bench.runner.sweep import SizeSweep
 from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import Store, check_writable
 from dask_bench.store.schema import Point, Run

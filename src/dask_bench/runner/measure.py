@@ -61,6 +61,9 @@ class Observer(Protocol):
     def discard_last(self) -> None:
         """The last repetition, entered as timed, turned out to be a warm-up."""
 
+    def steady(self) -> None:
+        """The warm-ups are over: the repetitions from now on are timed for good."""
+
 
 class Watch(Protocol):
     """Tells what happened to the workers (see :class:`dask_bench.runner.watch.WorkerWatch`)."""
@@ -202,6 +205,8 @@ class PointRun:
                         f"timings still falling after {len(seen)} warm-ups (max_warmup)"
                     )
                 self._timed(rep, mark)
+                if self.observer is not None:
+                    self.observer.steady()
                 return not self.done
             self._as_warmup(rep, provisional, len(seen))
             seen.append(rep.seconds)

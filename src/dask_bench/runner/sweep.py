@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.errors import DaskBenchError, RepetitionTimeout
-from dask_bench.runner.breakdown import PointObserver, SizeMemory, finish_points
+from dask_bench.runner.breakdown import PointObserver
 from dask_bench.runner.calibrate import Calibration, short_note
+from dask_bench.runner.closing import PointCloser
+from dask_bench.runner.live import LivePoint, TimeBudget
 from dask_bench.runner.measure import PointRun, Repetition
-from dask_bench.runner.perfreport import PointReport, point_report
+from dask_bench.runner.memory import SizeMemory
+from dask_bench.runner.perfreport import point_report
 from dask_bench.runner.plan import PlannedPoint, Step
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.watch import WorkerWatch
@@ -38,40 +41,6 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from dask_bench.config import Study
-
-
-class TimeBudget:
-    """The study's time budget, shared out over its sizes by their number of points."""
-
-    def __init__(self, seconds: float | None, points: int) -> None:
-        self.seconds, self.points_left = seconds, points
-        self.start = time.perf_counter()
-
-    def deadline(self, points: int) -> float | None:
-        """When the next ``points`` points must end (a ``perf_counter`` value); None: never."""
-        if self.seconds is None:
-            return None
-        now = time.perf_counter()
-        left = self.seconds - (now - self.start)
-        share = points / self.points_left if self.points_left else 1.0
-        self.points_left -= points
-        return now + max(0.0, left) * share
-
-
-@dataclass
-class LivePoint:
-    """A point of the size being measured."""
-
-    planned: PlannedPoint
-    row: Point
-    trial: Trial[Any]
-    observer: PointObserver | None
-    default_chunks: int
-    report: PointReport = field(default_factory=lambda: PointReport(None, None))
-    notes: list[str] = field(default_factory=list)
-    run: PointRun = field(init=False)
-    #: Stored timed repetitions: measurement id -> wall-clock start and end.
-    windows: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,6 +67,17 @@ class SizeSweep:
     _mark: int = 0
     _live: list[LivePoint] = field(default_factory=list)
     _rows: list[Point] = field(default_factory=list)
+    _closer: PointCloser = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._closer = PointCloser(
+            client=self.client,
+            store=self.store,
+            watch=self.watch,
+            reporter=self.reporter,
+            threads=self.threads,
+            fail_point=self.fail_point,
+        )
 
     def measure(self, step: Step, budget: TimeBudget) -> None:
         """Measure every point of ``step``; failed points are stored as failed."""
@@ -329,69 +309,8 @@ class SizeSweep:
             p.notes.append("prepared again after another point's timeout restarted the workers")
         self._mark = self.watch.mark()
 
-    # --- results ---------------------------------------------------------------
-
     def _finish(self, points: list[LivePoint], memory: SizeMemory | None) -> None:
-        for p in points:
-            p.report.stop()
-            self._late_disturbances(p)
-        metrics: list[Any] = [None] * len(points)
-        observed = [p for p in points if p.observer is not None and p.run.outcome.status == "ok"]
-        if observed:
-            try:
-                found, cost = finish_points(
-                    self.client,
-                    [p.observer for p in observed],  # type: ignore[misc]
-                    [p.run.outcome.timings for p in observed],
-                    [p.planned.workers * self.threads for p in observed],
-                    memory,
-                )
-            except Exception as exc:
-                self.reporter.warn(f"metrics could not be read: {type(exc).__name__}: {exc}")
-                found, cost = [None] * len(observed), 0.0
-            self.breakdown_cost += cost
-            by_point = dict(zip([id(p) for p in observed], found, strict=True))
-            metrics = [by_point.get(id(p)) for p in points]
-        for p, m in zip(points, metrics, strict=True):
-            self._close(p, m)
-
-    def _late_disturbances(self, point: LivePoint) -> None:
-        """Flag timed repetitions whose disturbance reached the client after they were stored."""
-        for measurement_id, (start, stop) in point.windows.items():
-            what = self.watch.between(start, stop)
-            if what is not None:
-                self.store.mark_disturbed(point.row, measurement_id, what)
-                point.notes.append(f"a repetition was found disturbed afterwards: {what}")
-
-    def _close(self, p: LivePoint, metrics: Any) -> None:
-        out = p.run.outcome
-        fields: dict[str, Any] = {
-            "nbytes": p.trial.nbytes,
-            "ntasks": p.trial.ntasks,
-            "chunks": p.planned.chunks,
-            "stopped_by": out.stopped_by,
-            "performance_report": p.report.path,
-            "notes": [*p.notes, *out.notes] or None,
-        }
-        if p.report.error:
-            self.reporter.warn(p.report.error)
-        p.trial.release()
-        if out.status != "ok":
-            self.fail_point(p.planned, p.row, out.error, **fields)
-            return
-        if metrics is not None:
-            self.store.add_breakdown(p.row, metrics.seconds)
-            fields.update(
-                tasks_per_second=metrics.tasks_per_second,
-                scheduler_tasks=metrics.tasks,
-                submit_seconds=metrics.submit_seconds,
-                memory_peak=metrics.memory_peak,
-                memory_mean=metrics.memory_mean,
-                metrics_complete=metrics.complete,
-                metrics_note=metrics.note,
-            )
-        self.store.finish_point(p.row, "ok", **fields)
-        self.reporter.point_done(p.planned, "ok", None)
+        self.breakdown_cost += self._closer.finish(points, memory)
 
 
 def _addresses(client: Client) -> list[str]:

@@ -450,8 +450,10 @@ class Store:
         if found is None:
             found = self.session.scalars(stmt.where(Run.name == text)).first()
         if found is None:
-            known = ", ".join(f"{r.id} ({r.name})" for r in self.runs()[-5:])
-            raise StoreError(f"no run {text!r} in {self.url}; recent runs: {known or 'none'}")
+            known = ", ".join(f"{r.id} ({_short(r.name)})" for r in self.runs()[-5:])
+            raise StoreError(
+                f"no run {_short(text)!r} in {self.url}; recent runs: {known or 'none'}"
+            )
         return found
 
     def study_runs(self, study_id: str) -> list[Run]:
@@ -478,3 +480,8 @@ class Store:
             self._writer.close()
         self.session.close()
         self.engine.dispose()
+
+
+def _short(name: str, limit: int = 40) -> str:
+    """A run name for an error line: at most ``limit`` characters."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
