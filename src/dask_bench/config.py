@@ -7,6 +7,7 @@ a flag and a key are checked by the same rules.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -488,6 +489,14 @@ def _check_against_registries(study: Study, source: str) -> None:
                 f"{', '.join(unknown)}; the selected workloads accept: "
                 f"{', '.join(sorted(declared)) or 'none'}"
             )
+        defaults = {k: v for w in chosen for k, v in w.options.items()}
+        for key, value in suite.options.items():
+            problem = _option_problem(value, defaults[key])
+            if problem:
+                raise ConfigError(
+                    f"{source}: 'suites.{suite_name}.options.{key}' must be {problem} "
+                    f"(default {defaults[key]!r}), not {value!r}"
+                )
     for key in study.references:
         try:
             get_workload(*key.split("/"))
@@ -520,3 +529,20 @@ __all__ = [
     "read_study_file",
     "set_path",
 ]
+
+
+def _option_problem(value: Any, default: Any) -> str | None:
+    """What a workload option's value should be, judged by its declared default; None if fine.
+
+    Workload options are sizes, counts and durations: a count is a whole number of at
+    least 1, any other number at least 0; text and flags keep their kind.
+    """
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        return None if ok else "a whole number of at least 1"
+    if isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok and math.isfinite(value) and value >= 0 else "a number of at least 0"
+    return None if isinstance(value, type(default)) else f"a {type(default).__name__}"

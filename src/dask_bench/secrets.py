@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Parts of names whose values are secrets.
-SECRET_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "auth")
+SECRET_WORDS = ("password", "passwd", "token", "secret", "key", "credential")
 #: What a hidden secret is replaced by.
 MASK = "***"
 #: Values shorter than this are not searched for in text (too many false hits).

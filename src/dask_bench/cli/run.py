@@ -101,6 +101,17 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     help="The seed tool's .env file, mapped onto the study (flags override it; "
     "it overrides the study file).",
 )
+@click.option(
+    "--resume",
+    metavar="RUN",
+    help="Finish this interrupted, failed or crashed run (id or name) of the same study: "
+    "only its missing and failed points, on a new cluster with the same layout.",
+)
+@click.option(
+    "--accept-changed-study",
+    is_flag=True,
+    help="With --resume: resume although the study differs from the one the run started with.",
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")
 def run(
     study_file: str | None, quiet: bool, report: bool | None, env_file: str | None, **flags: Any
@@ -110,9 +121,11 @@ def run(
     A study with deployment variants runs each in turn (or those named by --variant),
     then compares each with the first and writes one report of all of them.
     """
+    from dask_bench.errors import ConfigError
     from dask_bench.runner import Reporter, RichReporter, run_variants
+    from dask_bench.runner._setup import preflight
     from dask_bench.runner.estimate import estimate_runs
-    from dask_bench.runner.execute import preflight
+    from dask_bench.runner.variants import resume_run
 
     overrides = {
         "deployment.workers": flags["workers"],
@@ -152,13 +165,24 @@ def run(
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
     plans = preflight(study)  # refuses what would fail at the start, before any output
     total = sum(len(plan.points) for plan in plans)
-    if not quiet:
+    if flags["accept_changed_study"] and not flags["resume"]:
+        raise ConfigError("--accept-changed-study goes with --resume RUN")
+    if not quiet and not flags["resume"]:
         Console(stderr=True, highlight=False).print(
             f"{total} points; estimated duration: {estimate_runs(plans).text()}", markup=False
         )
     reporter = Reporter() if quiet else RichReporter(total)
     with reporter:
-        results = run_variants(study, reporter)
+        if flags["resume"]:
+            resumed = resume_run(
+                study,
+                flags["resume"],
+                reporter,
+                accept_changed_study=flags["accept_changed_study"],
+            )
+            results = [resumed]
+        else:
+            results = run_variants(study, reporter)
     complete = all(r.status == "complete" for r in results)
     summarise_runs(study.database, [r.run_id for r in results], write=study.report and complete)
     err = Console(stderr=True, highlight=False)

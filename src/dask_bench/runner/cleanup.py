@@ -52,7 +52,8 @@ def cleanup_run(store: Store, run: Run, force: bool = False) -> Cleaned:
     ConfigError
         When the study is still running here and ``force`` is not given.
     """
-    if run.status == "running" and study_alive(run) and not force:
+    alive = run.status == "running" and study_alive(run)
+    if alive and not force:
         pid = run.environment["process"]["pid"]
         raise ConfigError(
             f"run {run.id} is still running (process {pid}); stop it with Ctrl-C, which "
@@ -63,9 +64,16 @@ def cleanup_run(store: Store, run: Run, force: bool = False) -> Cleaned:
     cancelled = backend.cleanup(job_tag(run.id), options)
     marked = False
     if run.status == "running":
-        store.finish_run(
-            run, "failed", "the study process ended without closing the run; cleaned up"
+        message = (
+            f"cleaned up with --force while its process {run.environment['process']['pid']} "
+            "still ran"
+            if alive
+            else "the study process ended without closing the run; cleaned up"
         )
+        for point in run.points:
+            if point.status == "running":  # the point in flight when the process died
+                store.finish_point(point, "failed", message)
+        store.finish_run(run, "failed", message)
         marked = True
     return Cleaned(run.id, run.backend, cancelled, marked)
 

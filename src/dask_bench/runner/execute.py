@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,11 +9,10 @@ from dask.base import annotate
 
 from dask_bench._version import __version__
 from dask_bench.config import Study
-from dask_bench.deploy import Backend, get_backend, job_tag
-from dask_bench.deploy.base import redacted
+from dask_bench.deploy import Backend, job_tag
 from dask_bench.deploy.scaling import connected_workers, scale_to
-from dask_bench.deploy.tls import make_security
 from dask_bench.errors import DaskBenchError
+from dask_bench.runner._setup import make_backend, new_study_id, storable
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
 from dask_bench.runner.calibrate import Calibration, calibration_memory
 from dask_bench.runner.limits import process_info, raise_open_files
@@ -32,6 +30,7 @@ from dask_bench.runner.provenance import (
     require_tls,
     transport,
 )
+from dask_bench.runner.resume import apply_resume, plan_resume
 from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
 from dask_bench.runner.sweep import SizeSweep
 from dask_bench.runner.watch import WorkerWatch
@@ -81,6 +80,8 @@ class _Execution:
         self.breakdown_cost = 0.0
         #: Points of an interrupted size still open (closed as interrupted).
         self.open_points: list[Point] = []
+        #: Calibrated sizes a resumed run started with, per workload key.
+        self.preset_calibration: dict[str, dict[str, Any]] = {}
 
     def sweep(self) -> None:
         study = self.plan.study
@@ -90,6 +91,9 @@ class _Execution:
             study,
             memory_limit=calibration_memory(self.plan.layout.memory_per_worker, self.plan.steps),
         )
+        for key, found in self.preset_calibration.items():  # a resumed run's sizes
+            self.calibration.factors[key] = int(found.get("factor", 1))
+            self.calibration.found[key] = dict(found)
         # what only a started cluster knows (its name, address), even if no worker arrives
         env = dict(self.run.environment or {})
         self.store.set_environment(self.run, {**env, "deployment": self.backend.describe()})
@@ -256,6 +260,8 @@ def run_study(
     *,
     study_id: str | None = None,
     raise_errors: bool = True,
+    resume: str | None = None,
+    accept_changed_study: bool = False,
 ) -> RunResult:
     """Run a study and store every measurement as it is taken.
 
@@ -271,6 +277,11 @@ def run_study(
     raise_errors
         When false, a deployment error is returned in :attr:`RunResult.error` instead
         of raised (the run is stored as ``failed`` either way).
+    resume
+        Finish this stored run (id or name) instead of starting one: only its
+        missing, failed or interrupted points (see :mod:`dask_bench.runner.resume`).
+    accept_changed_study
+        Resume although the study differs from the one the run started with.
 
     Returns
     -------
@@ -292,27 +303,41 @@ def run_study(
     backend.setup()  # MPI: scheduler and worker ranks stay here until the study ends
     check_writable(study.database)
     report_folder(study.measurement)  # a folder that cannot be created fails before any work
-    store = Store(study.database, create=True)
-    run = store.create_run(
-        name=study.run_name,
-        mode=study.mode,
-        backend=study.deployment.backend,
-        layout=plan.layout.as_dict(),
-        study=_storable(study),
-        version=__version__,
-        study_id=study_id or new_study_id(),
-        variant=study.variant,
-    )
+    store = Store(study.database, create=resume is None)
+    calibration: dict[str, dict[str, Any]] = {}
+    if resume is None:
+        run = store.create_run(
+            name=study.run_name,
+            mode=study.mode,
+            backend=study.deployment.backend,
+            layout=plan.layout.as_dict(),
+            study=storable(study),
+            version=__version__,
+            study_id=study_id or new_study_id(),
+            variant=study.variant,
+        )
+    else:
+        try:
+            left = plan_resume(
+                store, resume, plan, storable(study), accept_changed_study=accept_changed_study
+            )
+        except BaseException:
+            store.close()
+            raise
+        plan, calibration = left.plan, left.calibration
+        run = apply_resume(store, left)
     backend.tag = job_tag(run.id)
     store.set_environment(
         run,
         {
+            **(run.environment or {}),  # a resumed run keeps what it recorded
             **environment(backend.describe()),
             "process": process_info(raise_open_files()),
             "security": {"tls": study.security.kind},
         },
     )
     execution = _Execution(plan, store, run, backend, reporter)
+    execution.preset_calibration = calibration
     status, message, error = "failed", None, None
     try:
         with sigterm_as_interrupt():
@@ -344,44 +369,3 @@ def run_study(
         run.id, run.name, status, study.database, npoints, execution.failed, message,
         run.study_id, run.variant, error,
     )  # fmt: skip
-
-
-def make_backend(study: Study, plan: Plan) -> Backend:
-    """The study's back-end, configured but not started."""
-    backend = get_backend(study.deployment.backend)(
-        plan.layout,
-        study.deployment.options,
-        cores_per_node=study.deployment.cores_per_node,
-        security=make_security(study.security),
-    )
-    backend.largest = max(study.deployment.workers)
-    return backend
-
-
-def preflight(study: Study) -> list[Plan]:
-    """Plan every variant and check its back-end, starting and writing nothing.
-
-    Raises
-    ------
-    DaskBenchError
-        What would stop the study at its start (options the deployer refuses, a
-        layout the machine cannot hold), with one line.
-    """
-    plans = []
-    for each in study.variant_studies():
-        plan = plan_study(each)
-        make_backend(each, plan).check()
-        plans.append(plan)
-    return plans
-
-
-def _storable(study: Study) -> dict[str, Any]:
-    """The study as stored with its run: secrets in the back-end's options hidden."""
-    data = study.model_dump(mode="json")
-    data["deployment"]["options"] = redacted(data["deployment"]["options"])
-    return data
-
-
-def new_study_id() -> str:
-    """A fresh id shared by the runs of one study execution."""
-    return uuid.uuid4().hex[:12]

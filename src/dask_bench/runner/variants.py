@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dask_bench.config import Study
-from dask_bench.runner.execute import RunResult, new_study_id, run_study
+from dask_bench.errors import ConfigError
+from dask_bench.runner._setup import new_study_id
+from dask_bench.runner.execute import RunResult, run_study
 from dask_bench.runner.progress import Reporter
 
 
@@ -50,3 +52,36 @@ def run_variants(study: Study, reporter: Reporter | None = None) -> list[RunResu
         if result.status == "interrupted":
             break
     return results
+
+
+def resume_run(
+    study: Study,
+    ref: str,
+    reporter: Reporter | None = None,
+    *,
+    accept_changed_study: bool = False,
+) -> RunResult:
+    """Finish stored run ``ref`` of ``study``: its variant's missing and failed points.
+
+    Raises
+    ------
+    ConfigError
+        When the study has no variant of that run's name, or the run cannot be resumed
+        (see :func:`dask_bench.runner.resume.plan_resume`); nothing is changed.
+    """
+    from dask_bench.store import Store
+
+    store = Store(study.database)
+    try:
+        variant = store.run(ref).variant
+    finally:
+        store.close()
+    each = study.variant_studies()
+    if study.variants:
+        each = [s for s in each if s.variant == variant]
+        if not each:
+            raise ConfigError(
+                f"run {ref} is of variant {variant!r}, which the study does not have; give "
+                "the study it was started with"
+            )
+    return run_study(each[0], reporter, resume=ref, accept_changed_study=accept_changed_study)

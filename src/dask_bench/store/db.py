@@ -310,6 +310,18 @@ class Store:
         run.status, run.message, run.finished_at = status, message, now()
         self._commit(run)
 
+    def drop_points(self, points: list[Point]) -> None:
+        """Delete points with their repetitions and breakdowns (a resume measures them again)."""
+        for point in points:
+            point.run.points.remove(point)  # delete-orphan: its rows go with it
+        self._commit()
+
+    def reopen_run(self, run: Run, environment: Mapping[str, Any]) -> None:
+        """Mark a run ``running`` again, with its provenance (which records the resume)."""
+        run.status, run.message, run.finished_at = "running", None, None
+        run.environment = dict(environment)
+        self._commit(run)
+
     def add_point(self, run: Run, **fields: Any) -> Point:
         """Insert a point with status ``running``."""
         point = Point(run_id=run.id, status="running", started_at=now(), **fields)

@@ -1,0 +1,52 @@
+"""Before a study starts: its back-end configured (not started), checks, the study as stored."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from dask_bench.config import Study
+from dask_bench.deploy import Backend, get_backend
+from dask_bench.deploy.base import redacted
+from dask_bench.deploy.tls import make_security
+from dask_bench.runner.plan import Plan, plan_study
+
+
+def make_backend(study: Study, plan: Plan) -> Backend:
+    """The study's back-end, configured but not started."""
+    backend = get_backend(study.deployment.backend)(
+        plan.layout,
+        study.deployment.options,
+        cores_per_node=study.deployment.cores_per_node,
+        security=make_security(study.security),
+    )
+    backend.largest = max(study.deployment.workers)
+    return backend
+
+
+def preflight(study: Study) -> list[Plan]:
+    """Plan every variant and check its back-end, starting and writing nothing.
+
+    Raises
+    ------
+    DaskBenchError
+        What would stop the study at its start (options the deployer refuses, a
+        layout the machine cannot hold), with one line.
+    """
+    plans = []
+    for each in study.variant_studies():
+        plan = plan_study(each)
+        make_backend(each, plan).check()
+        plans.append(plan)
+    return plans
+
+
+def storable(study: Study) -> dict[str, Any]:
+    """The study as stored with its run: secrets hidden."""
+    data: dict[str, Any] = redacted(study.model_dump(mode="json"))
+    return data
+
+
+def new_study_id() -> str:
+    """A fresh id shared by the runs of one study execution."""
+    return uuid.uuid4().hex[:12]
