@@ -90,6 +90,12 @@ class LocalBackend(Backend):
         except OSError as exc:
             raise BackendError(f"LocalCluster could not start: {exc}") from None
         self._client = Client(self._cluster, set_as_default=True)
+        # The workers share the terminal's process group: a Ctrl-C reaches them too, and
+        # they would die mid-task with screens of tracebacks. Only this process handles
+        # it, and closes them in order.
+        from dask_bench.deploy._plugins import IgnoreInterrupt
+
+        self._client.register_plugin(IgnoreInterrupt(), name="dask-bench-ignore-sigint")
         return self._client
 
     def request(self, workers: int) -> None:

@@ -22,6 +22,7 @@ from dask_bench.runner.plan import Plan, PlannedPoint, Step, plan_study
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.provenance import (
     cluster_versions,
+    enforced_layout,
     environment,
     http_listeners,
     merge_versions,
@@ -168,8 +169,11 @@ class _Execution:
         seen = {**transport(client), "dashboard": http_listeners(client)}
         env = dict(self.run.environment or {})
         security = {**env.get("security", {}), **seen}
-        if security != env.get("security"):
-            self.store.set_environment(self.run, {**env, "security": security})
+        enforced = enforced_layout(client)
+        if security != env.get("security") or enforced != env.get("layout_enforced"):
+            # what the workers enforce, which a deployer may cap (LocalCluster: the memory)
+            env = {**env, "security": security, "layout_enforced": enforced}
+            self.store.set_environment(self.run, env)
         if self.plan.study.security.enabled:
             require_tls(seen)
 

@@ -214,6 +214,15 @@ def transport(client: Client) -> dict[str, Any]:
     return {"scheduler_address": address, "worker_schemes": schemes}
 
 
+def enforced_layout(client: Client) -> dict[str, list[int]]:
+    """Threads and memory limits the connected workers report (distinct values, sorted)."""
+    workers = connected_workers(client).values()
+    return {
+        "threads_per_worker": sorted({int(w.get("nthreads") or 0) for w in workers}),
+        "memory_per_worker": sorted({int(w.get("memory_limit") or 0) for w in workers}),
+    }
+
+
 def _http_sockets(dask_scheduler: Any = None) -> list[str]:
     server = getattr(dask_scheduler, "http_server", None)
     sockets = getattr(server, "_sockets", {}) if server is not None else {}
