@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system run test lint unit integration browser bench bench-report clean
+.PHONY: install system run test lint unit integration browser bench bench-report bench-naive clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ browser: system install
 
 bench: install
 	$(BIN)/python benchmarks/harness.py
+
+bench-naive: install
+	$(BIN)/python benchmarks/naive.py
 
 bench-report: install
 	$(BIN)/python benchmarks/report.py

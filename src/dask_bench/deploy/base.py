@@ -144,6 +144,14 @@ class Backend(ABC):
         """
         return []
 
+    def startup_problem(self) -> str | None:
+        """Why requested workers can never arrive (they failed at start), or None.
+
+        Polled while a size waits for its workers, so that a study stops at once with
+        the real cause instead of waiting out ``startup_timeout``.
+        """
+        return None
+
     def job_states(self) -> str | None:
         """The state of every submitted job, with the scheduler's pending reasons, if any."""
         return None

@@ -82,6 +82,9 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
         if len(workers) == n or (backend.fixed_pool and len(workers) >= n):
             chosen = subset(workers, n) if backend.fixed_pool else tuple(workers)
             return ScaleEvent(n, len(before), first, now, chosen)
+        problem = backend.startup_problem()
+        if problem is not None:
+            raise WorkersTimeout(f"workers failed to start after {now:.1f} s: {problem}")
         if now > timeout:
             states = _job_states(backend)
             raise WorkersTimeout(
