@@ -62,3 +62,34 @@ def test_existing_backend_on_a_port_where_no_dask_scheduler_answers(tmp_path: Pa
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "did not answer as a Dask scheduler" in lines[0], done.stderr
+
+
+def test_ctrl_c_works_when_the_parent_ignored_it(tmp_path: Path) -> None:
+    import signal
+
+    from .helpers import BIN, descendants, stored_repetitions, wait_gone
+
+    study = _study(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    spec["suites"]["tasks"] = {"workloads": ["map-sleep"], "options": {"sleep_seconds": 0.3}}
+    spec["measurement"].update(min_repeats=30, max_repeats=30)
+    study.write_text(yaml.safe_dump(spec))
+    # as `nohup ... &` from a script does: the study starts with SIGINT ignored
+    proc = subprocess.Popen(
+        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    db = tmp_path / "r.db"
+    seen: set = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (db.exists() and stored_repetitions(db) >= 2):
+        seen |= set(descendants(proc.pid))
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert query(db, "select status from runs") == [("interrupted",)]
+    assert wait_gone(seen) == []

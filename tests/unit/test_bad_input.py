@@ -361,3 +361,16 @@ def test_a_formula_as_run_name_opens_as_text_in_a_spreadsheet(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     text = out.read_text()
     assert "'=HYPERLINK(" in text and ",=HYPERLINK(" not in text
+
+
+def test_a_run_name_with_ansi_sequences_is_displayed_not_obeyed(tmp_path: Path) -> None:
+    from dask_bench.store import Store
+
+    store = Store(str(tmp_path / "a.db"), create=True)
+    add_run(store, name="\x1b[2J\x1b[31mEVIL\x07")
+    store.close()
+    for args in (["list", "runs"], ["show", "1"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(tmp_path / "a.db")])
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\\x1b[2J" in result.output  # shown, escaped

@@ -265,7 +265,10 @@ def summarise_runs(database: str, run_ids: list[int], write: bool) -> None:
     write
         Also write one HTML report of all the runs.
     """
+    from rich.markup import escape
+
     from dask_bench.report import build_report, default_report_dir, run_header, suite_tables
+    from dask_bench.report._format import printable
     from dask_bench.report.compare import compare_runs, comparison_summary
     from dask_bench.report.compare_view import comparison_table
 
@@ -281,7 +284,8 @@ def summarise_runs(database: str, run_ids: list[int], write: bool) -> None:
             if not (first.points and other.points):
                 continue  # a variant that measured nothing has nothing to compare
             cmp = compare_runs(store, first, other)
-            out.print(f"\n[bold]{other.name}[/bold] compared with [bold]{first.name}[/bold]")
+            names = (escape(printable(other.name)), escape(printable(first.name)))
+            out.print(f"\n[bold]{names[0]}[/bold] compared with [bold]{names[1]}[/bold]")
             out.print(comparison_table(cmp))
             out.print(comparison_summary(cmp), markup=False, highlight=False)
         if write:

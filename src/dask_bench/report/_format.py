@@ -277,3 +277,14 @@ def finite(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: control characters (ANSI sequences, bells) shown escaped.
+
+    Run names, errors and options come from users and files; a terminal must
+    display them, never obey them.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

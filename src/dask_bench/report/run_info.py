@@ -19,6 +19,7 @@ from dask_bench.report._format import (
     format_layout,
     nested,
     package_version,
+    printable,
 )
 from dask_bench.report._hardware import KINDS, bandwidths, baseline_error
 from dask_bench.store.schema import Run
@@ -35,7 +36,7 @@ STATUS_STYLES = {
 
 def _styled(text: str, style: str = "") -> Text:
     # Text cells, not markup strings: a name such as "[x]" must not be read as rich markup.
-    return Text(text, style=style)
+    return Text(printable(text), style=style)
 
 
 def hardware_line(run: Run) -> str | None:

@@ -30,6 +30,7 @@ from dask_bench.report._format import (
     is_missing,
     nested,
     point_status,
+    printable,
     table_rows,
 )
 from dask_bench.report._format import format_bandwidth as format_bandwidth  # re-exported
@@ -103,7 +104,7 @@ def breakdown_legend(names: Iterable[str] | None = None) -> str:
 
 def _styled(text: str, style: str = "") -> Text:
     # Text cells, not markup strings: an error such as "[x]" must not be read as rich markup.
-    return Text(text, style=style)
+    return Text(printable(text), style=style)
 
 
 #: Terminal style of each efficiency level (see ``efficiency_level``); "ok" stays plain.
