@@ -23,6 +23,12 @@ class StoreError(DaskBenchError):
     """The results database cannot be opened, read or written."""
 
 
+class StoreWriteError(StoreError):
+    """Writing a measurement failed (a full disk): not bad input, so exit code 1."""
+
+    exit_code = 1
+
+
 class BackendError(DaskBenchError):
     """A deployment back-end is unknown, not installed, or failed to provide workers."""
 

@@ -275,3 +275,21 @@ def test_migrated_repetitions_are_undisturbed_and_disturbed_ones_leave_the_stati
     assert frame["disturbed"].tolist() == [False, False, True, True]
     assert slow in {m.id for m in point.measurements}
     store.close()
+
+
+def test_a_full_database_is_a_write_error_with_exit_code_1(tmp_path: Path) -> None:
+    from dask_bench.errors import StoreWriteError
+    from tests.unit.report_data import build_store
+
+    store, run = build_store(tmp_path)
+    point = run.points[0]
+    # the writer's connection may not grow the file: as on a full disk
+    store._writer = store.engine.connect()
+    pages = store._writer.exec_driver_sql("PRAGMA page_count").scalar()
+    store._writer.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreWriteError, match="full") as caught:
+        for i in range(100_000):
+            store.add_measurement(point, repetition=1000 + i, warmup=False, seconds=1.0, ok=True,
+                                  error="x" * 500)  # fmt: skip
+    assert caught.value.exit_code == 1
+    store.close()

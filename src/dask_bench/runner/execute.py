@@ -11,7 +11,7 @@ from dask_bench._version import __version__
 from dask_bench.config import Study
 from dask_bench.deploy import Backend, job_tag
 from dask_bench.deploy.scaling import connected_workers, scale_to
-from dask_bench.errors import DaskBenchError
+from dask_bench.errors import DaskBenchError, StoreError
 from dask_bench.runner._setup import make_backend, new_study_id, storable
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
 from dask_bench.runner.calibrate import Calibration, calibration_memory
@@ -364,9 +364,15 @@ def run_study(
                 backend.close()
             finally:
                 point_status = "interrupted" if status == "interrupted" else "failed"
-                for row in execution.open_points:
-                    store.finish_point(row, point_status, message)
-                store.finish_run(run, status, message)
+                try:
+                    for row in execution.open_points:
+                        store.finish_point(row, point_status, message)
+                    store.finish_run(run, status, message)
+                except StoreError:
+                    # the database cannot take even this (a full disk): the error that
+                    # stopped the study is the one to report; cleanup closes the run later
+                    if status != "failed":
+                        raise
                 npoints = len(run.points)
                 store.close()
     return RunResult(

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from dask_bench.errors import StoreError
+from dask_bench.errors import StoreError, StoreWriteError
 from dask_bench.secrets import scrub_text
 from dask_bench.store._opening import check_sqlite_file, creation_lock
 from dask_bench.store._scrub import scrub_before_flush
@@ -269,7 +269,7 @@ class Store:
             self.session.commit()
         except SQLAlchemyError as exc:
             self.session.rollback()
-            raise StoreError(f"cannot write to {self.url}: {exc}") from None
+            raise StoreWriteError(f"cannot write to {self.url}: {_reason(exc)}") from None
 
     def create_run(
         self,
@@ -373,7 +373,7 @@ class Store:
         except SQLAlchemyError as exc:
             if self._writer is not None:
                 self._writer.rollback()
-            raise StoreError(f"cannot write to {self.url}: {exc}") from None
+            raise StoreWriteError(f"cannot write to {self.url}: {_reason(exc)}") from None
         # The session may hold the point's measurements, or a snapshot of the
         # database, from before this row: drop both so that reads see it.
         self.session.expire(point, ["measurements"])
@@ -397,7 +397,7 @@ class Store:
         except SQLAlchemyError as exc:
             if self._writer is not None:
                 self._writer.rollback()
-            raise StoreError(f"cannot write to {self.url}: {exc}") from None
+            raise StoreWriteError(f"cannot write to {self.url}: {_reason(exc)}") from None
         self.session.expire(point, ["measurements"])
 
     def add_breakdown(self, point: Point, seconds: Mapping[str, float]) -> None:
@@ -497,3 +497,9 @@ class Store:
 def _short(name: str, limit: int = 40) -> str:
     """A run name for an error line: at most ``limit`` characters."""
     return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own words (``database or disk is full``), without the SQL statement."""
+    orig = getattr(exc, "orig", None)
+    return str(orig) if orig is not None else str(exc).splitlines()[0]
