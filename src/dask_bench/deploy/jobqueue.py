@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dask_bench.deploy._batch import BatchSystem, JobInfo
+from dask_bench.deploy._failures import LastError, failed_specs
 from dask_bench.deploy.base import Backend
 from dask_bench.deploy.nodes import node_split
 from dask_bench.deploy.tls import is_temporary
@@ -76,6 +77,7 @@ class JobQueueBackend(Backend):
         self._new: list[str] = []  # jobs added by the last request
         self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
         self._jobs_made = 0  # every job gets a name never used before (see request)
+        self._errors: LastError | None = None  # why a job submission failed
 
     # --- the jobs of a size, as data ---
 
@@ -140,6 +142,7 @@ class JobQueueBackend(Backend):
             options["security"] = self.security
             # said explicitly, so dask-jobqueue does not warn that it chose the same
             options.setdefault("shared_temp_directory", os.getcwd())
+        self._errors = LastError.attach()
         try:
             self._cluster = getattr(self._module(), self.cluster_class)(
                 n_workers=0, job_name=self.tag, scheduler_options=scheduler_options,
@@ -151,6 +154,13 @@ class JobQueueBackend(Backend):
             raise BackendError(f"{self.cluster_class} could not start: {exc}") from None
         self._client = Client(self._cluster)
         return self._client
+
+    def startup_problem(self) -> str | None:
+        """A job whose submission failed (``sbatch`` refused it): the command's own message."""
+        if self._cluster is None or not failed_specs(self._cluster):
+            return None
+        cause = self._errors.last if self._errors is not None else None
+        return f"{cause or 'the job submission failed'}; check deployment.options"
 
     def make_room(self, workers: int) -> None:
         """Cancel every job when the new size's layout does not extend the current one."""
@@ -196,6 +206,9 @@ class JobQueueBackend(Backend):
         """Close client and cluster (which cancels its jobs), then cancel any job left by name."""
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
+        if self._errors is not None:
+            self._errors.detach()
+            self._errors = None
         try:
             if client is not None:
                 client.close()

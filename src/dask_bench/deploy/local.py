@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
+from dask_bench.deploy._failures import LastError, failed_specs
 from dask_bench.deploy.base import Backend
 from dask_bench.errors import BackendError, ConfigError
 
@@ -43,7 +43,7 @@ class LocalBackend(Backend):
                 )
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
-        self._errors: _LastError | None = None
+        self._errors: LastError | None = None
 
     def check(self) -> None:
         """Refuse a layout this machine cannot hold, before anything starts."""
@@ -77,8 +77,7 @@ class LocalBackend(Backend):
         kwargs.update(self.options)
         if self.security is not None:
             kwargs["security"] = self.security  # LocalCluster then listens on tls://
-        self._errors = _LastError()
-        logging.getLogger("distributed").addHandler(self._errors)
+        self._errors = LastError.attach()
         try:
             self._cluster = LocalCluster(
                 n_workers=0,
@@ -106,8 +105,7 @@ class LocalBackend(Backend):
         """The error of a worker process that failed to start (every one would)."""
         if self._cluster is None:
             return None
-        failed = [w for w in self._cluster.workers.values() if str(w.status) == "Status.failed"]
-        if not failed:
+        if not failed_specs(self._cluster):
             return None
         cause = self._errors.last if self._errors is not None else None
         return (cause or "the worker process exited at start") + (
@@ -125,7 +123,7 @@ class LocalBackend(Backend):
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
         if self._errors is not None:
-            logging.getLogger("distributed").removeHandler(self._errors)
+            self._errors.detach()
             self._errors = None
         if client is not None:
             client.close()
@@ -137,18 +135,3 @@ class LocalBackend(Backend):
         info = super().describe()
         info["processes"] = bool(self.options.get("processes", True))
         return info
-
-
-class _LastError(logging.Handler):
-    """Keeps the last error distributed logged (a worker's start failure), as one line."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.last: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        exc = record.exc_info[1] if record.exc_info else None
-        while exc is not None and exc.__cause__ is not None:
-            exc = exc.__cause__  # the root: "Nanny failed to start" hides it
-        text = f"{type(exc).__name__}: {exc}" if exc is not None else record.getMessage()
-        self.last = " ".join(text.split())[:300]

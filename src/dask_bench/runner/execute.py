@@ -361,7 +361,13 @@ def run_study(
             try:
                 if execution.watch is not None:
                     execution.watch.close()
-                backend.close()
+                try:
+                    backend.close()
+                except Exception as exc:
+                    if message is None:
+                        raise
+                    # the error that stopped the study is the one to report
+                    reporter.warn(f"closing the back-end also failed: {exc}")
             finally:
                 point_status = "interrupted" if status == "interrupted" else "failed"
                 try:

@@ -218,6 +218,21 @@ def test_pending_jobs_time_out_with_their_state_and_reason(tmp_path):
     assert wait_gone(job_ids(f"dask-bench-{run_id}"), within=10) == []
 
 
+def test_a_refused_submission_stops_the_study_at_once_with_sbatch_s_words(tmp_path):
+    db = tmp_path / "results.db"
+    spec = slurm_study(tmp_path, db, [1], startup_timeout=60)
+    spec["deployment"]["options"]["job_extra_directives"] = ["--partition=nosuchpartition"]
+    with pytest.raises(WorkersTimeout) as failure:
+        run_study(build_study(spec))
+    message = str(failure.value)
+    # sbatch's own message, long before the 60 s startup timeout
+    assert message.startswith("workers failed to start after") and "partition" in message
+    elapsed = float(message.split("after ")[1].split(" s")[0])
+    assert elapsed < 30, message
+    ((run_id,),) = query(db, "select id from runs")
+    assert run_row(db, run_id)[0] == "failed"
+
+
 def test_plan_shows_job_scripts_without_submitting(tmp_path):
     db = tmp_path / "results.db"
     study = write_study(tmp_path, slurm_study(tmp_path, db, [1, 2, 4], cores_per_node=2))
