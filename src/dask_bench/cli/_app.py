@@ -34,7 +34,7 @@ class _Group(click.Group):
         except click.UsageError as exc:
             # click's usage block is four lines; the contract is one
             where = exc.ctx.command_path if exc.ctx is not None else "dask-bench"
-            _one_line(f"{exc.format_message()} (see '{where} --help')")
+            _one_line(" ".join(f"{exc.format_message()} (see '{where} --help')".split()))
             ctx.exit(2)
         except OSError as exc:
             # a path the user gave that cannot be read or written (an -o into /proc...)
@@ -45,12 +45,14 @@ class _Group(click.Group):
 
 
 def _one_line(message: str) -> None:
-    """Print an error as one line on stderr, secrets hidden."""
+    """Print an error on stderr (one line, unless it carries a table), secrets hidden."""
     from dask_bench.secrets import scrub_text
 
-    text = " ".join(scrub_text(message).split())
-    # control characters (an ANSI sequence in a run name) are shown, never obeyed
-    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    # control characters (an ANSI sequence in a run name) are shown, never obeyed; the
+    # line breaks of a message that carries a table (version mismatches) are kept
+    text = "".join(
+        c if c.isprintable() or c == "\n" else f"\\x{ord(c):02x}" for c in scrub_text(message)
+    )
     click.secho(f"error: {text}", err=True, fg="red")
 
 
