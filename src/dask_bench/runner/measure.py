@@ -227,8 +227,12 @@ class PointRun:
 
     # --- timed repetitions ---------------------------------------------------
 
-    def step(self) -> None:
-        """Take one timed repetition (after :meth:`warm_up`) and decide whether to stop."""
+    def step(self, after: str | None = None) -> None:
+        """Take one timed repetition (after :meth:`warm_up`) and decide whether to stop.
+
+        ``after``: what changed the worker set just before (a worker restarted): the
+        repetition then runs on a cold worker, and counts as disturbed by it.
+        """
         if self.done:
             return
         mark = self.watch.mark() if self.watch is not None else 0
@@ -238,13 +242,15 @@ class PointRun:
             self.on_repetition(rep)
             self._end(Ending.FAILURE, rep.error, timed_out=rep.timed_out)
             return
-        self._timed(rep, mark)
+        self._timed(rep, mark, after)
 
-    def _timed(self, rep: Repetition, mark: int | None = None) -> None:
+    def _timed(self, rep: Repetition, mark: int | None = None, after: str | None = None) -> None:
         began = self.clock()
         rep = dataclasses.replace(rep, index=self._next, warmup=False)
         self._next += 1
         what = self.watch.since(mark) if self.watch is not None and mark is not None else None
+        if what is None and after is not None:
+            what = f"first repetition after: {after}"
         if what is not None:
             rep = dataclasses.replace(rep, disturbance=what)
             if self.observer is not None:

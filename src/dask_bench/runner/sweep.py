@@ -65,6 +65,8 @@ class SizeSweep:
     recover: Callable[[int], str]
     breakdown_cost: float = 0.0
     _mark: int = 0
+    #: A worker left during a repetition: its replacement's arrival is news.
+    _recovering: bool = False
     _live: list[LivePoint] = field(default_factory=list)
     _rows: list[Point] = field(default_factory=list)
     _closer: PointCloser = field(init=False)
@@ -234,6 +236,8 @@ class SizeSweep:
             start = rep.started_at.timestamp() if rep.started_at.tzinfo else _utc(rep)
             point.windows[measurement_id] = (start, start + rep.seconds)
         self.reporter.repetition(point.planned, rep.index, rep.warmup)
+        if rep.disturbance is not None and "left" in rep.disturbance:
+            self._recovering = True
         self._mark = self.watch.mark()
 
     # --- the timed phase -------------------------------------------------------
@@ -258,7 +262,7 @@ class SizeSweep:
             what = self._between()
             if what is not None:
                 pick.notes.append(f"between repetitions: {what}")
-            pick.run.step()
+            pick.run.step(after=what)
             if pick.run.outcome.timed_out:
                 self._after_timeout(pick)
 
@@ -266,28 +270,33 @@ class SizeSweep:
         """Between repetitions: wait for any worker lost since the last one; say what happened.
 
         Arrivals alone, with every expected worker present, are the study's own
-        scaling and go unmentioned.
+        scaling and go unmentioned, unless they replace a worker lost before (a
+        restarted worker is cold: the next repetition counts as disturbed).
         """
         what = self.watch.since(self._mark)
-        if what is None:
-            return None
         addresses = _addresses(self.client)
         present = len(addresses)
-        if present == self.expected_workers and all(
-            part.endswith("arrived") for part in what.split("; ")
-        ):
-            what = None
         if present < self.expected_workers:
+            lost = what or f"{self.expected_workers - present} worker(s) missing"
             timeout = self.study.deployment.startup_timeout
-            self.reporter.warn(f"between repetitions: {what}; waiting up to {timeout:g} s")
+            self.reporter.warn(f"between repetitions: {lost}; waiting up to {timeout:g} s")
             try:
                 self.client.wait_for_workers(self.expected_workers, timeout=timeout)
             except TimeoutError:
                 raise DaskBenchError(
-                    f"{what}, and {self.expected_workers - present} worker(s) did not come "
+                    f"{lost}, and {self.expected_workers - present} worker(s) did not come "
                     f"back within {timeout:g} s (deployment.startup_timeout)"
                 ) from None
             addresses = _addresses(self.client)
+            what = f"{lost}; waited until the workers were back"
+            self._recovering = False
+        elif what is not None and all(p.endswith("arrived") for p in what.split("; ")):
+            if not self._recovering:
+                what = None  # the study's own scaling
+            self._recovering = False
+        elif what is None and self._recovering:
+            what = "a worker was replaced during the previous repetition, and is still cold"
+            self._recovering = False
         self.watch.follow(addresses)
         self._mark = self.watch.mark()
         return what
