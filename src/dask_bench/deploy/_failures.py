@@ -15,6 +15,8 @@ class LastError(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
         self.last: str | None = None
+        #: The stderr of a job submission command that failed (``sbatch: error: ...``).
+        self.submit_failure: str | None = None
 
     @classmethod
     def attach(cls) -> LastError:
@@ -36,6 +38,10 @@ class LastError(logging.Handler):
             exc = exc.__cause__  # the root: "Nanny failed to start" hides it
         text = f"{type(exc).__name__}: {exc}" if exc is not None else record.getMessage()
         self.last = " ".join(text.split())[:300]
+        raw = str(exc) if exc is not None else ""
+        if "Command exited with non-zero exit code" in raw:  # dask-jobqueue's submit
+            stderr = raw.partition("stderr:")[2].strip() or raw
+            self.submit_failure = " ".join(stderr.split())[:300]
 
 
 def failed_specs(cluster: Any) -> list[str]:

@@ -157,6 +157,8 @@ class JobQueueBackend(Backend):
 
     def startup_problem(self) -> str | None:
         """A job whose submission failed (``sbatch`` refused it): the command's own message."""
+        if self._errors is not None and self._errors.submit_failure:
+            return f"{self._errors.submit_failure}; check deployment.options"
         if self._cluster is None or not failed_specs(self._cluster):
             return None
         cause = self._errors.last if self._errors is not None else None

@@ -27,11 +27,12 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 CREATION_WAIT = 10.0
 
 
-def check_sqlite_file(path: Path) -> None:
+def check_sqlite_file(path: Path, *, create: bool = False) -> None:
     """Refuse, with one line and without changing it, a file that is no dask-bench database.
 
-    A database being created by another process right now (tables, no version yet)
-    is waited for, up to :data:`CREATION_WAIT` seconds.
+    An empty file is a new database to SQLite: a study (``create``) makes it one,
+    every reader refuses it. A database being created by another process right now
+    (tables, no version yet) is waited for, up to :data:`CREATION_WAIT` seconds.
 
     Raises
     ------
@@ -44,6 +45,8 @@ def check_sqlite_file(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
     if header == b"" and path.stat().st_size == 0:
+        if create:
+            return
         raise StoreError(
             f"{path} is an empty file, not a dask-bench database; delete it, or choose another --db"
         )

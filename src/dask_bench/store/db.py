@@ -203,7 +203,8 @@ class Store:
                 # creators of the same new file take turns; the later ones find it made
                 stack.enter_context(creation_lock(path))
             if path is not None and path.exists():
-                check_sqlite_file(path)  # read-only: a file we refuse is never changed
+                # read-only: a file we refuse is never changed
+                check_sqlite_file(path, create=create)
             self._open(database, path, create)
         self.session = Session(self.engine, expire_on_commit=False)
         scrub_before_flush(self.session)

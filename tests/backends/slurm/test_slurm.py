@@ -150,7 +150,8 @@ def test_cleanup_cancels_the_jobs_of_a_killed_study(tmp_path):
     proc = start_study(tmp_path, spec)
     local: list[psutil.Process] = []
     try:
-        assert wait_until(lambda: _first_run(db) is not None, 30), "the study stored no run"
+        stored = wait_until(lambda: _first_run(db) is not None, 30)
+        assert stored, proc.communicate() if proc.poll() is not None else "the study stored no run"
         run_id = _first_run(db)
         tag = f"dask-bench-{run_id}"
 
