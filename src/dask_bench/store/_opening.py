@@ -117,12 +117,18 @@ def creation_lock(path: Path) -> Iterator[None]:
     The folder itself is locked (``flock`` on its descriptor), so no lock file is left
     behind. Waits up to :data:`CREATION_WAIT` seconds for another creator.
     """
-    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        yield  # a folder we cannot open for locking: the open below reports what is wrong
+        return
+    locked = False
     try:
         deadline = time.monotonic() + CREATION_WAIT
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
@@ -131,9 +137,12 @@ def creation_lock(path: Path) -> Iterator[None]:
                         f"{CREATION_WAIT:g} s; try again"
                     ) from None
                 time.sleep(0.02)
+            except OSError:  # no locks on this file system (some NFS): go on unlocked
+                break
         try:
             yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            if locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

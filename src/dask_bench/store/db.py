@@ -200,7 +200,9 @@ class Store:
                     )
                 check_writable(database)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                # creators of the same new file take turns; the later ones find it made
+            if path is not None and create:
+                # creators take turns (also when another one's file already appeared):
+                # the later ones find the database made
                 stack.enter_context(creation_lock(path))
             if path is not None and path.exists():
                 # read-only: a file we refuse is never changed
