@@ -109,7 +109,8 @@ class LocalBackend(Backend):
             return None
         cause = self._errors.last if self._errors is not None else None
         return (cause or "the worker process exited at start") + (
-            "; check deployment.options (LocalCluster and worker keywords)"
+            "; check deployment.options (LocalCluster and worker keywords), and that a "
+            "script starting a study does so under 'if __name__ == \"__main__\":'"
         )
 
     def request(self, workers: int) -> None:
