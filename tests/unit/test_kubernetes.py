@@ -18,8 +18,6 @@ from dask_kubernetes.operator import make_cluster_spec
 from dask_bench import build_study
 from dask_bench.deploy import get_backend
 from dask_bench.deploy._k8s_manifest import (
-    MAX_NAME,
-    cluster_name,
     crd_file,
     crd_schema,
     manifest_errors,
@@ -27,6 +25,7 @@ from dask_bench.deploy._k8s_manifest import (
     prune_nulls,
     validate_manifest,
 )
+from dask_bench.deploy._k8s_names import MAX_NAME, cluster_name
 from dask_bench.deploy._k8s_options import check_quantity, check_resources, parse_quantity
 from dask_bench.deploy.base import WorkerLayout
 from dask_bench.deploy.kubernetes import KubernetesBackend

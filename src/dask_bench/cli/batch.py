@@ -51,9 +51,9 @@ def script_slurm(
     allocation's workers.
     """
     from dask_bench.config import load_study
+    from dask_bench.deploy.base import resolve_layout
     from dask_bench.deploy.sbatch import allocation_script
     from dask_bench.errors import ConfigError
-    from dask_bench.runner.plan import resolve_layout
 
     study = load_study(study_file, {"variants": [variant] if variant else None})
     each = study.variant_studies()

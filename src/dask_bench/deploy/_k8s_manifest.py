@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from dask_bench.deploy._k8s_names import (
+    label_problem,
+    name_problem,
+)
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
@@ -24,54 +27,8 @@ if TYPE_CHECKING:
 
 API_VERSION = "kubernetes.dask.org/v1"
 KIND = "DaskCluster"
-#: The operator names the scheduler service ``<name>-scheduler``, which must fit in 63.
-MAX_NAME = 63 - len("-scheduler")
-#: Label carried by every DaskCluster of a run, which ``dask-bench cleanup`` selects on.
-TAG_LABEL = "dask-bench/tag"
-DEFAULT_OPEN_FILES = 50_000
 #: Where dask-kubernetes keeps the DaskCluster CRD, inside its package.
 CRD_FILE = "operator/deployment/helm/dask-kubernetes-operator/crds/daskcluster.yaml"
-
-# --- names ---
-
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-
-
-def is_dns_label(text: str) -> bool:
-    """Whether ``text`` is a DNS-1123 label (a namespace name, for instance)."""
-    return len(text) <= 63 and _DNS_LABEL.fullmatch(text) is not None
-
-
-def cluster_name(tag: str) -> str:
-    """A valid DaskCluster name (DNS-1123, at most 53 characters) made from a run's tag."""
-    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:MAX_NAME].rstrip("-")
-    return slug or "dask-bench"
-
-
-def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a DaskCluster, or None."""
-    if len(name) > MAX_NAME or not _DNS_LABEL.fullmatch(name):
-        return (
-            f"{name!r} is not a valid DaskCluster name: lower-case letters, digits and '-', "
-            f"starting and ending with a letter or digit, at most {MAX_NAME} characters"
-        )
-    return None
-
-
-def _label_problem(key: object, value: object) -> str | None:
-    prefix, _, name = str(key).rpartition("/")
-    if (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix))) or not (
-        len(name) <= 63 and _LABEL_NAME.fullmatch(name)
-    ):
-        return f"metadata.labels: {key!r} is not a valid label key"
-    if not isinstance(value, str) or not (
-        value == "" or (len(value) <= 63 and _LABEL_NAME.fullmatch(value))
-    ):
-        return f"metadata.labels.{key}: {value!r} is not a valid label value"
-    return None
-
 
 # --- the manifest ---
 
@@ -291,7 +248,7 @@ def manifest_errors(
         problem = name_problem(meta["name"])
         errors.extend([f"metadata.name: {problem}"] if problem else [])
         labels = meta.get("labels") or {}
-        errors.extend(p for k, v in labels.items() if (p := _label_problem(k, v)))
+        errors.extend(p for k, v in labels.items() if (p := label_problem(k, v)))
     validator = jsonschema.Draft4Validator(schema, format_checker=_format_checker())
     for err in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.path]):
         message = err.message if len(err.message) <= 160 else err.message[:157] + "..."

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from dask_bench.deploy._k8s_manifest import DEFAULT_OPEN_FILES, is_dns_label, name_problem
+from dask_bench.deploy._k8s_names import DEFAULT_OPEN_FILES, is_dns_label, name_problem
 from dask_bench.errors import ConfigError
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")

@@ -201,3 +201,25 @@ class Backend(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def resolve_layout(study: Any, total_memory: int | None = None) -> WorkerLayout:
+    """The worker layout with memory in bytes ('auto' = memory / largest worker count).
+
+    ``study`` is a :class:`dask_bench.config.Study` (typed loosely: the study model
+    sits above the back-ends, which must not import it).
+    """
+    dep = study.deployment
+    memory = dep.memory_per_worker
+    if memory == "auto":
+        import psutil
+
+        total = total_memory or psutil.virtual_memory().total
+        memory_bytes = total // max(dep.workers)
+    elif isinstance(memory, str):
+        from dask.utils import parse_bytes
+
+        memory_bytes = int(parse_bytes(memory))
+    else:
+        memory_bytes = int(memory)
+    return WorkerLayout(threads_per_worker=dep.threads_per_worker, memory_per_worker=memory_bytes)

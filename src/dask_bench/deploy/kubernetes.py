@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import dask_kubernetes  # the extra: without it the registry says what to install
 
 from dask_bench.deploy._k8s_manifest import (
-    TAG_LABEL,
-    cluster_name,
     daskcluster_manifest,
     manifest_yaml,
     prune_nulls,
     validate_manifest,
 )
+from dask_bench.deploy._k8s_names import TAG_LABEL, cluster_name
 from dask_bench.deploy._k8s_options import parse_options
 from dask_bench.deploy.base import Backend
 from dask_bench.errors import BackendError, ConfigError
@@ -343,7 +342,7 @@ def study_manifest(study: Study, workers: int | None = None) -> str:
         For another back-end, or options that do not make a valid DaskCluster.
     """
     from dask_bench.deploy import JOB_PREFIX
-    from dask_bench.runner.plan import resolve_layout
+    from dask_bench.deploy.base import resolve_layout
 
     dep = study.deployment
     if dep.backend != "kubernetes":

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import psutil
-
 from dask_bench.config import Study
-from dask_bench.deploy.base import WorkerLayout
+from dask_bench.deploy.base import WorkerLayout, resolve_layout
 from dask_bench.workloads import Workload, get_workload, suite_workloads
 from dask_bench.workloads.registry import OptionValue, Suite
 
@@ -51,22 +49,6 @@ class Plan:
     def points(self) -> list[PlannedPoint]:
         """Every point, in execution order."""
         return [p for s in self.steps for p in s.points]
-
-
-def resolve_layout(study: Study, total_memory: int | None = None) -> WorkerLayout:
-    """The worker layout with memory in bytes ('auto' = memory / largest worker count)."""
-    dep = study.deployment
-    memory = dep.memory_per_worker
-    if memory == "auto":
-        total = total_memory or psutil.virtual_memory().total
-        memory_bytes = total // max(dep.workers)
-    elif isinstance(memory, str):
-        from dask.utils import parse_bytes
-
-        memory_bytes = int(parse_bytes(memory))
-    else:
-        memory_bytes = int(memory)
-    return WorkerLayout(threads_per_worker=dep.threads_per_worker, memory_per_worker=memory_bytes)
 
 
 def plan_study(study: Study, total_memory: int | None = None) -> Plan:
