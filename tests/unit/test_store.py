@@ -193,20 +193,24 @@ def schema_1_database(path: Path, rows: str) -> Path:
     return path
 
 
+#: A schema-1 run of one point with two timed repetitions (0.5 s and 0.7 s).
+ONE_POINT_V1 = """
+insert into runs values (1, 'old', 'complete', 'weak', 'local', '{}',
+    '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
+insert into points (id, run_id, suite, workload, workload_version, workers,
+    threads_per_worker, memory_per_worker, units, chunks, chunk_size, options, status,
+    started_at) values
+    (1, 1, 'tasks', 'map-sleep', 1, 1, 1, 1024, 1, 2, 20, '{}', 'ok',
+     '2024-01-01 00:00:00');
+insert into measurements (point_id, repetition, warmup, seconds, ok, started_at) values
+    (1, 0, 0, 0.5, 1, '2024-01-01 00:00:00'), (1, 1, 0, 0.7, 1, '2024-01-01 00:00:01');
+"""
+
+
 def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
     db = schema_1_database(
         tmp_path / "old.db",
-        """
-        insert into runs values (1, 'old', 'complete', 'weak', 'local', '{}',
-            '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
-        insert into points (id, run_id, suite, workload, workload_version, workers,
-            threads_per_worker, memory_per_worker, units, chunks, chunk_size, options, status,
-            started_at) values
-            (1, 1, 'tasks', 'map-sleep', 1, 1, 1, 1024, 1, 2, 20, '{}', 'ok',
-             '2024-01-01 00:00:00');
-        insert into measurements (point_id, repetition, warmup, seconds, ok, started_at) values
-            (1, 0, 0, 0.5, 1, '2024-01-01 00:00:00'), (1, 1, 0, 0.7, 1, '2024-01-01 00:00:01');
-        """,
+        ONE_POINT_V1,
     )
     store = Store(str(db))
     run = store.run(1)
@@ -247,17 +251,7 @@ def test_older_runs_become_studies_of_their_own_and_new_runs_share_a_study_id(tm
 def test_migrated_repetitions_are_undisturbed_and_disturbed_ones_leave_the_statistics(tmp_path):
     db = schema_1_database(
         tmp_path / "old.db",
-        """
-        insert into runs values (1, 'old', 'complete', 'weak', 'local', '{}',
-            '2024-01-01 00:00:00', null, '{}', '{}', '0.1.0', null);
-        insert into points (id, run_id, suite, workload, workload_version, workers,
-            threads_per_worker, memory_per_worker, units, chunks, chunk_size, options, status,
-            started_at) values
-            (1, 1, 'tasks', 'map-sleep', 1, 1, 1, 1024, 1, 2, 20, '{}', 'ok',
-             '2024-01-01 00:00:00');
-        insert into measurements (point_id, repetition, warmup, seconds, ok, started_at) values
-            (1, 0, 0, 0.5, 1, '2024-01-01 00:00:00'), (1, 1, 0, 0.7, 1, '2024-01-01 00:00:01');
-        """,
+        ONE_POINT_V1,
     )
     store = Store(str(db))
     run = store.run(1)

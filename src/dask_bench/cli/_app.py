@@ -46,13 +46,12 @@ class _Group(click.Group):
 
 def _one_line(message: str) -> None:
     """Print an error on stderr (one line, unless it carries a table), secrets hidden."""
+    from dask_bench.report._format import printable
     from dask_bench.secrets import scrub_text
 
     # control characters (an ANSI sequence in a run name) are shown, never obeyed; the
     # line breaks of a message that carries a table (version mismatches) are kept
-    text = "".join(
-        c if c.isprintable() or c == "\n" else f"\\x{ord(c):02x}" for c in scrub_text(message)
-    )
+    text = "\n".join(printable(line) for line in scrub_text(message).split("\n"))
     click.secho(f"error: {text}", err=True, fg="red")
 
 

@@ -14,19 +14,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dask_bench.errors import ConfigError
-from dask_bench.secrets import scrub
 
 if TYPE_CHECKING:
     from distributed import Client
     from distributed.security import Security
-
-
-def redacted(value: Any) -> Any:
-    """``value`` with secrets (passwords, tokens, keys) replaced by ``***``, for storing.
-
-    See :func:`dask_bench.secrets.scrub`: by key name at any depth, and by value.
-    """
-    return scrub(value)
 
 
 @dataclass(frozen=True)

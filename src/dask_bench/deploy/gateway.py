@@ -16,9 +16,10 @@ from dask_bench.deploy._gateway_client import (
     stop,
     wait_for,
 )
-from dask_bench.deploy.base import Backend, redacted
+from dask_bench.deploy.base import Backend
 from dask_bench.deploy.scaling import connected_workers
 from dask_bench.errors import BackendError, ConfigError
+from dask_bench.secrets import scrub
 
 if TYPE_CHECKING:
     from dask_gateway import Gateway
@@ -277,7 +278,7 @@ class GatewayBackend(Backend):
     def describe(self) -> dict[str, Any]:
         """Back-end, layout, gateway address, cluster name and options, the TLS in use."""
         info = super().describe()
-        info["options"] = redacted(self.options)
+        info["options"] = scrub(self.options)
         info["gateway"] = self.settings.address
         known = {
             "gateway_version": self._server_version,

@@ -7,9 +7,9 @@ from typing import Any
 
 from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend
-from dask_bench.deploy.base import redacted
 from dask_bench.deploy.tls import make_security
 from dask_bench.runner.plan import Plan, plan_study
+from dask_bench.secrets import scrub
 
 
 def make_backend(study: Study, plan: Plan) -> Backend:
@@ -43,7 +43,7 @@ def preflight(study: Study) -> list[Plan]:
 
 def storable(study: Study) -> dict[str, Any]:
     """The study as stored with its run: secrets hidden."""
-    data: dict[str, Any] = redacted(study.model_dump(mode="json"))
+    data: dict[str, Any] = scrub(study.model_dump(mode="json"))
     return data
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, insert, inspect, select, text, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from dask_bench.errors import StoreError, StoreWriteError
 from dask_bench.secrets import scrub_text
@@ -368,15 +369,7 @@ class Store:
             "disturbed": disturbance is not None,
             "disturbance": disturbance,
         }
-        try:
-            if self._writer is None:
-                self._writer = self.engine.connect()
-            result = self._writer.execute(insert(Measurement), values)
-            self._writer.commit()
-        except SQLAlchemyError as exc:
-            if self._writer is not None:
-                self._writer.rollback()
-            raise StoreWriteError(f"cannot write to {self.url}: {_reason(exc)}") from None
+        result = self._write(insert(Measurement).values(values))
         # The session may hold the point's measurements, or a snapshot of the
         # database, from before this row: drop both so that reads see it.
         self.session.expire(point, ["measurements"])
@@ -388,20 +381,25 @@ class Store:
 
     def mark_disturbed(self, point: Point, measurement_id: int, disturbance: str) -> None:
         """Flag a stored repetition as disturbed (news of a worker can arrive late)."""
+        self._write(
+            update(Measurement)
+            .where(Measurement.id == measurement_id)
+            .values(disturbed=True, disturbance=scrub_text(disturbance))
+        )
+        self.session.expire(point, ["measurements"])
+
+    def _write(self, statement: Executable) -> CursorResult[Any]:
+        """Run one Core statement on the writer's own connection and commit it at once."""
         try:
             if self._writer is None:
                 self._writer = self.engine.connect()
-            self._writer.execute(
-                update(Measurement)
-                .where(Measurement.id == measurement_id)
-                .values(disturbed=True, disturbance=scrub_text(disturbance))
-            )
+            result = self._writer.execute(statement)
             self._writer.commit()
         except SQLAlchemyError as exc:
             if self._writer is not None:
                 self._writer.rollback()
             raise StoreWriteError(f"cannot write to {self.url}: {_reason(exc)}") from None
-        self.session.expire(point, ["measurements"])
+        return result
 
     def add_breakdown(self, point: Point, seconds: Mapping[str, float]) -> None:
         """Store a point's time breakdown: thread-seconds per category, per repetition."""
