@@ -59,6 +59,10 @@ def test_tls_is_used_on_every_connection_and_recorded(tcp_and_tls):
     assert tcp["worker_schemes"] == ["tcp"]
     assert tls["tls"] == "auto" and tls["scheduler_address"].startswith("tls://")
     assert tls["worker_schemes"] == ["tls"]
+    # the dashboard: loopback only, and over https with the run's certificates under TLS
+    assert [a.split(":")[0] for a in tcp["dashboard"]] == ["http"]
+    assert [a.split(":")[0] for a in tls["dashboard"]] == ["https"]
+    assert all("127.0.0.1" in a for a in tcp["dashboard"] + tls["dashboard"])
     studies = dict(query(db, "select variant, study from runs"))
     assert json.loads(studies["tls"])["security"] == {"tls": "auto"}
     assert json.loads(studies["tls"])["variants"] == {}

@@ -26,7 +26,7 @@ from dask_bench.deploy._batch import BatchSystem, JobInfo
 from dask_bench.deploy._failures import LastError, failed_specs
 from dask_bench.deploy.base import Backend
 from dask_bench.deploy.nodes import node_split
-from dask_bench.deploy.tls import is_temporary
+from dask_bench.deploy.tls import dashboard_tls, is_temporary
 from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class JobQueueBackend(Backend):
         from distributed import Client
 
         options = dict(self.options)
-        # loopback: the dashboard is plain HTTP without authentication
+        # loopback: the dashboard has no authentication (with TLS it is served over https)
         scheduler_options = {
             "dashboard_address": "127.0.0.1:0",
             **options.pop("scheduler_options", {}),
@@ -144,10 +144,11 @@ class JobQueueBackend(Backend):
             options.setdefault("shared_temp_directory", os.getcwd())
         self._errors = LastError.attach()
         try:
-            self._cluster = getattr(self._module(), self.cluster_class)(
-                n_workers=0, job_name=self.tag, scheduler_options=scheduler_options,
-                **options, **self._shape(1),
-            )  # fmt: skip
+            with dashboard_tls(self.security):
+                self._cluster = getattr(self._module(), self.cluster_class)(
+                    n_workers=0, job_name=self.tag, scheduler_options=scheduler_options,
+                    **options, **self._shape(1),
+                )  # fmt: skip
         except (TypeError, ValueError) as exc:
             raise ConfigError(self._bad_options(exc)) from None
         except OSError as exc:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy._failures import LastError, failed_specs
 from dask_bench.deploy.base import Backend
+from dask_bench.deploy.tls import dashboard_tls
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
@@ -72,19 +73,20 @@ class LocalBackend(Backend):
         """Start a LocalCluster with no workers and connect a client to it."""
         from distributed import Client, LocalCluster
 
-        # loopback: the dashboard is plain HTTP without authentication
+        # loopback: the dashboard has no authentication (with TLS it is served over https)
         kwargs: dict[str, Any] = {"dashboard_address": "127.0.0.1:0", "processes": True}
         kwargs.update(self.options)
         if self.security is not None:
             kwargs["security"] = self.security  # LocalCluster then listens on tls://
         self._errors = LastError.attach()
         try:
-            self._cluster = LocalCluster(
-                n_workers=0,
-                threads_per_worker=self.layout.threads_per_worker,
-                memory_limit=self.layout.memory_per_worker,
-                **kwargs,
-            )
+            with dashboard_tls(self.security):
+                self._cluster = LocalCluster(
+                    n_workers=0,
+                    threads_per_worker=self.layout.threads_per_worker,
+                    memory_limit=self.layout.memory_per_worker,
+                    **kwargs,
+                )
         except TypeError as exc:
             raise ConfigError(
                 f"'deployment.options' is not accepted by LocalCluster: {exc}; "

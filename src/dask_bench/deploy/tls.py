@@ -9,6 +9,10 @@ rank 0's certificates (see :mod:`dask_bench.deploy.mpi`).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,3 +107,52 @@ def dask_config(security: Security) -> dict[str, Any]:
         key = "ca-file" if parts == ["ca", "file"] else ".".join(parts)
         config[f"distributed.comm.tls.{key}"] = value
     return config
+
+
+@contextlib.contextmanager
+def dashboard_tls(security: Security | None) -> Iterator[None]:
+    """Serve the scheduler's HTTP server (the dashboard) over TLS with the run's certificates.
+
+    For as long as the context lasts, Dask's ``distributed.scheduler.dashboard.tls.*``
+    settings name the scheduler's certificate and key: a scheduler started in this
+    process inside it listens on ``https://``. Temporary certificates live in memory,
+    and Python's ``ssl`` loads only files: they are written to a private folder (0700)
+    for the moment the server loads them, and removed when the context ends.
+    Without ``security`` it changes nothing.
+    """
+    if security is None:
+        yield
+        return
+    import dask
+
+    fields = certificates(security)
+    cert, key = fields["tls_scheduler_cert"], fields["tls_scheduler_key"]
+    ca_file = fields["tls_ca_file"]
+    with contextlib.ExitStack() as stack:
+        if is_temporary(security):
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="dask-bench-tls-"))
+            cert, key, ca_file = (
+                _private_file(folder, name, text)
+                for name, text in (("cert.pem", cert), ("key.pem", key), ("ca.pem", ca_file))
+            )
+        stack.enter_context(
+            dask.config.set(
+                {
+                    "distributed.scheduler.dashboard.tls.cert": cert,
+                    "distributed.scheduler.dashboard.tls.key": key,
+                    "distributed.scheduler.dashboard.tls.ca-file": ca_file,
+                }
+            )
+        )
+        yield
+
+
+def _private_file(folder: str, name: str, text: str | None) -> str | None:
+    if text is None:
+        return None
+    path = os.path.join(folder, name)
+    # created readable by the owner only, before a byte of the key is written
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    return path

@@ -226,11 +226,12 @@ def enforced_layout(client: Client) -> dict[str, list[int]]:
 def _http_sockets(dask_scheduler: Any = None) -> list[str]:
     server = getattr(dask_scheduler, "http_server", None)
     sockets = getattr(server, "_sockets", {}) if server is not None else {}
-    return sorted({"{}:{}".format(*sock.getsockname()[:2]) for sock in sockets.values()})
+    scheme = "https" if getattr(server, "ssl_options", None) is not None else "http"
+    return sorted({"{}://{}:{}".format(scheme, *s.getsockname()[:2]) for s in sockets.values()})
 
 
 def http_listeners(client: Client) -> list[str]:
-    """Where the scheduler's HTTP server (the dashboard) listens, e.g. ``["127.0.0.1:40123"]``.
+    """Where the scheduler's HTTP server (the dashboard) listens, e.g. ``["http://127.0.0.1:40123"]``.
 
     Empty when it cannot be told (an older scheduler, or one that refuses to run code).
     """
