@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dask_bench.config import build_study
 from dask_bench.runner import PlannedPoint, Reporter, run_study
+from dask_bench.runner.checks import build_study
 from dask_bench.runner.measure import measure
 from dask_bench.store import Store, point_summaries
 from dask_bench.workloads import Trial

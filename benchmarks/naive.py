@@ -28,8 +28,8 @@ from typing import Any
 
 from scipy import stats as st
 
-from dask_bench.config import build_study
 from dask_bench.runner import run_study
+from dask_bench.runner.checks import build_study
 from dask_bench.stats import relative_halfwidth
 from dask_bench.store import Store, point_summaries
 from dask_bench.workloads import WorkloadContext, get_workload

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any
 from dask_bench._version import __version__
 
 if TYPE_CHECKING:
-    from dask_bench.config import Study, build_study, load_study
     from dask_bench.errors import DaskBenchError
     from dask_bench.runner import RunResult, plan_study, run_study, run_variants
+    from dask_bench.runner.checks import build_study, load_study
     from dask_bench.store import Store, measurements_frame, point_summaries
+    from dask_bench.study import Study
     from dask_bench.workloads import Trial, WorkloadContext, workload
 
 _EXPORTS = {
-    "Study": "dask_bench.config",
-    "build_study": "dask_bench.config",
-    "load_study": "dask_bench.config",
+    "Study": "dask_bench.study",
+    "build_study": "dask_bench.runner.checks",
+    "load_study": "dask_bench.runner.checks",
     "DaskBenchError": "dask_bench.errors",
     "RunResult": "dask_bench.runner",
     "plan_study": "dask_bench.runner",

@@ -16,11 +16,11 @@ from typing import Any
 
 from dask.utils import format_bytes, parse_bytes
 
-from dask_bench._yaml import YamlRefused, read_text_file
-from dask_bench.config import default_workers, set_path
 from dask_bench.deploy import get_backend
 from dask_bench.deploy.scaling import POLL_SECONDS
 from dask_bench.errors import ConfigError, DaskBenchError
+from dask_bench.study import default_workers, set_path, suite_names
+from dask_bench.study._yaml import YamlRefused, read_text_file
 
 #: Back-ends built on dask-jobqueue: the ones the seed's batch-job keys apply to.
 JOBQUEUE_BACKENDS = ("slurm", "pbs", "sge", "lsf", "htcondor")
@@ -41,7 +41,6 @@ SCHEDULER = (
     "its resources are not requested separately"
 )
 UNKNOWN = "not a key of the seed's .env"
-_SUITES = ("tasks", "arrays", "dataframes")
 
 
 def _positive(convert: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -339,7 +338,7 @@ def merge_env(
         What :func:`study_from_env` read.
     flags
         The dotted-key overrides of the command-line flags (``None`` = flag not given);
-        :func:`dask_bench.config.build_study` applies them afterwards.
+        :func:`dask_bench.study.build_study` applies them afterwards.
 
     Returns
     -------
@@ -374,7 +373,7 @@ def merge_env(
             name = key.split(".")[1]
             # An omitted section means every suite: keep that when setting one of them.
             suites = raw.get("suites")
-            suites = {n: {} for n in _SUITES} if suites is None else suites
+            suites = {n: {} for n in suite_names()} if suites is None else suites
             if flags.get("suites") is not None and name not in flags["suites"]:
                 dropped[key] = f"--suite leaves out the {name} suite"
             elif not isinstance(suites, dict) or not isinstance(suites.get(name), dict):

@@ -264,7 +264,6 @@ def efficiency_ci(
 
 
 #: The throughput unit reported for each suite.
-SUITE_UNITS: dict[str, str] = {"tasks": "tasks/s", "arrays": "MB/s", "dataframes": "MB/s"}
 
 
 def throughput(suite: str, seconds: float, nbytes: int | None, ntasks: int | None) -> float:

@@ -13,13 +13,14 @@ from dask.utils import parse_bytes
 from distributed import Client, LocalCluster
 from rich.console import Console
 
-from dask_bench.config import Measurement, build_study
 from dask_bench.report import build_report, run_header
 from dask_bench.report.tables import format_bandwidth
 from dask_bench.runner import plan_study, run_study
 from dask_bench.runner.baseline import hardware_baseline
+from dask_bench.runner.checks import build_study
 from dask_bench.runner.perfreport import point_report, report_folder
 from dask_bench.store import Store
+from dask_bench.study import Measurement
 from tests.unit.report_data import build_store
 
 from .helpers import dask_bench, tiny_study

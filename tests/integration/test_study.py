@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from dask_bench.config import build_study
 from dask_bench.errors import WrongResult
 from dask_bench.runner import run_study
+from dask_bench.runner.checks import build_study
 from dask_bench.store import Store, point_summaries
 from dask_bench.workloads import Trial, unregister, workload
 

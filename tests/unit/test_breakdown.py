@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from dask_bench.config import Measurement
 from dask_bench.runner.breakdown import (
     CATEGORIES,
     _complete,
@@ -16,6 +15,7 @@ from dask_bench.runner.breakdown import (
     transfers,
 )
 from dask_bench.runner.measure import measure
+from dask_bench.study import Measurement
 from dask_bench.workloads import Trial
 
 

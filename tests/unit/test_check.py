@@ -14,12 +14,13 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from dask_bench.config import Study, build_study, load_study, parse_references
 from dask_bench.errors import ConfigError
-from dask_bench.references import Reference
 from dask_bench.report.check import CheckResult, check_run, check_table
+from dask_bench.runner.checks import build_study, load_study
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
+from dask_bench.study import Study, parse_references
+from dask_bench.study.references import Reference
 
 NTASKS = 1000
 NBYTES = 200_000_000

@@ -1,7 +1,8 @@
 import pytest
 
-from dask_bench.config import Study, build_study, default_workers, load_study
 from dask_bench.errors import BackendError, ConfigError
+from dask_bench.runner.checks import build_study, load_study
+from dask_bench.study import Study, default_workers
 
 
 def write(tmp_path, text):
@@ -45,8 +46,10 @@ measurement: {min_repeats: 4}
     assert study.name == "try1" and study.mode == "strong"
     assert study.deployment.workers == [1, 2, 4]  # sorted, deduplicated
     assert study.deployment.threads_per_worker == 2
-    assert study.suites.arrays is not None and study.suites.arrays.workloads == ["std"]
-    assert study.suites.dataframes is None
+    assert study.suites.get("arrays") is not None and study.suites.get("arrays").workloads == [
+        "std"
+    ]
+    assert study.suites.get("dataframes") is None
     assert study.measurement.min_repeats == 4 and study.measurement.max_repeats == 5
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 import dask_bench
-from dask_bench.config import Study, VariantDeployment
+from dask_bench.study import Study, VariantDeployment
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 

@@ -100,8 +100,11 @@ def test_the_full_seed_builds_a_valid_slurm_study(tmp_path):
     assert d.options["queue"] == "normal" and d.options["walltime"] == "01:30:00"
     assert study.measurement.min_repeats == study.measurement.max_repeats == 5
     assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes"]
-    assert study.suites.arrays is not None and study.suites.arrays.chunk_size == 5000
-    assert study.suites.dataframes is not None and study.suites.dataframes.chunk_size == 100000
+    assert study.suites.get("arrays") is not None and study.suites.get("arrays").chunk_size == 5000
+    assert (
+        study.suites.get("dataframes") is not None
+        and study.suites.get("dataframes").chunk_size == 100000
+    )
     assert study.database == "results/scaling.db"
     assert study.security.tls is False
 
@@ -303,20 +306,23 @@ def test_problem_sizes_keep_the_suite_selection(tmp_path):
     # No suites section: every suite runs, two of them resized.
     study, _ = build_run_study(None, {"deployment.backend": "local"}, path)
     assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes"]
-    assert study.suites.arrays is not None and study.suites.arrays.chunk_size == 300
+    assert study.suites.get("arrays") is not None and study.suites.get("arrays").chunk_size == 300
     # A study that runs only tasks and arrays does not grow a dataframes suite.
     spec = {"suites": {"tasks": {}, "arrays": {"per_unit": 2}}}
     study, m = build_run_study(study_file(tmp_path, spec), {"deployment.backend": "local"}, path)
     assert list(study.suites.selected()) == ["tasks", "arrays"]
-    assert study.suites.arrays is not None
-    assert (study.suites.arrays.chunk_size, study.suites.arrays.per_unit) == (300, 2)
+    assert study.suites.get("arrays") is not None
+    assert (study.suites.get("arrays").chunk_size, study.suites.get("arrays").per_unit) == (300, 2)
     assert m is not None
     assert ("PROBLEM_SIZE_DATAFRAMES", "the study does not run the dataframes suite") in (m.ignored)
     # --suite picks among all suites; the .env resizes only the chosen one.
     flags = {"deployment.backend": "local", "suites": ["dataframes"]}
     study, m = build_run_study(None, flags, path)
     assert list(study.suites.selected()) == ["dataframes"]
-    assert study.suites.dataframes is not None and study.suites.dataframes.chunk_size == 5000
+    assert (
+        study.suites.get("dataframes") is not None
+        and study.suites.get("dataframes").chunk_size == 5000
+    )
     assert m is not None
     assert ("PROBLEM_SIZE_ARRAY", "--suite leaves out the arrays suite") in m.ignored
 

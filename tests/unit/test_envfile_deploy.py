@@ -7,12 +7,12 @@ from click.testing import CliRunner
 
 from dask_bench.cli import cli
 from dask_bench.cli.run import build_run_study
-from dask_bench.config import TlsFiles
 from dask_bench.deploy.kubernetes import KubernetesBackend
 from dask_bench.deploy.tls import make_security
 from dask_bench.envfile import CERT_NAMES, NOT_KUBE, study_from_env
 from dask_bench.errors import ConfigError
 from dask_bench.runner.plan import plan_study
+from dask_bench.study import TlsFiles
 
 from .test_envfile import SEED, env, mapped, study_file
 

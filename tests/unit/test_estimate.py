@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dask_bench.config import build_study
+from dask_bench.runner.checks import build_study
 from dask_bench.runner.estimate import estimate_duration, estimate_runs
 from dask_bench.runner.plan import plan_study
 

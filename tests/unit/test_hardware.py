@@ -12,17 +12,18 @@ from urllib.parse import unquote, urlparse
 import pytest
 from rich.console import Console
 
-from dask_bench.config import Measurement, build_study
 from dask_bench.errors import ConfigError
 from dask_bench.report import build_report, run_header
 from dask_bench.report._provenance import provenance_rows, provenance_section
 from dask_bench.report.html import Page, _dask_report_links
 from dask_bench.report.tables import format_bandwidth
 from dask_bench.runner.baseline import baseline_size
+from dask_bench.runner.checks import build_study
 from dask_bench.runner.perfreport import report_folder, report_path
 from dask_bench.runner.plan import plan_study
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
+from dask_bench.study import Measurement
 from tests.unit.report_data import GIB, add_run, build_store, full_environment
 
 MIB = 2**20

@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from dask_bench.config import Measurement
 from dask_bench.errors import RepetitionTimeout, WrongResult
 from dask_bench.runner.measure import PointRun, measure
+from dask_bench.study import Measurement
 from dask_bench.workloads import Trial
 
 

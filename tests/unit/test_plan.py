@@ -1,6 +1,6 @@
 import pytest
 
-from dask_bench.config import build_study
+from dask_bench.runner.checks import build_study
 from dask_bench.runner.plan import plan_study, resolve_layout
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dask_bench.config import build_study
 from dask_bench.deploy.base import WorkerLayout
 from dask_bench.deploy.existing import ExistingBackend
 from dask_bench.deploy.local import LocalBackend
@@ -16,6 +15,7 @@ from dask_bench.deploy.tls import (
     make_security,
 )
 from dask_bench.errors import ConfigError
+from dask_bench.runner.checks import build_study
 
 LAYOUT = WorkerLayout(threads_per_worker=1, memory_per_worker=2**30)
 

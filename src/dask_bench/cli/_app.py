@@ -57,7 +57,7 @@ def _one_line(message: str) -> None:
 
 def db_option() -> Callable[[_F], _F]:
     """The ``--db`` option of the commands that read the results database."""
-    from dask_bench.config import DEFAULT_DATABASE
+    from dask_bench.study import DEFAULT_DATABASE
 
     return click.option(
         "--db",

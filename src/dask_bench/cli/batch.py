@@ -19,7 +19,7 @@ def plan(study_file: str, backend: str | None, variants: tuple[str, ...]) -> Non
 
     A study with deployment variants shows each variant in turn.
     """
-    from dask_bench.config import load_study
+    from dask_bench.runner.checks import load_study
     from dask_bench.runner.preview import preview_study
 
     study = load_study(study_file, {"deployment.backend": backend, "variants": variants or None})
@@ -50,10 +50,10 @@ def script_slurm(
     Submit it with 'sbatch FILE'; the study measures every size on a subset of the
     allocation's workers.
     """
-    from dask_bench.config import load_study
     from dask_bench.deploy.base import resolve_layout
     from dask_bench.deploy.sbatch import allocation_script
     from dask_bench.errors import ConfigError
+    from dask_bench.runner.checks import load_study
 
     study = load_study(study_file, {"variants": [variant] if variant else None})
     each = study.variant_studies()

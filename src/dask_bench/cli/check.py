@@ -30,7 +30,7 @@ def check(run_ref: str, references_file: str | None, database: str) -> None:
 
     references = None
     if references_file is not None:
-        from dask_bench.config import load_study
+        from dask_bench.runner.checks import load_study
 
         references = load_study(references_file).references
         if not references:

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from dask_bench.cli._app import cli, db_option, open_store
+from dask_bench.study.catalogue import suite_names
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -31,7 +32,7 @@ def _parse_date(text: str | None) -> date | None:
 @click.option("--units", type=click.IntRange(min=1), help="Only points at these processing units.")
 @click.option(
     "--suite",
-    type=click.Choice(["tasks", "arrays", "dataframes"]),
+    type=click.Choice(suite_names()),
     help="Only this suite (some workload names exist in several suites).",
 )
 @click.option(

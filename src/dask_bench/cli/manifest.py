@@ -32,10 +32,10 @@ def manifest(
     The manifest is checked against the DaskCluster CRD of the installed dask-kubernetes
     before it is written; apply it with 'kubectl apply -f FILE'.
     """
-    from dask_bench.config import load_study
     from dask_bench.deploy.kubernetes import study_manifest
     from dask_bench.errors import ConfigError
     from dask_bench.report.export import atomic_output
+    from dask_bench.runner.checks import load_study
 
     study = load_study(
         study_file, {"deployment.backend": backend, "variants": [variant] if variant else None}

@@ -13,8 +13,8 @@ from rich.console import Console
 from dask_bench.cli._app import EXIT_INTERRUPTED, cli, open_store
 
 if TYPE_CHECKING:
-    from dask_bench.config import Study
     from dask_bench.envfile import EnvMapping
+    from dask_bench.study import Study
 
 
 def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
@@ -242,8 +242,9 @@ def build_run_study(
         The validated study, and what the ``.env`` file set and ignored (``None``
         without one).
     """
-    from dask_bench.config import build_study, load_study, read_study_file
     from dask_bench.envfile import merge_env, study_from_env
+    from dask_bench.runner.checks import build_study, load_study
+    from dask_bench.study import read_study_file
 
     if env_file is None:
         return load_study(study_file, overrides), None

@@ -197,7 +197,7 @@ class Backend(ABC):
 def resolve_layout(study: Any, total_memory: int | None = None) -> WorkerLayout:
     """The worker layout with memory in bytes ('auto' = memory / largest worker count).
 
-    ``study`` is a :class:`dask_bench.config.Study` (typed loosely: the study model
+    ``study`` is a :class:`dask_bench.study.Study` (typed loosely: the study model
     sits above the back-ends, which must not import it).
     """
     dep = study.deployment

@@ -32,7 +32,7 @@ from dask_bench.errors import BackendError, ConfigError
 if TYPE_CHECKING:
     from distributed import Client
 
-    from dask_bench.config import Study
+    from dask_bench.study import Study
 
 _T = TypeVar("_T")
 #: Seconds for one question to the Kubernetes API (reachability, pod states, cleanup).

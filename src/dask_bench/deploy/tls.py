@@ -21,7 +21,7 @@ from dask_bench.errors import ConfigError
 if TYPE_CHECKING:
     from distributed.security import Security
 
-    from dask_bench.config import SecuritySettings
+    from dask_bench.study import SecuritySettings
 
 #: Security fields that hold certificates or keys (paths, or PEM text when temporary).
 _FIELDS = (

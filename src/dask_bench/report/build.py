@@ -32,9 +32,9 @@ from dask_bench.report.heatmap import heatmaps_figure
 from dask_bench.report.html import GENERATOR, Page, RenderedFigure, points_tables, render_page
 from dask_bench.report.overlay import startup_figure
 from dask_bench.report.summary import suite_summary
-from dask_bench.report.tables import SUITE_ORDER
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
 from dask_bench.store.schema import Run
+from dask_bench.study.catalogue import suite_rank
 
 #: What a report folder holds besides ``index.html``; replaced as a whole.
 PARTS = ("figures", "data")
@@ -92,7 +92,7 @@ def _check_target(out_dir: Path) -> None:
 
 def _sorted_suites(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     names = list(dict.fromkeys(frame["suite"]))
-    names.sort(key=lambda s: (SUITE_ORDER.index(s) if s in SUITE_ORDER else len(SUITE_ORDER), s))
+    names.sort(key=suite_rank)
     out = {}
     for suite in names:
         part = frame[frame["suite"] == suite].copy()

@@ -1,6 +1,6 @@
 """Check a stored run against performance references: pass or fail per reference.
 
-A reference (see :mod:`dask_bench.references`) names a workload, its processing
+A reference (see :mod:`dask_bench.study.references`) names a workload, its processing
 units, an expected value in a unit and relative bounds. The run passes when every
 referenced point was measured and lies within its bounds; a reference whose point
 was not measured fails, so that a workload that silently stopped running is noticed.
@@ -18,13 +18,13 @@ import pandas as pd
 from rich.console import RenderableType
 from rich.text import Text
 
-from dask_bench.config import parse_references
 from dask_bench.errors import ConfigError
-from dask_bench.references import EFFICIENCY, TIME_UNITS, Reference, split_key
 from dask_bench.report._fit import Column, Fitted, by_suite, tiered_table
 from dask_bench.report._format import short_error
 from dask_bench.store import Store, point_summaries
 from dask_bench.store.schema import Run
+from dask_bench.study import parse_references
+from dask_bench.study.references import EFFICIENCY, TIME_UNITS, Reference, split_key
 
 #: Relative tolerance at a bound: a value equal to it (up to rounding) passes.
 BOUND_TOLERANCE = 1e-9

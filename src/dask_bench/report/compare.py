@@ -39,9 +39,9 @@ from dask_bench.report._twosample import (
     ratio_interval,
     verdict_of,
 )
-from dask_bench.report.tables import SUITE_ORDER
 from dask_bench.store import Store, timed_samples
 from dask_bench.store.schema import Point, Run
+from dask_bench.study.catalogue import suite_rank
 
 #: A point's identity across runs: (suite, workload, units).
 Key = tuple[str, str, int]
@@ -122,8 +122,7 @@ def _order(keys: list[Key]) -> list[Key]:
     first = {(s, w): i for i, (s, w, _) in reversed(list(enumerate(keys)))}
 
     def rank(key: Key) -> tuple[int, str, int, int]:
-        suite = SUITE_ORDER.index(key[0]) if key[0] in SUITE_ORDER else len(SUITE_ORDER)
-        return suite, key[0], first[key[:2]], key[2]
+        return suite_rank(key[0])[0], key[0], first[key[:2]], key[2]
 
     return sorted(keys, key=rank)
 

@@ -26,7 +26,7 @@ from dask_bench.report.history_data import PACKAGES as PACKAGES  # re-exported
 from dask_bench.report.history_data import changed_packages as changed_packages  # re-exported
 from dask_bench.report.history_data import history_frame as history_frame  # re-exported
 from dask_bench.report.history_data import series as series  # re-exported
-from dask_bench.report.tables import SUITE_ORDER
+from dask_bench.study.catalogue import suite_rank
 
 
 def _change(value: Any, base: Any) -> str:
@@ -154,9 +154,8 @@ def _summary_tables(frame: pd.DataFrame) -> Fitted:
     columns = [(h, right, _NEVER if h == "problems" and not resized else lowest)
                for h, right, lowest in _SUMMARY_COLUMNS]  # fmt: skip
     # Suites in their fixed order, as in 'dask-bench show'.
-    rank = {suite: i for i, suite in enumerate(SUITE_ORDER)}
     grouped = by_suite(series(frame), lambda s: s[0][0])
-    suites = dict(sorted(grouped.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    suites = dict(sorted(grouped.items(), key=lambda kv: suite_rank(kv[0])))
     legend = [
         "first, latest: median time of the first and the latest measured run",
         "change: latest vs first (+ is slower)",

@@ -39,9 +39,9 @@ from dask_bench.report.plausibility import NOTES, base_points, plausibility_note
 from dask_bench.report.run_info import STATUS_STYLES
 from dask_bench.store import Store, point_summaries
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
+from dask_bench.study.catalogue import suite_rank
 
 #: Fixed order of suites when a run holds several.
-SUITE_ORDER = ("tasks", "arrays", "dataframes")
 
 
 def suite_frames(store: Store, run: Run) -> dict[str, pd.DataFrame]:
@@ -53,7 +53,7 @@ def suite_frames(store: Store, run: Run) -> dict[str, pd.DataFrame]:
     if frame.empty:
         return {}
     names = list(dict.fromkeys(frame["suite"]))
-    names.sort(key=lambda s: (SUITE_ORDER.index(s) if s in SUITE_ORDER else len(SUITE_ORDER), s))
+    names.sort(key=suite_rank)
     out: dict[str, pd.DataFrame] = {}
     for suite in names:
         part = frame[frame["suite"] == suite].copy()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from dask_bench.config import Study
 from dask_bench.deploy import Backend, get_backend
 from dask_bench.deploy.tls import make_security
 from dask_bench.runner.plan import Plan, plan_study
 from dask_bench.secrets import scrub
+from dask_bench.study import Study
 
 
 def make_backend(study: Study, plan: Plan) -> Backend:

@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dask_bench.config import Study
 from dask_bench.runner.plan import PlannedPoint, Step
+from dask_bench.study import Study
 
 #: Study keys that, when set for a suite, keep its sizes as the study says.
 SIZE_KEYS = frozenset({"chunk_size", "per_unit", "total"})

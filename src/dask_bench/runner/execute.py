@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from dask.base import annotate
 
 from dask_bench._version import __version__
-from dask_bench.config import Study
 from dask_bench.deploy import Backend, job_tag
 from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.errors import DaskBenchError, StoreError
@@ -37,6 +36,7 @@ from dask_bench.runner.sweep import SizeSweep
 from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import Store, check_writable
 from dask_bench.store.schema import Point, Run
+from dask_bench.study import Study
 
 if TYPE_CHECKING:
     from distributed import Client

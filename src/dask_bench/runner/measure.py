@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from dask_bench.config import Measurement
 from dask_bench.errors import RepetitionTimeout, WrongResult
 from dask_bench.stats import precise_enough, relative_halfwidth
 from dask_bench.store.db import now
 from dask_bench.store.schema import Ending
+from dask_bench.study import Measurement
 from dask_bench.workloads import Trial
 
 

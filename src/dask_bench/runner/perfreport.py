@@ -8,8 +8,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.config import Measurement
 from dask_bench.errors import ConfigError
+from dask_bench.study import Measurement
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dask_bench.config import Study
 from dask_bench.deploy.base import WorkerLayout, resolve_layout
+from dask_bench.study import Study
 from dask_bench.workloads import Workload, get_workload, suite_workloads
-from dask_bench.workloads.registry import OptionValue, Suite
+from dask_bench.workloads.registry import OptionValue
 
 
 @dataclass(frozen=True)
@@ -66,32 +66,23 @@ def plan_study(study: Study, total_memory: int | None = None) -> Plan:
         points = []
         for suite_name, suite in study.suites.selected().items():
             if suite.workloads is None:
-                chosen = suite_workloads(suite_name)  # type: ignore[arg-type]
+                chosen = suite_workloads(suite_name)
             else:
                 chosen = [get_workload(suite_name, n) for n in suite.workloads]
             if study.mode == "weak":
-                chunks = suite.per_unit * units
+                chunks = suite.chunks_per_unit * units
             else:
-                chunks = suite.total or suite.per_unit * largest_units
+                chunks = suite.total or suite.chunks_per_unit * largest_units
             for wl in chosen:
                 points.append(
                     PlannedPoint(
-                        wl,
-                        workers,
-                        units,
-                        chunks,
-                        suite.chunk_size,
-                        wl.resolve_options(suite.options),
+                        workload=wl,
+                        workers=workers,
+                        units=units,
+                        chunks=chunks,
+                        chunk_size=suite.chunk,
+                        options=wl.resolve_options(suite.options),
                     )
                 )
         steps.append(Step(workers, units, points))
     return Plan(study, layout, steps)
-
-
-def suites_of(plan: Plan) -> list[Suite]:
-    """The suites a plan measures, in order."""
-    seen: list[Suite] = []
-    for p in plan.points:
-        if p.workload.suite not in seen:
-            seen.append(p.workload.suite)
-    return seen

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from dask.utils import format_bytes
 
-from dask_bench.config import Study
 from dask_bench.deploy import get_backend
 from dask_bench.deploy.nodes import node_split
 from dask_bench.deploy.tls import make_security
 from dask_bench.runner.estimate import Estimate, estimate_duration
 from dask_bench.runner.plan import plan_study
+from dask_bench.study import Study
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from dask_bench.workloads import Trial, WorkloadContext
 if TYPE_CHECKING:
     from distributed import Client
 
-    from dask_bench.config import Study
+    from dask_bench.study import Study
 
 
 @dataclass

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dask_bench.config import Study
 from dask_bench.errors import ConfigError
 from dask_bench.runner._setup import new_study_id
 from dask_bench.runner.execute import RunResult, run_study
 from dask_bench.runner.progress import Reporter
+from dask_bench.study import Study
 
 
 def run_variants(study: Study, reporter: Reporter | None = None) -> list[RunResult]:

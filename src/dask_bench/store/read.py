@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from dask_bench.stats import SUITE_UNITS, efficiency, efficiency_ci, summarize, throughput
+from dask_bench.stats import efficiency, efficiency_ci, summarize, throughput
 from dask_bench.store.db import Store
 from dask_bench.store.schema import (
     BREAKDOWN_CATEGORIES,
@@ -18,6 +18,7 @@ from dask_bench.store.schema import (
     Point,
     Run,
 )
+from dask_bench.study.catalogue import suite_unit
 
 #: Point attributes carried by both frames below, in column order.
 POINT_FIELDS = (
@@ -236,7 +237,7 @@ def point_summaries(
                 "status": p.status,
                 **stats,
                 "precise": bool(stats["ci_rel"] <= target),
-                "throughput_unit": SUITE_UNITS.get(p.suite, ""),
+                "throughput_unit": suite_unit(p.suite),
                 "n_failed": n_failed,
                 "n_disturbed": n_disturbed,
                 "disturbance": disturbance,

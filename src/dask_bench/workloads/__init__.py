@@ -1,12 +1,14 @@
 """Workloads: plain functions registered with :func:`workload`, grouped in suites.
 
-Importing this package registers the built-in suites.
+Importing this package imports every public module in it, which registers the
+workloads they hold: a new suite's workloads are one new module here, and its
+entry in the suite catalogue (:func:`dask_bench.study.register_suite`).
 """
 
-from dask_bench.workloads import arrays, dataframes, tasks  # noqa: F401  (registers)
+import importlib
+import pkgutil
+
 from dask_bench.workloads.registry import (
-    SUITE_UNITS,
-    SUITES,
     Metric,
     Suite,
     Trial,
@@ -19,9 +21,11 @@ from dask_bench.workloads.registry import (
     workload,
 )
 
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_") and _module.name != "registry":
+        importlib.import_module(f"{__name__}.{_module.name}")
+
 __all__ = [
-    "SUITES",
-    "SUITE_UNITS",
     "Metric",
     "Suite",
     "Trial",

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from dask_bench.errors import ConfigError, RepetitionTimeout
-from dask_bench.stats import SUITE_UNITS as SUITE_UNITS
+from dask_bench.study.catalogue import suite_names, suite_rank, suite_unit
 
 if TYPE_CHECKING:
     from distributed import Client
 
-Suite = Literal["tasks", "arrays", "dataframes"]
-SUITES: tuple[Suite, ...] = ("tasks", "arrays", "dataframes")
+#: A suite's name, as registered in :mod:`dask_bench.study.catalogue`.
+Suite = str
 
 
 class Metric(StrEnum):
@@ -190,7 +190,7 @@ class Workload:
     @property
     def unit(self) -> str:
         """Throughput unit reported for this workload."""
-        return SUITE_UNITS[self.suite]
+        return suite_unit(self.suite)
 
     def resolve_options(self, overrides: Mapping[str, OptionValue]) -> dict[str, OptionValue]:
         """Return the declared defaults updated with those ``overrides`` it declares."""
@@ -214,7 +214,7 @@ def workload(
     Parameters
     ----------
     suite
-        One of ``tasks``, ``arrays``, ``dataframes``.
+        A suite of the catalogue (:func:`dask_bench.study.register_suite`).
     name
         Unique within the suite (lowercase, words joined by ``-``).
     description
@@ -231,8 +231,9 @@ def workload(
     -------
     The decorator; the function itself is returned unchanged.
     """
-    if suite not in SUITES:
-        raise ValueError(f"unknown suite {suite!r}; expected one of {', '.join(SUITES)}")
+    if suite not in suite_names():
+        known = ", ".join(suite_names())
+        raise ValueError(f"unknown suite {suite!r}; register it first (known: {known})")
     try:
         metric = Metric(metric)  # also accepts the plain string value
     except ValueError:
@@ -258,7 +259,7 @@ def unregister(key: str) -> None:
 
 def all_workloads() -> list[Workload]:
     """Every registered workload, in suite order, then registration order."""
-    return sorted(_REGISTRY.values(), key=lambda w: SUITES.index(w.suite))
+    return sorted(_REGISTRY.values(), key=lambda w: suite_rank(w.suite))
 
 
 def suite_workloads(suite: Suite) -> list[Workload]:

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from distributed import Client
 
-from dask_bench.config import build_study
 from dask_bench.errors import ConfigError, WorkersTimeout
 from dask_bench.runner import run_study
+from dask_bench.runner.checks import build_study
 from tests.integration.helpers import BIN, alive, dask_bench, descendants, query, tiny_study
 
 pytestmark = pytest.mark.existing

@@ -14,12 +14,12 @@ import dask
 import pytest
 import yaml
 
-from dask_bench.config import build_study
 from dask_bench.deploy.base import WorkerLayout
 from dask_bench.deploy.gateway import GatewayBackend, _memory_value
 from dask_bench.deploy.scaling import scale_to
 from dask_bench.errors import BackendError, ConfigError
 from dask_bench.runner import run_study
+from dask_bench.runner.checks import build_study
 from tests.integration.helpers import dask_bench, query, start_study, wait_gone
 
 from ..testbeds import TESTBEDS, exports

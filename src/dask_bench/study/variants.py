@@ -1,4 +1,4 @@
-"""Study-file models for security (TLS) and deployment variants (see :mod:`dask_bench.config`)."""
+"""Study-file models for security (TLS) and deployment variants (see :mod:`dask_bench.study`)."""
 
 from __future__ import annotations
 

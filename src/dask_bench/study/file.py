@@ -8,8 +8,8 @@ from typing import Any, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dask_bench._yaml import YamlRefused, load_yaml, read_text_file
 from dask_bench.errors import ConfigError
+from dask_bench.study._yaml import YamlRefused, load_yaml, read_text_file
 
 
 def read_study_file(path: str | Path) -> dict[str, Any]:
@@ -70,7 +70,9 @@ def deepcopy_data(value: Any) -> Any:
 
 def select_suites(raw: dict[str, Any], names: list[str], source: str) -> None:
     """Keep only the named suites (``--suite``), which the study must configure."""
-    known = ("tasks", "arrays", "dataframes")
+    from dask_bench.study.catalogue import suite_names
+
+    known = suite_names()
     for n in names:
         if n not in known:
             raise ConfigError(f"unknown suite {n!r}; expected one of {', '.join(known)}")

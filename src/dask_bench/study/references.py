@@ -5,7 +5,7 @@ lies within ``value * (1 + lower)`` and ``value * (1 + upper)``; ``null`` leaves
 side open. References are keyed by ``<suite>/<workload>``, then processing units,
 e.g. ``{"tasks/map-sleep": {1: [0.4, -0.05, 0.05, "s"]}}``.
 
-The study file (:mod:`dask_bench.config`) holds them under ``references``;
+The study file (:mod:`dask_bench.study`) holds them under ``references``;
 ``dask-bench check`` compares a stored run with them.
 """
 
@@ -33,11 +33,9 @@ _EXAMPLE = "[0.4, -0.1, 0.1, s]"
 
 
 def _suite_units() -> dict[str, str]:
-    # Imported when needed: dask_bench.stats loads SciPy, which the CLI should not pay for
-    # on every start (the study model is imported by every command).
-    from dask_bench.stats import SUITE_UNITS
+    from dask_bench.study.catalogue import suite_info, suite_names
 
-    return SUITE_UNITS
+    return {name: suite_info(name).unit for name in suite_names()}
 
 
 def reference_units(suite: str) -> list[str]:

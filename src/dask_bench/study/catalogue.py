@@ -1,0 +1,138 @@
+"""The suite catalogue: every suite's name, unit and default sizes, registered once.
+
+A suite is a group of workloads that share a notion of *chunk* (a tiny task, a
+square array block, a dataframe partition) and a throughput unit. Its workloads
+live in one module of :mod:`dask_bench.workloads`, found there automatically; the
+suite itself is known to everything else (study files, the store, the report, the
+command line) through :func:`register_suite`, called once. The built-in suites are
+registered at the bottom of this module, so a study can be read without importing
+any workload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dask_bench.errors import ConfigError
+
+#: Throughput unit shown for a suite that is no longer registered (an old database).
+UNKNOWN_UNIT = "units/s"
+
+
+@dataclass(frozen=True)
+class SuiteInfo:
+    """What the rest of dask-bench knows of a suite.
+
+    Attributes
+    ----------
+    name
+        The key under ``suites`` in a study file (lowercase).
+    title
+        One line describing the suite.
+    unit
+        Throughput unit of its workloads, e.g. ``tasks/s`` or ``MB/s``.
+    chunk
+        What one chunk is, e.g. ``"Rows per partition."`` (documents ``chunk_size``).
+    chunk_size
+        Default ``chunk_size``.
+    per_unit
+        Default chunks per processing unit in weak scaling.
+    """
+
+    name: str
+    title: str
+    unit: str
+    chunk: str
+    chunk_size: int
+    per_unit: int
+
+
+_CATALOGUE: dict[str, SuiteInfo] = {}
+
+
+def register_suite(info: SuiteInfo) -> SuiteInfo:
+    """Add a suite to the catalogue (after those already there) and return it.
+
+    Raises
+    ------
+    ValueError
+        When a suite of that name is already registered, or the name is not lowercase.
+    """
+    if info.name in _CATALOGUE:
+        raise ValueError(f"suite {info.name!r} is registered twice")
+    if not info.name.isidentifier() or info.name != info.name.lower():
+        raise ValueError(f"suite name {info.name!r} must be a lowercase identifier")
+    _CATALOGUE[info.name] = info
+    return info
+
+
+def unregister_suite(name: str) -> None:
+    """Remove a suite (for tests that register their own)."""
+    _CATALOGUE.pop(name, None)
+
+
+def suite_names() -> tuple[str, ...]:
+    """Every registered suite, in registration order (the order of every listing)."""
+    return tuple(_CATALOGUE)
+
+
+def suite_info(name: str) -> SuiteInfo:
+    """The catalogue entry of a suite.
+
+    Raises
+    ------
+    ConfigError
+        Naming the known suites, when ``name`` is not one of them.
+    """
+    try:
+        return _CATALOGUE[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown suite {name!r}; expected one of {', '.join(_CATALOGUE)}"
+        ) from None
+
+
+def suite_unit(name: str) -> str:
+    """The throughput unit of a suite; :data:`UNKNOWN_UNIT` for one no longer registered."""
+    info = _CATALOGUE.get(name)
+    return info.unit if info is not None else UNKNOWN_UNIT
+
+
+def suite_rank(name: str) -> tuple[int, str]:
+    """A sort key putting suites in catalogue order, unknown ones after them by name."""
+    names = suite_names()
+    return (names.index(name) if name in names else len(names), name)
+
+
+# --- the built-in suites (their workloads: dask_bench.workloads.<name>) -----------
+
+register_suite(
+    SuiteInfo(
+        name="tasks",
+        title="Task patterns. A chunk is chunk_size tiny tasks.",
+        unit="tasks/s",
+        chunk="Tiny tasks per chunk.",
+        chunk_size=20,
+        per_unit=2,
+    )
+)
+register_suite(
+    SuiteInfo(
+        name="arrays",
+        title="dask.array workloads on float64 arrays made of square blocks.",
+        unit="MB/s",
+        chunk="Edge of a square block (elements).",
+        chunk_size=1000,
+        per_unit=4,
+    )
+)
+register_suite(
+    SuiteInfo(
+        name="dataframes",
+        title="dask.dataframe workloads.",
+        unit="MB/s",
+        chunk="Rows per partition.",
+        chunk_size=20_000,
+        per_unit=4,
+    )
+)
