@@ -7,10 +7,13 @@ from dask_bench.store.read import (
     run_summaries,
     timed_samples,
 )
-from dask_bench.store.schema import SCHEMA_VERSION
+from dask_bench.store.schema import SCHEMA_VERSION, Ending, PointStatus, RunStatus
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Ending",
+    "PointStatus",
+    "RunStatus",
     "Store",
     "check_writable",
     "database_url",

@@ -13,6 +13,24 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 SCHEMA_VERSION = 5
 
 
+class RunStatus(StrEnum):
+    """Where a run stands (``runs.status``)."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+class PointStatus(StrEnum):
+    """Where a point stands (``points.status``)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
 class Ending(StrEnum):
     """How the repetitions of a point ended (``points.stopped_by``)."""
 
@@ -64,7 +82,7 @@ class Run(Base):
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(16))  # running|complete|interrupted|failed
+    status: Mapped[str] = mapped_column(String(16))  # a RunStatus
     mode: Mapped[str] = mapped_column(String(16))
     backend: Mapped[str] = mapped_column(String(64))
     layout: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -104,7 +122,7 @@ class Point(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     nbytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ntasks: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # running|ok|failed|interrupted
+    status: Mapped[str] = mapped_column(String(16))  # a PointStatus
     # how its repetitions ended: an Ending
     stopped_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
