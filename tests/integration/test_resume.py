@@ -126,5 +126,5 @@ def test_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path)
         for proc in procs:
             proc.join(timeout=30)
         failures += [o for o in outcomes if o is not None]
-        assert query(Path(path), "select value from meta") == [("5",)]
+        assert query(Path(path), "select value from meta where key = 'schema_version'") == [("6",)]
     assert failures == []

@@ -142,7 +142,9 @@ def test_schema_2_database_gains_the_scale_event_columns(tmp_path):
                           ok=True, queue_seconds=0.5, details={"jobs": []})  # fmt: skip
     store.close()
     con = sqlite3.connect(db)
-    assert con.execute("select value from meta").fetchone() == (str(SCHEMA_VERSION),)
+    assert con.execute("select value from meta where key = 'schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
     assert con.execute("select queue_seconds, details from scale_events").fetchone() == (
         0.5,
         '{"jobs": []}',

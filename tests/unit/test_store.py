@@ -166,8 +166,8 @@ def test_local_sqlite_uses_a_write_ahead_log(tmp_path):
 
 
 def test_network_filesystems_keep_the_rollback_journal(tmp_path, monkeypatch):
-    from dask_bench.store import db as dbmod
-    from dask_bench.store.db import filesystem_type, sqlite_pragmas
+    from dask_bench.store import _opening as dbmod
+    from dask_bench.store._opening import filesystem_type, sqlite_pragmas
 
     mounts = [("/", "ext4"), ("/home", "nfs4"), ("/home/a/scratch", "xfs"), ("/homework", "ext4")]
     assert filesystem_type(Path("/home/a/r.db"), mounts) == "nfs4"
@@ -221,7 +221,9 @@ def test_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path):
     store.add_breakdown(point, {"compute": 0.4, "idle": 0.1})
     store.close()
     con = sqlite3.connect(db)
-    assert con.execute("select value from meta").fetchone() == (str(SCHEMA_VERSION),)
+    assert con.execute("select value from meta where key = 'schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
     assert con.execute("select count(*) from breakdowns").fetchone() == (2,)
 
 

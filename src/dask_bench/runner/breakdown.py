@@ -60,12 +60,12 @@ class PointMetrics:
     """What a point's timed repetitions cost, per repetition (means)."""
 
     seconds: dict[str, float]
-    tasks: float | None
-    tasks_per_second: float | None
-    submit_seconds: float | None
-    memory_peak: float | None
-    memory_mean: float | None
     complete: bool
+    tasks: float | None = None
+    tasks_per_second: float | None = None
+    submit_seconds: float | None = None
+    memory_peak: float | None = None
+    memory_mean: float | None = None
     note: str | None = None
 
 
@@ -224,9 +224,14 @@ class PointObserver:
         memory: tuple[float | None, float | None] = (None, None),
     ) -> PointMetrics:
         if not delta:
-            return PointMetrics({}, None, None, None, memory[0], memory[1], False,
-                                "no task of a timed repetition ran in its span, and the "
-                                "cluster-wide reading is missing")  # fmt: skip
+            return PointMetrics(
+                seconds={},
+                memory_peak=memory[0],
+                memory_mean=memory[1],
+                complete=False,
+                note="no task of a timed repetition ran in its span, and the cluster-wide "
+                "reading is missing",
+            )
         totals = categorize(delta)
         for category, seconds in transfers({}, delta).items():
             totals[category] += seconds
@@ -234,9 +239,6 @@ class PointObserver:
         _fill_idle(totals, observed * nthreads)
         return PointMetrics(
             seconds=totals,
-            tasks=None,
-            tasks_per_second=None,
-            submit_seconds=None,
             memory_peak=memory[0],
             memory_mean=memory[1],
             complete=True,

@@ -10,7 +10,8 @@ import psutil
 from dask_bench.deploy import get_backend, job_tag
 from dask_bench.errors import ConfigError
 from dask_bench.store import Store
-from dask_bench.store.schema import Run
+from dask_bench.store.provenance import read_provenance
+from dask_bench.store.schema import PointStatus, Run, RunStatus
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,14 @@ class Cleaned:
     marked_failed: bool
 
 
+def recorded_pid(run: Run) -> object:
+    """The process id the run recorded for itself (None when it did not)."""
+    return read_provenance(run.environment).process.get("pid")
+
+
 def study_alive(run: Run) -> bool:
     """Whether the process that runs ``run`` still lives (on this host; elsewhere: unknown)."""
-    process = (run.environment or {}).get("process") or {}
+    process = read_provenance(run.environment).process
     if process.get("host") != socket.gethostname() or not process.get("pid"):
         return False
     try:
@@ -52,9 +58,9 @@ def cleanup_run(store: Store, run: Run, force: bool = False) -> Cleaned:
     ConfigError
         When the study is still running here and ``force`` is not given.
     """
-    alive = run.status == "running" and study_alive(run)
+    alive = run.status == RunStatus.RUNNING and study_alive(run)
     if alive and not force:
-        pid = run.environment["process"]["pid"]
+        pid = recorded_pid(run)
         raise ConfigError(
             f"run {run.id} is still running (process {pid}); stop it with Ctrl-C, which "
             "cancels its jobs, or pass --force"
@@ -63,17 +69,16 @@ def cleanup_run(store: Store, run: Run, force: bool = False) -> Cleaned:
     options = dict((run.study or {}).get("deployment", {}).get("options", {}))
     cancelled = backend.cleanup(job_tag(run.id), options)
     marked = False
-    if run.status == "running":
+    if run.status == RunStatus.RUNNING:
         message = (
-            f"cleaned up with --force while its process {run.environment['process']['pid']} "
-            "still ran"
+            f"cleaned up with --force while its process {recorded_pid(run)} still ran"
             if alive
             else "the study process ended without closing the run; cleaned up"
         )
         for point in run.points:
-            if point.status == "running":  # the point in flight when the process died
-                store.finish_point(point, "failed", message)
-        store.finish_run(run, "failed", message)
+            if point.status == PointStatus.RUNNING:  # the point in flight when the process died
+                store.finish_point(point, PointStatus.FAILED, message)
+        store.finish_run(run, RunStatus.FAILED, message)
         marked = True
     return Cleaned(run.id, run.backend, cancelled, marked)
 
@@ -82,7 +87,7 @@ def runs_to_clean(store: Store, ref: str | None) -> list[Run]:
     """The run named by ``ref``, or without it every run still recorded as running."""
     if ref is not None:
         return [store.run(ref)]
-    running = [r for r in store.runs() if r.status == "running"]
+    running = [r for r in store.runs() if r.status == RunStatus.RUNNING]
     if not running:
         raise ConfigError(
             "no run is recorded as running; name one to cancel its jobs: dask-bench cleanup RUN"

@@ -11,7 +11,7 @@ from dask_bench.runner.live import LivePoint
 from dask_bench.runner.memory import SizeMemory
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.watch import WorkerWatch
-from dask_bench.store import Store
+from dask_bench.store import PointStatus, Store
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -39,7 +39,9 @@ class PointCloser:
             p.report.stop()
             self._late_disturbances(p)
         metrics: list[Any] = [None] * len(points)
-        observed = [p for p in points if p.observer is not None and p.run.outcome.status == "ok"]
+        observed = [
+            p for p in points if p.observer is not None and p.run.outcome.status == PointStatus.OK
+        ]
         if observed:
             try:
                 found, cost = finish_points(
@@ -79,7 +81,7 @@ class PointCloser:
         if p.report.error:
             self.reporter.warn(p.report.error)
         p.trial.release()
-        if out.status != "ok":
+        if out.status != PointStatus.OK:
             self.fail_point(p.planned, p.row, out.error, **fields)
             return
         if metrics is not None:
@@ -93,5 +95,5 @@ class PointCloser:
                 metrics_complete=metrics.complete,
                 metrics_note=metrics.note,
             )
-        self.store.finish_point(p.row, "ok", **fields)
-        self.reporter.point_done(p.planned, "ok", None)
+        self.store.finish_point(p.row, PointStatus.OK, **fields)
+        self.reporter.point_done(p.planned, PointStatus.OK, None)

@@ -35,7 +35,8 @@ from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
 from dask_bench.runner.sweep import SizeSweep
 from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import Store, check_writable
-from dask_bench.store.schema import Point, Run
+from dask_bench.store.provenance import Provenance, read_provenance
+from dask_bench.store.schema import Point, PointStatus, Run, RunStatus
 from dask_bench.study import Study
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class RunResult:
 
     run_id: int
     name: str
-    status: str
+    status: RunStatus
     database: str
     points: int
     failed_points: int
@@ -96,8 +97,7 @@ class _Execution:
             self.calibration.factors[key] = int(found.get("factor", 1))
             self.calibration.found[key] = dict(found)
         # what only a started cluster knows (its name, address), even if no worker arrives
-        env = dict(self.run.environment or {})
-        self.store.set_environment(self.run, {**env, "deployment": self.backend.describe()})
+        self.store.update_provenance(self.run, deployment=self.backend.describe())
         self.check_transport(client)
         sizes = [step.workers for step in self.plan.steps]
         baseline_at = baseline_size(sizes) if study.measurement.hardware_baseline else None
@@ -118,18 +118,21 @@ class _Execution:
     def keep_calibration(self) -> None:
         """Store what calibration chose and what reading the metrics cost, with the run."""
         assert self.calibration is not None
-        env = dict(self.run.environment or {})
         facts = {
             "calibration": self.calibration.found,
             "breakdown_seconds": round(self.breakdown_cost, 4),
         }
-        self.store.set_environment(self.run, {**env, "measuring": facts})
+        self.store.update_provenance(self.run, measuring=facts)
+
+    @property
+    def provenance(self) -> Provenance:
+        """The run's provenance as stored so far."""
+        return read_provenance(self.run.environment)
 
     def keep_hardware(self) -> None:
         """Put the baseline into the provenance, which every scale step rewrites."""
-        env = dict(self.run.environment or {})
-        if self.hardware is not None and env.get("hardware") != self.hardware:
-            self.store.set_environment(self.run, {**env, "hardware": self.hardware})
+        if self.hardware is not None and self.provenance.hardware != self.hardware:
+            self.store.update_provenance(self.run, hardware=self.hardware)
 
     def scale(self, client: Client, workers: int, timeout: float) -> None:
         try:
@@ -167,13 +170,12 @@ class _Execution:
     def check_transport(self, client: Client) -> None:
         """Record how scheduler and workers are reached; with TLS asked, insist on tls://."""
         seen = {**transport(client), "dashboard": http_listeners(client)}
-        env = dict(self.run.environment or {})
-        security = {**env.get("security", {}), **seen}
+        before = self.provenance
+        security = {**before.security.model_dump(exclude_unset=True), **seen}
         enforced = enforced_layout(client)
-        if security != env.get("security") or enforced != env.get("layout_enforced"):
+        if security != before.security.model_dump() or enforced != before.layout_enforced:
             # what the workers enforce, which a deployer may cap (LocalCluster: the memory)
-            env = {**env, "security": security, "layout_enforced": enforced}
-            self.store.set_environment(self.run, env)
+            self.store.update_provenance(self.run, security=security, layout_enforced=enforced)
         if self.plan.study.security.enabled:
             require_tls(seen)
 
@@ -184,13 +186,11 @@ class _Execution:
         any point is measured at that size.
         """
         self.versions = merge_versions(self.versions, cluster_versions(client))
-        env = {
-            **(self.run.environment or {}),
-            **environment(self.backend.describe(), self.versions),
-        }
         # stored before stopping, so the failed run still shows what differed
-        self.store.set_environment(self.run, env)
-        mismatches = env["version_mismatches"]
+        stored = self.store.update_provenance(
+            self.run, **environment(self.backend.describe(), self.versions)
+        )
+        mismatches = stored.version_mismatches
         require_matching_versions(mismatches, self.plan.study.deployment.allow_version_mismatch)
         for m in mismatches:
             self.reporter.warn(mismatch_warning(m))
@@ -254,8 +254,8 @@ class _Execution:
     ) -> None:
         """Store a point as failed (a timed-out one has had its workers restarted)."""
         self.failed += 1
-        self.store.finish_point(row, "failed", error, **fields)
-        self.reporter.point_done(planned, "failed", error)
+        self.store.finish_point(row, PointStatus.FAILED, error, **fields)
+        self.reporter.point_done(planned, PointStatus.FAILED, error)
 
 
 def run_study(
@@ -331,24 +331,22 @@ def run_study(
         plan, calibration = left.plan, left.calibration
         run = apply_resume(store, left)
     backend.tag = job_tag(run.id)
-    store.set_environment(
+    # a resumed run keeps what it recorded
+    store.update_provenance(
         run,
-        {
-            **(run.environment or {}),  # a resumed run keeps what it recorded
-            **environment(backend.describe()),
-            "process": process_info(raise_open_files()),
-            "security": {"tls": study.security.kind},
-        },
+        **environment(backend.describe()),
+        process=process_info(raise_open_files()),
+        security={"tls": study.security.kind},
     )
     execution = _Execution(plan, store, run, backend, reporter)
     execution.preset_calibration = calibration
-    status, message, error = "failed", None, None
+    status, message, error = RunStatus.FAILED, None, None
     try:
         with sigterm_as_interrupt():
             execution.sweep()
-        status = "complete"
+        status = RunStatus.COMPLETE
     except KeyboardInterrupt:
-        status, message = "interrupted", "interrupted by the user (Ctrl-C or SIGTERM)"
+        status, message = RunStatus.INTERRUPTED, "interrupted by the user (Ctrl-C or SIGTERM)"
     except DaskBenchError as exc:
         message, error = str(exc), exc
         if raise_errors:
@@ -369,7 +367,11 @@ def run_study(
                     # the error that stopped the study is the one to report
                     reporter.warn(f"closing the back-end also failed: {exc}")
             finally:
-                point_status = "interrupted" if status == "interrupted" else "failed"
+                point_status = (
+                    PointStatus.INTERRUPTED
+                    if status == RunStatus.INTERRUPTED
+                    else PointStatus.FAILED
+                )
                 try:
                     for row in execution.open_points:
                         store.finish_point(row, point_status, message)
@@ -377,11 +379,19 @@ def run_study(
                 except StoreError:
                     # the database cannot take even this (a full disk): the error that
                     # stopped the study is the one to report; cleanup closes the run later
-                    if status != "failed":
+                    if status != RunStatus.FAILED:
                         raise
                 npoints = len(run.points)
                 store.close()
     return RunResult(
-        run.id, run.name, status, study.database, npoints, execution.failed, message,
-        run.study_id, run.variant, error,
-    )  # fmt: skip
+        run_id=run.id,
+        name=run.name,
+        status=status,
+        database=study.database,
+        points=npoints,
+        failed_points=execution.failed,
+        message=message,
+        study_id=run.study_id,
+        variant=run.variant,
+        error=error,
+    )

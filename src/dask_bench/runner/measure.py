@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from dask_bench.errors import RepetitionTimeout, WrongResult
 from dask_bench.stats import precise_enough, relative_halfwidth
 from dask_bench.store.db import now
-from dask_bench.store.schema import Ending
+from dask_bench.store.schema import Ending, PointStatus
 from dask_bench.study import Measurement
 from dask_bench.workloads import Trial
 
@@ -42,7 +42,7 @@ class Repetition:
 class Outcome:
     """How measuring a point ended."""
 
-    status: str  # ok | failed
+    status: PointStatus
     error: str | None = None
     timings: list[float] = field(default_factory=list)
     stopped_by: Ending | None = None
@@ -155,7 +155,7 @@ class PointRun:
         self.trial, self.settings = trial, settings
         self.on_repetition, self.clock = on_repetition, clock
         self.observer, self.watch, self.calibrate = observer, watch, calibrate
-        self.outcome = Outcome("running")
+        self.outcome = Outcome(PointStatus.RUNNING)
         self.spent = 0.0  # seconds of the timed phase: repetitions and their checks
         self._next = 0  # index of the next timed repetition (disturbed ones included)
         self.done = False
@@ -306,9 +306,9 @@ class PointRun:
         out = self.outcome
         out.stopped_by, out.timed_out = ending, timed_out
         if ending is Ending.FAILURE or (ending is Ending.DISTURBED and not self.has_minimum):
-            out.status, out.error = "failed", error
+            out.status, out.error = PointStatus.FAILED, error
         else:
-            out.status = "ok"
+            out.status = PointStatus.OK
             if error:
                 out.notes.append(error)
         self.done = True

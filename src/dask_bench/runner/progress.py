@@ -16,6 +16,7 @@ from rich.progress import (
 )
 
 from dask_bench.runner.plan import PlannedPoint
+from dask_bench.store.schema import PointStatus
 
 
 class Reporter:
@@ -41,7 +42,7 @@ class Reporter:
     def repetition(self, point: PlannedPoint, index: int, warmup: bool) -> None:
         """Repetition ``index`` of ``point`` finished."""
 
-    def point_done(self, point: PlannedPoint, status: str, error: str | None) -> None:
+    def point_done(self, point: PlannedPoint, status: PointStatus, error: str | None) -> None:
         """Measuring ``point`` ended."""
 
     def warn(self, message: str) -> None:
@@ -103,9 +104,9 @@ class RichReporter(Reporter):
         rep = "warm-up" if warmup else f"rep {index + 1}"
         self.progress.update(self.task, description=f"{point.workload.key} {rep}")
 
-    def point_done(self, point: PlannedPoint, status: str, error: str | None) -> None:
+    def point_done(self, point: PlannedPoint, status: PointStatus, error: str | None) -> None:
         """Advance the bar; print failures."""
-        if status != "ok":
+        if status != PointStatus.OK:
             self.console.print(f"[red]failed[/red] {point.label}: {_clean(error or '')}")
         self.progress.advance(self.task)
 

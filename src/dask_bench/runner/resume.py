@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dask_bench.errors import ConfigError
-from dask_bench.runner.cleanup import study_alive
+from dask_bench.runner.cleanup import recorded_pid, study_alive
 from dask_bench.runner.plan import Plan, PlannedPoint, Step
 from dask_bench.store import Store
-from dask_bench.store.schema import Point, Run
+from dask_bench.store.provenance import read_provenance
+from dask_bench.store.schema import Point, PointStatus, Run, RunStatus
 
 #: Study keys that may differ on resume without changing what is measured.
 _FREE_KEYS = ("database", "report")
@@ -61,11 +62,11 @@ def plan_resume(
         (unless accepted), or nothing left to measure; nothing is changed.
     """
     run = store.run(ref)
-    if run.status == "complete":
+    if run.status == RunStatus.COMPLETE:
         raise ConfigError(f"run {run.id} ({run.name}) is complete; there is nothing to resume")
-    if run.status == "running" and study_alive(run):
+    if run.status == RunStatus.RUNNING and study_alive(run):
         raise ConfigError(
-            f"run {run.id} is still running (process {run.environment['process']['pid']}); "
+            f"run {run.id} is still running (process {recorded_pid(run)}); "
             "stop it first, or wait for it"
         )
     layout = plan.layout.as_dict()
@@ -89,7 +90,7 @@ def plan_resume(
             f"the study differs from the one run {run.id} started with (in: "
             f"{', '.join(changed)}); give the same study, or pass --accept-changed-study"
         )
-    done = {(p.suite, p.workload, p.workers) for p in run.points if p.status == "ok"}
+    done = {(p.suite, p.workload, p.workers) for p in run.points if p.status == PointStatus.OK}
     steps = []
     for step in plan.steps:
         left = [p for p in step.points if _key(p) not in done]
@@ -100,12 +101,12 @@ def plan_resume(
             f"run {run.id} has every planned point measured; mark it complete with "
             f"'dask-bench cleanup {run.id}', or start a new run"
         )
-    measuring = (run.environment or {}).get("measuring") or {}
+    measuring = read_provenance(run.environment).measuring
     return Resumption(
         run=run,
         plan=dataclasses.replace(plan, steps=steps),
-        redo=[p for p in run.points if p.status != "ok"],
-        calibration=dict(measuring.get("calibration") or {}),
+        redo=[p for p in run.points if p.status != PointStatus.OK],
+        calibration=dict(measuring.calibration),
     )
 
 
@@ -118,11 +119,10 @@ def apply_resume(store: Store, resumption: Resumption) -> Run:
     run = resumption.run
     redo = [f"{p.suite}/{p.workload} @ {p.workers}" for p in resumption.redo]
     store.drop_points(resumption.redo)
-    env = dict(run.environment or {})
     record = {
         "points_left": len(resumption.plan.points),
         "measured_again": redo,
         "status_before": run.status,
     }
-    store.reopen_run(run, {**env, "resumes": [*env.get("resumes", []), record]})
+    store.reopen_run(run, record)
     return run

@@ -34,7 +34,7 @@ from dask_bench.runner.plan import PlannedPoint, Step
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import Store
-from dask_bench.store.schema import Ending, Point, Run
+from dask_bench.store.schema import Ending, Point, PointStatus, Run
 from dask_bench.workloads import Trial, WorkloadContext
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class SizeSweep:
 
     def open_rows(self) -> list[Point]:
         """Stored points of this size not yet closed (after an interrupt or an error)."""
-        return [row for row in self._rows if row.status == "running"]
+        return [row for row in self._rows if row.status == PointStatus.RUNNING]
 
     # --- one point -------------------------------------------------------------
 
@@ -133,8 +133,12 @@ class SizeSweep:
             return None
         observer = None
         if settings.breakdown:
-            tags = (f"dask-bench run {self.run.id}", planned.workload.suite,
-                    planned.workload.name, f"{planned.units} units")  # fmt: skip
+            tags = (
+                f"dask-bench run {self.run.id}",
+                planned.workload.suite,
+                planned.workload.name,
+                f"{planned.units} units",
+            )
             observer = PointObserver(self.client, tags, share=self.share)
         point = LivePoint(planned, row, trial, observer, default_chunks)
         if before is not None:

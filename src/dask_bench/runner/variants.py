@@ -6,6 +6,7 @@ from dask_bench.errors import ConfigError
 from dask_bench.runner._setup import new_study_id
 from dask_bench.runner.execute import RunResult, run_study
 from dask_bench.runner.progress import Reporter
+from dask_bench.store.schema import RunStatus
 from dask_bench.study import Study
 
 
@@ -49,7 +50,7 @@ def run_variants(study: Study, reporter: Reporter | None = None) -> list[RunResu
         results.append(result)
         if result.error is not None:
             reporter.warn(f"variant {each.variant} failed: {result.error}")
-        if result.status == "interrupted":
+        if result.status == RunStatus.INTERRUPTED:
             break
     return results
 

@@ -1,6 +1,7 @@
 """The results database: every measurement with its provenance."""
 
-from dask_bench.store.db import Store, check_writable, database_url
+from dask_bench.store._opening import check_writable, database_url
+from dask_bench.store.db import Store
 from dask_bench.store.read import (
     measurements_frame,
     point_summaries,

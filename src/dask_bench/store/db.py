@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, inspect, select, text, update
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy import create_engine, insert, inspect, select, update
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from dask_bench.errors import StoreError, StoreWriteError
 from dask_bench.secrets import scrub_text
-from dask_bench.store._opening import check_sqlite_file, creation_lock
+from dask_bench.store._opening import (
+    check_sqlite_file,
+    check_writable,
+    creation_lock,
+    database_url,
+    set_sqlite_pragmas,
+    sqlite_path,
+    sqlite_pragmas,
+)
 from dask_bench.store._scrub import scrub_before_flush
+from dask_bench.store.migrate import migrate, record_formats
+from dask_bench.store.provenance import Provenance, read_provenance, updated
 from dask_bench.store.schema import (
     SCHEMA_VERSION,
     Base,
@@ -26,155 +36,16 @@ from dask_bench.store.schema import (
     Measurement,
     Meta,
     Point,
+    PointStatus,
     Run,
+    RunStatus,
     ScaleEventRow,
 )
-
-#: Columns added to ``points`` by schema 2, with their SQL types.
-_POINT_COLUMNS_2 = {
-    "tasks_per_second": "FLOAT", "scheduler_tasks": "FLOAT", "submit_seconds": "FLOAT",
-    "memory_peak": "FLOAT", "memory_mean": "FLOAT", "metrics_complete": "BOOLEAN",
-    "metrics_note": "TEXT", "performance_report": "TEXT",
-}  # fmt: skip
-
-
-def _to_2(conn: Connection) -> None:
-    """Schema 2: scheduler-side figures and memory per point, and the time breakdown."""
-    for column, kind in _POINT_COLUMNS_2.items():
-        conn.execute(text(f"ALTER TABLE points ADD COLUMN {column} {kind}"))
-    Base.metadata.tables["breakdowns"].create(conn)
-
-
-def _to_3(conn: Connection) -> None:
-    """Schema 3: queue wait and back-end details per scale step (batch schedulers)."""
-    conn.execute(text("ALTER TABLE scale_events ADD COLUMN queue_seconds FLOAT"))
-    conn.execute(text("ALTER TABLE scale_events ADD COLUMN details JSON"))
-
-
-def _to_4(conn: Connection) -> None:
-    """Schema 4: runs of one study share a study id; each names its deployment variant."""
-    conn.execute(text("ALTER TABLE runs ADD COLUMN study_id VARCHAR(32)"))
-    conn.execute(text("ALTER TABLE runs ADD COLUMN variant VARCHAR(64)"))
-    conn.execute(text("CREATE INDEX ix_runs_study_id ON runs (study_id)"))
-    for (run_id,) in conn.execute(text("SELECT id FROM runs")).all():
-        # each older run was a study of its own
-        conn.execute(
-            text("UPDATE runs SET study_id = :sid WHERE id = :id"),
-            {"sid": f"run-{run_id}", "id": run_id},
-        )
-
-
-def _to_5(conn: Connection) -> None:
-    """Schema 5: disturbed repetitions flagged with what disturbed them; notes per point."""
-    conn.execute(text("ALTER TABLE measurements ADD COLUMN disturbed BOOLEAN DEFAULT 0"))
-    conn.execute(text("UPDATE measurements SET disturbed = 0"))
-    conn.execute(text("ALTER TABLE measurements ADD COLUMN disturbance TEXT"))
-    conn.execute(text("ALTER TABLE points ADD COLUMN notes JSON"))
-
-
-#: Migrations from version N to N + 1, applied in order to older databases.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _to_2, 2: _to_3, 3: _to_4, 4: _to_5}
 
 
 def now() -> datetime:
     """The current time in UTC, without tzinfo (as stored)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def database_url(database: str | os.PathLike[str]) -> str:
-    """Turn a path or URL into an SQLAlchemy URL (a bare path means SQLite)."""
-    database = os.fspath(database)
-    if "://" in database:
-        return database
-    return f"sqlite:///{Path(database).expanduser().resolve()}"
-
-
-def _sqlite_path(url: str) -> Path | None:
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
-        return Path(url[len(prefix) :])
-    return None
-
-
-def check_writable(database: str | os.PathLike[str]) -> None:
-    """Fail early, before anything is written, when a SQLite path cannot be written.
-
-    Raises
-    ------
-    StoreError
-    """
-    path = _sqlite_path(database_url(database))
-    if path is None:
-        return
-    if path.is_dir():
-        raise StoreError(
-            f"database path {path} is a directory; give a file name such as {path}/results.db"
-        )
-    parent = path.parent
-    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        raise StoreError(
-            f"cannot create database {path}: {existing} is a file, not a directory; "
-            "choose another --db path"
-        )
-    target = path if path.exists() else existing
-    if target is not None and not os.access(target, os.W_OK):
-        raise StoreError(
-            f"cannot write database {path}: permission denied; choose a writable --db path"
-        )
-
-
-#: File systems on which SQLite's write-ahead log is unsafe (no shared memory across hosts).
-NETWORK_FILESYSTEMS = frozenset(
-    {"nfs", "nfs4", "lustre", "gpfs", "cifs", "smb3", "smbfs", "beegfs", "ceph", "fuse.sshfs",
-     "glusterfs", "fuse.glusterfs", "panfs", "afs", "9p"}
-)  # fmt: skip
-
-
-def filesystem_type(path: Path, mounts: list[tuple[str, str]] | None = None) -> str:
-    """The type of the file system holding ``path`` (``""`` when unknown).
-
-    Parameters
-    ----------
-    path
-        Any path; the deepest mount point containing it decides.
-    mounts
-        ``(mount point, fs type)`` pairs; default: the machine's mount table.
-    """
-    if mounts is None:
-        import psutil
-
-        mounts = [(m.mountpoint, m.fstype) for m in psutil.disk_partitions(all=True)]
-    target = str(path.resolve())
-    best, kind = "", ""
-    for point, fstype in mounts:
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) > len(best):
-            best, kind = point, fstype
-    return kind
-
-
-def sqlite_pragmas(path: Path | None) -> dict[str, str]:
-    """Journal settings for a SQLite database file.
-
-    On local disks a write-ahead log with ``synchronous=NORMAL``: a commit costs a
-    fraction of a millisecond and survives a crash of the process (also ``kill -9``);
-    only an OS crash or power loss can roll back the last commits, never corrupt the
-    file. On network file systems, where the write-ahead log is unsafe, the classic
-    rollback journal with a full sync on every commit.
-    """
-    if path is not None and filesystem_type(path.parent) in NETWORK_FILESYSTEMS:
-        return {"journal_mode": "DELETE", "synchronous": "FULL", "foreign_keys": "ON"}
-    return {"journal_mode": "WAL", "synchronous": "NORMAL", "foreign_keys": "ON"}
-
-
-def _set_sqlite_pragmas(engine: Engine, pragmas: dict[str, str]) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        for key, value in pragmas.items():
-            cur.execute(f"PRAGMA {key}={value}")
-        cur.close()
 
 
 class Store:
@@ -191,7 +62,7 @@ class Store:
 
     def __init__(self, database: str | os.PathLike[str], *, create: bool = False) -> None:
         self.url = database_url(database)
-        path = _sqlite_path(self.url)
+        path = sqlite_path(self.url)
         with contextlib.ExitStack() as stack:
             if path is not None and not path.exists():
                 if not create:
@@ -219,7 +90,7 @@ class Store:
         except (ArgumentError, ImportError) as exc:
             raise StoreError(scrub_text(f"cannot use database URL {database!r}: {exc}")) from None
         if self.engine.dialect.name == "sqlite":
-            _set_sqlite_pragmas(self.engine, sqlite_pragmas(path))
+            set_sqlite_pragmas(self.engine, sqlite_pragmas(path))
         try:
             self._prepare(create)
         except OperationalError as exc:
@@ -233,9 +104,9 @@ class Store:
                     f"{self.url} holds no dask-bench results; run 'dask-bench run' first"
                 )
             Base.metadata.create_all(self.engine)
-            with Session(self.engine) as s:
-                s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-                s.commit()
+            with self.engine.begin() as conn:
+                conn.execute(insert(Meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+                record_formats(conn)
             return
         if "meta" not in tables:
             raise StoreError(
@@ -249,21 +120,7 @@ class Store:
                 f"{self.url} has schema version {version}, newer than this dask-bench reads "
                 f"({SCHEMA_VERSION}); upgrade dask-bench to read it"
             )
-        self._migrate(version)
-
-    def _migrate(self, version: int) -> None:
-        while version < SCHEMA_VERSION:
-            step = MIGRATIONS.get(version)
-            if step is None:
-                raise StoreError(
-                    f"{self.url} has schema version {version}, which cannot be migrated"
-                )
-            with self.engine.begin() as conn:
-                step(conn)
-                conn.execute(
-                    update(Meta).where(Meta.key == "schema_version").values(value=str(version + 1))
-                )
-            version += 1
+        migrate(self.engine, self.url, version)
 
     # --- writing: every call commits, so a crash loses at most the call in flight ---
 
@@ -292,7 +149,7 @@ class Store:
             study_id=study_id,
             variant=variant,
             name=name,
-            status="running",
+            status=RunStatus.RUNNING,
             mode=mode,
             backend=backend,
             layout=dict(layout),
@@ -304,12 +161,23 @@ class Store:
         self._commit(run)
         return run
 
+    def update_provenance(self, run: Run, **sections: Any) -> Provenance:
+        """Replace whole sections of the run's provenance, e.g. ``hardware=...``.
+
+        The one path by which anything is recorded there: the document is validated
+        against :class:`~dask_bench.store.provenance.Provenance` and stored in the
+        current format. Returns the provenance as stored.
+        """
+        run.environment = updated(run.environment, sections)
+        self._commit(run)
+        return read_provenance(run.environment)
+
     def set_environment(self, run: Run, environment: Mapping[str, Any]) -> None:
-        """Store the run's provenance."""
-        run.environment = dict(environment)
+        """Replace the run's provenance with ``environment`` (validated like every update)."""
+        run.environment = updated({}, environment)
         self._commit(run)
 
-    def finish_run(self, run: Run, status: str, message: str | None = None) -> None:
+    def finish_run(self, run: Run, status: RunStatus, message: str | None = None) -> None:
         """Close a run as ``complete``, ``interrupted`` or ``failed``."""
         run.status, run.message, run.finished_at = status, message, now()
         self._commit(run)
@@ -320,20 +188,21 @@ class Store:
             point.run.points.remove(point)  # delete-orphan: its rows go with it
         self._commit()
 
-    def reopen_run(self, run: Run, environment: Mapping[str, Any]) -> None:
-        """Mark a run ``running`` again, with its provenance (which records the resume)."""
-        run.status, run.message, run.finished_at = "running", None, None
-        run.environment = dict(environment)
+    def reopen_run(self, run: Run, resume: Mapping[str, Any]) -> None:
+        """Mark a run ``running`` again, recording the resume in its provenance."""
+        resumes = [r.model_dump(mode="json") for r in read_provenance(run.environment).resumes]
+        run.status, run.message, run.finished_at = RunStatus.RUNNING, None, None
+        run.environment = updated(run.environment, {"resumes": [*resumes, dict(resume)]})
         self._commit(run)
 
     def add_point(self, run: Run, **fields: Any) -> Point:
         """Insert a point with status ``running``."""
-        point = Point(run_id=run.id, status="running", started_at=now(), **fields)
+        point = Point(run_id=run.id, status=PointStatus.RUNNING, started_at=now(), **fields)
         self._commit(point)
         return point
 
     def finish_point(
-        self, point: Point, status: str, error: str | None = None, **fields: Any
+        self, point: Point, status: PointStatus, error: str | None = None, **fields: Any
     ) -> None:
         """Close a point as ``ok``, ``failed`` or ``interrupted``."""
         point.status, point.error, point.finished_at = status, error, now()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dask_bench.stats import efficiency, efficiency_ci, summarize, throughput
 from dask_bench.store.db import Store
+from dask_bench.store.provenance import confidence_of, read_provenance
 from dask_bench.store.schema import (
     BREAKDOWN_CATEGORIES,
     Breakdown,
@@ -22,18 +23,41 @@ from dask_bench.study.catalogue import suite_unit
 
 #: Point attributes carried by both frames below, in column order.
 POINT_FIELDS = (
-    "suite", "workload", "workload_version", "workers", "threads_per_worker",
-    "memory_per_worker", "units", "chunks", "chunk_size", "nbytes", "ntasks",
-)  # fmt: skip
+    "suite",
+    "workload",
+    "workload_version",
+    "workers",
+    "threads_per_worker",
+    "memory_per_worker",
+    "units",
+    "chunks",
+    "chunk_size",
+    "nbytes",
+    "ntasks",
+)
 #: Repetition attributes of :func:`measurements_frame`.
 REPETITION_FIELDS = (
-    "repetition", "warmup", "seconds", "ok", "error", "started_at", "disturbed", "disturbance",
-)  # fmt: skip
+    "repetition",
+    "warmup",
+    "seconds",
+    "ok",
+    "error",
+    "started_at",
+    "disturbed",
+    "disturbance",
+)
 #: Columns of :func:`measurements_frame`, in order.
 MEASUREMENT_COLUMNS = [
-    "run_id", "run_name", "backend", "mode", "point_id", *POINT_FIELDS, "point_status",
-    "stopped_by", *REPETITION_FIELDS,
-]  # fmt: skip
+    "run_id",
+    "run_name",
+    "backend",
+    "mode",
+    "point_id",
+    *POINT_FIELDS,
+    "point_status",
+    "stopped_by",
+    *REPETITION_FIELDS,
+]
 #: Attributes of :class:`~dask_bench.stats.Summary` carried by :func:`point_summaries`.
 _SUMMARY_FIELDS = ("n", "median", "mean", "std", "min", "max", "ci_low", "ci_high", "ci_halfwidth")
 
@@ -151,9 +175,14 @@ def _failures(
 BREAKDOWN_PREFIX = "bd_"
 #: Scheduler-side and memory figures of a point carried by :func:`point_summaries`.
 SCHEDULER_FIELDS = (
-    "scheduler_tasks", "tasks_per_second", "submit_seconds", "memory_peak", "memory_mean",
-    "metrics_complete", "metrics_note",
-)  # fmt: skip
+    "scheduler_tasks",
+    "tasks_per_second",
+    "submit_seconds",
+    "memory_peak",
+    "memory_mean",
+    "metrics_complete",
+    "metrics_note",
+)
 
 
 def _breakdowns(
@@ -208,7 +237,7 @@ def point_summaries(
     (efficiency never depends on other workloads).
     """
     settings = run.study.get("measurement", {}) if isinstance(run.study, dict) else {}
-    confidence = float(settings.get("confidence", 0.95))
+    confidence = confidence_of(run.study)
     target = float(settings.get("target_ci", 0.05))
     stmt = _only(select(Point).where(Point.run_id == run.id), suite, workload)
     points = store.session.scalars(stmt.order_by(Point.id))
@@ -265,7 +294,7 @@ def _core_share(run: Run, frame: pd.DataFrame) -> pd.Series:
     At 1 or more, the scheduler and the client compete with the workers for the
     cores (a local cluster on a small machine): timings get noisy. NaN elsewhere.
     """
-    host = (run.environment or {}).get("host", {}) if isinstance(run.environment, dict) else {}
+    host = read_provenance(run.environment).host
     cores = host.get("cores") if isinstance(host, dict) else None
     if run.backend != "local" or not isinstance(cores, int) or cores <= 0:
         return pd.Series(math.nan, index=frame.index)
@@ -274,8 +303,13 @@ def _core_share(run: Run, frame: pd.DataFrame) -> pd.Series:
 
 #: Scaling columns of :func:`point_summaries`.
 SCALING_FIELDS = (
-    "speedup", "speedup_low", "speedup_high", "efficiency", "efficiency_low", "efficiency_high",
-)  # fmt: skip
+    "speedup",
+    "speedup_low",
+    "speedup_high",
+    "efficiency",
+    "efficiency_low",
+    "efficiency_high",
+)
 
 
 def _add_scaling(

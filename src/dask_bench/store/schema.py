@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class RunStatus(StrEnum):
