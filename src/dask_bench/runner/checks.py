@@ -26,26 +26,14 @@ def build_study(
     overrides: Mapping[str, Any] | None = None,
     source: str = "study",
 ) -> Study:
-    """Validate a study mapping (see :func:`dask_bench.study.build_study`) and check it.
-
-    Raises
-    ------
-    ConfigError
-        With a one-line message when the study is invalid or names what does not exist.
-    """
+    """:func:`dask_bench.study.build_study`, then :func:`check_study` (a one-line ConfigError)."""
     study = _build(data, overrides, source=source)
     check_study(study, source)
     return study
 
 
 def load_study(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Study:
-    """Load a study file (see :func:`dask_bench.study.load_study`) and check it.
-
-    Raises
-    ------
-    ConfigError
-        With a one-line message when the file or an override is invalid.
-    """
+    """:func:`dask_bench.study.load_study`, then :func:`check_study` (a one-line ConfigError)."""
     study = _load(path, overrides)
     check_study(study, str(path) if path else "default study")
     return study

@@ -137,36 +137,24 @@ def timed_samples(
     return pd.DataFrame(rows, columns=["run_id", "point_id", "seconds"])
 
 
-def _disturbed(
-    store: Store, run: Run, suite: str | None, workload: str | None
+def _first_of_each(
+    store: Store, run: Run, suite: str | None, workload: str | None, *, disturbed: bool
 ) -> dict[int, tuple[int, str | None]]:
-    """Per point: the number of disturbed repetitions and what disturbed the first."""
+    """Per point: how many repetitions failed (or were disturbed), and the first one's text."""
+    text, where = (
+        (Measurement.disturbance, Measurement.disturbed.is_(True))
+        if disturbed
+        else (Measurement.error, Measurement.ok.is_(False))
+    )
     stmt = (
-        select(Measurement.point_id, Measurement.disturbance)
+        select(Measurement.point_id, text)
         .join(Point, Measurement.point_id == Point.id)
-        .where(Point.run_id == run.id, Measurement.disturbed.is_(True))
+        .where(Point.run_id == run.id, where)
         .order_by(Measurement.id)
     )
     out: dict[int, tuple[int, str | None]] = {}
     for point_id, what in store.session.execute(_only(stmt, suite, workload)):
         count, first = out.get(point_id, (0, what))
-        out[point_id] = (count + 1, first)
-    return out
-
-
-def _failures(
-    store: Store, run: Run, suite: str | None, workload: str | None
-) -> dict[int, tuple[int, str | None]]:
-    """Per point: the number of failed repetitions and the first failure's error."""
-    stmt = (
-        select(Measurement.point_id, Measurement.error)
-        .join(Point, Measurement.point_id == Point.id)
-        .where(Point.run_id == run.id, Measurement.ok.is_(False))
-        .order_by(Measurement.id)
-    )
-    out: dict[int, tuple[int, str | None]] = {}
-    for point_id, error in store.session.execute(_only(stmt, suite, workload)):
-        count, first = out.get(point_id, (0, error))
         out[point_id] = (count + 1, first)
     return out
 
@@ -245,8 +233,8 @@ def point_summaries(
     # stores read every repetition of a run.
     samples = timed_samples(store, [run.id], suite=suite, workload=workload)
     by_point: dict[int, list[float]] = samples.groupby("point_id")["seconds"].agg(list).to_dict()
-    failures = _failures(store, run, suite, workload)
-    disturbed = _disturbed(store, run, suite, workload)
+    failures = _first_of_each(store, run, suite, workload, disturbed=False)
+    disturbed = _first_of_each(store, run, suite, workload, disturbed=True)
     breakdowns = _breakdowns(store, run, suite, workload)
     rows: list[dict[str, Any]] = []
     for p in points:
