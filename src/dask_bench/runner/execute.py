@@ -20,22 +20,14 @@ from dask_bench.runner.perfreport import report_folder
 from dask_bench.runner.plan import Plan, PlannedPoint, Step, plan_study
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.provenance import (
-    cluster_versions,
-    enforced_layout,
     environment,
-    http_listeners,
-    merge_versions,
-    mismatch_warning,
-    require_matching_versions,
-    require_tls,
-    transport,
 )
+from dask_bench.runner.recording import Recorder
 from dask_bench.runner.resume import apply_resume, plan_resume
 from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
 from dask_bench.runner.sweep import SizeSweep
 from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import Store, check_writable
-from dask_bench.store.provenance import Provenance, read_provenance
 from dask_bench.store.schema import Point, PointStatus, Run, RunStatus
 from dask_bench.study import Study
 
@@ -69,17 +61,14 @@ class _Execution:
     ) -> None:
         self.plan, self.store, self.run, self.backend = plan, store, run, backend
         self.reporter = reporter
-        self.versions: dict[str, Any] | None = None
         self.failed = 0
         self.connected = 0  # workers connected after the last successful scale step
-        self.hardware: dict[str, Any] | None = None
         #: The workers a size is measured on, when they are a subset of a fixed pool.
         self.subset: tuple[str, ...] | None = None
         self.watch: WorkerWatch | None = None
         self.calibration: Calibration | None = None
         self.budget = TimeBudget(plan.study.measurement.time_budget_seconds, len(plan.points))
-        #: Seconds spent reading the breakdown's metrics (outside timed regions).
-        self.breakdown_cost = 0.0
+        self.record = Recorder(store, run, backend, reporter, plan.study)
         #: Points of an interrupted size still open (closed as interrupted).
         self.open_points: list[Point] = []
         #: Calibrated sizes a resumed run started with, per workload key.
@@ -98,7 +87,7 @@ class _Execution:
             self.calibration.found[key] = dict(found)
         # what only a started cluster knows (its name, address), even if no worker arrives
         self.store.update_provenance(self.run, deployment=self.backend.describe())
-        self.check_transport(client)
+        self.record.transport(client)
         sizes = [step.workers for step in self.plan.steps]
         baseline_at = baseline_size(sizes) if study.measurement.hardware_baseline else None
         for step in self.plan.steps:
@@ -108,31 +97,9 @@ class _Execution:
                 # Between points: every worker of this size has arrived and is idle, no
                 # point has started, and each point's own warm-up absorbs whatever the
                 # benchmark leaves behind (page cache, connections between workers).
-                self.hardware = hardware_baseline(client)
-                if "error" in self.hardware:
-                    self.reporter.warn(f"hardware baseline failed: {self.hardware['error']}")
-            self.keep_hardware()
+                self.record.hardware(hardware_baseline(client))
             self.measure_step(client, step, first=step is self.plan.steps[0])
-        self.keep_calibration()
-
-    def keep_calibration(self) -> None:
-        """Store what calibration chose and what reading the metrics cost, with the run."""
-        assert self.calibration is not None
-        facts = {
-            "calibration": self.calibration.found,
-            "breakdown_seconds": round(self.breakdown_cost, 4),
-        }
-        self.store.update_provenance(self.run, measuring=facts)
-
-    @property
-    def provenance(self) -> Provenance:
-        """The run's provenance as stored so far."""
-        return read_provenance(self.run.environment)
-
-    def keep_hardware(self) -> None:
-        """Put the baseline into the provenance, which every scale step rewrites."""
-        if self.hardware is not None and self.provenance.hardware != self.hardware:
-            self.store.update_provenance(self.run, hardware=self.hardware)
+        self.record.calibration(self.calibration)
 
     def scale(self, client: Client, workers: int, timeout: float) -> None:
         try:
@@ -164,36 +131,8 @@ class _Execution:
             details=details,
         )
         self.connected = workers
-        self.check_transport(client)
-        self.record_versions(client)
-
-    def check_transport(self, client: Client) -> None:
-        """Record how scheduler and workers are reached; with TLS asked, insist on tls://."""
-        seen = {**transport(client), "dashboard": http_listeners(client)}
-        before = self.provenance
-        security = {**before.security.model_dump(exclude_unset=True), **seen}
-        enforced = enforced_layout(client)
-        if security != before.security.model_dump() or enforced != before.layout_enforced:
-            # what the workers enforce, which a deployer may cap (LocalCluster: the memory)
-            self.store.update_provenance(self.run, security=security, layout_enforced=enforced)
-        if self.plan.study.security.enabled:
-            require_tls(seen)
-
-    def record_versions(self, client: Client) -> None:
-        """Record the cluster's versions; stop on a mismatch unless the study allows it.
-
-        Runs after every scale step (new workers may bring other versions), so before
-        any point is measured at that size.
-        """
-        self.versions = merge_versions(self.versions, cluster_versions(client))
-        # stored before stopping, so the failed run still shows what differed
-        stored = self.store.update_provenance(
-            self.run, **environment(self.backend.describe(), self.versions)
-        )
-        mismatches = stored.version_mismatches
-        require_matching_versions(mismatches, self.plan.study.deployment.allow_version_mismatch)
-        for m in mismatches:
-            self.reporter.warn(mismatch_warning(m))
+        self.record.transport(client)
+        self.record.versions(client)
 
     def measure_step(self, client: Client, step: Step, first: bool) -> None:
         """Measure one size's points; on a fixed pool, only on the size's subset of workers."""
@@ -223,7 +162,7 @@ class _Execution:
                 with annotate(workers=list(self.subset), allow_other_workers=False):
                     sweep.measure(step, self.budget)
         finally:
-            self.breakdown_cost += sweep.breakdown_cost
+            self.record.breakdown_seconds += sweep.breakdown_cost
             self.open_points = sweep.open_rows()
 
     def thread_share(self, client: Client, workers: int) -> float:
