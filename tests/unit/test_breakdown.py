@@ -120,7 +120,8 @@ def test_observer_wraps_the_timed_region_only_and_hears_of_warmups_after_the_fac
         return value
 
     settings = Measurement(warmup=1, min_repeats=2, max_repeats=2, point_budget=None, max_warmup=3)
-    outcome = measure(Trial(timed_run, check, 0, 1), settings, observer=rec, clock=clock)
+    trial = Trial(timed_run, check, nbytes=0, ntasks=1)
+    outcome = measure(trial, settings, observer=rec, clock=clock)
     assert outcome.status == "ok" and len(outcome.timings) == 2 and outcome.warmups == 2
     # the second repetition was entered as timed, turned out far faster than the
     # first (a warm-up after all), and the observer was told to drop it

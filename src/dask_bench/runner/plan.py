@@ -84,5 +84,5 @@ def plan_study(study: Study, total_memory: int | None = None) -> Plan:
                         options=wl.resolve_options(suite.options),
                     )
                 )
-        steps.append(Step(workers, units, points))
-    return Plan(study, layout, steps)
+        steps.append(Step(workers=workers, units=units, points=points))
+    return Plan(study=study, layout=layout, steps=steps)

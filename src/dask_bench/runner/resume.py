@@ -95,7 +95,7 @@ def plan_resume(
     for step in plan.steps:
         left = [p for p in step.points if _key(p) not in done]
         if left:
-            steps.append(Step(step.workers, step.units, left))
+            steps.append(Step(workers=step.workers, units=step.units, points=left))
     if not steps:
         raise ConfigError(
             f"run {run.id} has every planned point measured; mark it complete with "

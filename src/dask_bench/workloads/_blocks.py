@@ -156,7 +156,13 @@ def _trial(
 
     ntasks = count_tasks(ctx.client, collection(), persist=persist)
     submit = ctx.persist if persist else ctx.compute
-    return Trial(lambda: submit(collection()), check, inp.nbytes, ntasks, inp.release)
+    return Trial(
+        run=lambda: submit(collection()),
+        check=check,
+        nbytes=inp.nbytes,
+        ntasks=ntasks,
+        release=inp.release,
+    )
 
 
 def _blocks(result: Any, chunks: tuple[tuple[int, ...], ...]) -> dict[Any, Any]:

@@ -178,7 +178,13 @@ def _trial(
     ntasks = count_tasks(ctx.client, build(data.fresh()), persist=persist)
     submit = ctx.persist if persist else ctx.compute
     nbytes = data.total * 8 * columns if nbytes is None else nbytes
-    return Trial(lambda: submit(build(data.fresh())), check, nbytes, ntasks, data.release)
+    return Trial(
+        run=lambda: submit(build(data.fresh())),
+        check=check,
+        nbytes=nbytes,
+        ntasks=ntasks,
+        release=data.release,
+    )
 
 
 def _partitions(data: _Data, result: Any) -> list[Any]:

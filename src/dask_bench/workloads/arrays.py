@@ -72,7 +72,7 @@ def create(ctx: WorkloadContext) -> Trial[Any]:
     def check(result: Any) -> None:
         _check_block_rows(ctx, result, layout, identity, "the seeded draws")
 
-    return Trial(run, check, shape[0] * shape[1] * 8, ntasks)
+    return Trial(run, check, nbytes=shape[0] * shape[1] * 8, ntasks=ntasks)
 
 
 @workload("arrays", "map-blocks", "Blockwise map 2 sqrt(x) + 1 of a persisted array")

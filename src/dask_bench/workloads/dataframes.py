@@ -66,7 +66,7 @@ def create(ctx: WorkloadContext) -> Trial[Any]:
         return ctx.persist(data.build(fresh_name("create")))
 
     ntasks = count_tasks(ctx.client, data.build("count"), persist=True)
-    return Trial(run, check, data.total * _ROW_BYTES, ntasks)
+    return Trial(run, check, nbytes=data.total * _ROW_BYTES, ntasks=ntasks)
 
 
 @workload("dataframes", "map-partitions", "map_partitions adding two derived columns")

@@ -67,9 +67,10 @@ class Trial(Generic[R]):
 
     run: Callable[[], R]
     check: Callable[[R], None]
-    nbytes: int
-    ntasks: int
-    release: Callable[[], None] = field(default=_noop)
+    # by keyword: two bare numbers side by side are easy to swap
+    nbytes: int = field(kw_only=True)
+    ntasks: int = field(kw_only=True)
+    release: Callable[[], None] = field(default=_noop, kw_only=True)
 
 
 @dataclass(frozen=True)

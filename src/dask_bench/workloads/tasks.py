@@ -81,7 +81,7 @@ def map_tiny(ctx: WorkloadContext) -> Trial[list[int]]:
         results: list[int] = ctx.client.gather(futures)
         return results
 
-    return Trial(run, _check_list(list(range(1, n + 1)), "inc(i) for i < n"), 0, n)
+    return Trial(run, _check_list(list(range(1, n + 1)), "inc(i) for i < n"), nbytes=0, ntasks=n)
 
 
 @workload(
@@ -103,7 +103,7 @@ def map_sleep(ctx: WorkloadContext) -> Trial[list[int]]:
         return results
 
     check = _check_list(list(range(ctx.chunks)), "every task returning its index")
-    return Trial(run, check, 0, ctx.chunks)
+    return Trial(run, check, nbytes=0, ntasks=ctx.chunks)
 
 
 def _tree_graph(name: str, n: int) -> Graph:
@@ -163,7 +163,7 @@ def _graph_trial(
         # Built inside the timed region: constructing the graph is part of the cost.
         return ctx.compute(_delayed(*build(fresh_name("dbench"))))
 
-    return Trial(run, check, 0, ntasks)
+    return Trial(run, check, nbytes=0, ntasks=ntasks)
 
 
 @workload("tasks", "tree-reduce", "Pairwise tree sum over chunks x chunk_size leaf tasks")
@@ -252,7 +252,7 @@ def dynamic(ctx: WorkloadContext) -> Trial[list[int]]:
     def check(result: list[int]) -> None:
         expect(sorted(result) == expected, f"results 1..{n}, once each", _summary(result))
 
-    return Trial(run, check, 0, n)
+    return Trial(run, check, nbytes=0, ntasks=n)
 
 
 def _summary(values: list[int]) -> str:
