@@ -16,14 +16,12 @@ from typing import Any
 
 from dask.utils import format_bytes, parse_bytes
 
-from dask_bench.deploy import get_backend
+from dask_bench.deploy import Launcher, backends, get_backend
 from dask_bench.deploy.scaling import POLL_SECONDS
 from dask_bench.errors import ConfigError, DaskBenchError
 from dask_bench.study import default_workers, set_path, suite_names
 from dask_bench.study._yaml import YamlRefused, read_text_file
 
-#: Back-ends built on dask-jobqueue: the ones the seed's batch-job keys apply to.
-JOBQUEUE_BACKENDS = ("slurm", "pbs", "sge", "lsf", "htcondor")
 #: KEY -> option of the kubernetes back-end (applied when KUBE is true).
 KUBERNETES_KEYS = {"KUBE_NAMESPACE": "namespace", "CONTAINER_IMAGE": "image"}
 #: File names looked for in CERT_DIR, first found wins: dask's and OpenSSL's usual PEM
@@ -397,11 +395,16 @@ def merge_env(
 
 
 def _option_unused(key: str, backend: str) -> str:
-    """Why the back-end takes no ``deployment.options`` key of the ``.env`` ('' if it does)."""
+    """Why the back-end takes no ``deployment.options`` key of the ``.env`` ('' if it does).
+
+    The batch-job keys apply to the back-ends that submit batch jobs (dask-jobqueue's),
+    the Kubernetes keys to the one the operator runs.
+    """
     kubernetes = key.removeprefix("deployment.options.") in KUBERNETES_KEYS.values()
-    if kubernetes and backend != "kubernetes":
+    launcher = next((b.launcher for b in backends() if b.name == backend), None)
+    if kubernetes and launcher is not Launcher.OPERATOR:
         return f"a Kubernetes option; back-end {backend!r} takes none"
-    if not kubernetes and backend not in JOBQUEUE_BACKENDS:
+    if not kubernetes and launcher is not Launcher.BATCH_JOB:
         return f"a batch-job option; back-end {backend!r} takes none"
     return ""
 
