@@ -18,11 +18,11 @@ import pytest
 
 from dask_bench.deploy import get_backend
 from dask_bench.deploy.base import WorkerLayout
-from dask_bench.deploy.htcondor import HTCondorBackend, parse_condor_q
-from dask_bench.deploy.jobqueue import JobQueueBackend
-from dask_bench.deploy.lsf import parse_bjobs
-from dask_bench.deploy.pbs import parse_qstat
-from dask_bench.deploy.sge import SGEBackend, parse_qstat_j, parse_qstat_xml
+from dask_bench.deploy.jobqueue.core import JobQueueBackend
+from dask_bench.deploy.jobqueue.htcondor import HTCondorBackend, parse_condor_q
+from dask_bench.deploy.jobqueue.lsf import parse_bjobs
+from dask_bench.deploy.jobqueue.pbs import parse_qstat
+from dask_bench.deploy.jobqueue.sge import SGEBackend, parse_qstat_j, parse_qstat_xml
 from dask_bench.errors import BackendError, ConfigError
 
 TAG = "dask-bench-42"

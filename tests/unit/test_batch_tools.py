@@ -12,7 +12,7 @@ import pytest
 
 from dask_bench import Store, build_study
 from dask_bench.deploy.base import WorkerLayout
-from dask_bench.deploy.sbatch import allocation_script
+from dask_bench.deploy.jobqueue.sbatch import allocation_script
 from dask_bench.deploy.scaling import subset
 from dask_bench.errors import ConfigError
 from dask_bench.runner.cleanup import cleanup_run, runs_to_clean

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from dask_bench.cli import cli
 from dask_bench.cli.run import build_run_study
-from dask_bench.deploy.kubernetes import KubernetesBackend
+from dask_bench.deploy.kubernetes.backend import KubernetesBackend
 from dask_bench.deploy.tls import make_security
 from dask_bench.envfile import CERT_NAMES, NOT_KUBE, study_from_env
 from dask_bench.errors import ConfigError

@@ -17,7 +17,8 @@ from dask_kubernetes.operator import make_cluster_spec
 
 from dask_bench import build_study
 from dask_bench.deploy import get_backend
-from dask_bench.deploy._k8s_manifest import (
+from dask_bench.deploy.base import WorkerLayout
+from dask_bench.deploy.kubernetes._manifest import (
     crd_file,
     crd_schema,
     manifest_errors,
@@ -25,10 +26,9 @@ from dask_bench.deploy._k8s_manifest import (
     prune_nulls,
     validate_manifest,
 )
-from dask_bench.deploy._k8s_names import MAX_NAME, cluster_name
-from dask_bench.deploy._k8s_options import check_quantity, check_resources, parse_quantity
-from dask_bench.deploy.base import WorkerLayout
-from dask_bench.deploy.kubernetes import KubernetesBackend
+from dask_bench.deploy.kubernetes._names import MAX_NAME, cluster_name
+from dask_bench.deploy.kubernetes._options import check_quantity, check_resources, parse_quantity
+from dask_bench.deploy.kubernetes.backend import KubernetesBackend
 from dask_bench.errors import ConfigError
 
 IMAGE = "registry.example.org/dask-bench:0.1"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dask_bench.deploy.nodes import node_split, workers_per_node
+from dask_bench.deploy.jobqueue.nodes import node_split, workers_per_node
 from dask_bench.errors import ConfigError
 
 

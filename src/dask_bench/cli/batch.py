@@ -50,8 +50,8 @@ def script_slurm(
     Submit it with 'sbatch FILE'; the study measures every size on a subset of the
     allocation's workers.
     """
-    from dask_bench.deploy.base import resolve_layout
-    from dask_bench.deploy.sbatch import allocation_script
+    from dask_bench.deploy import resolve_layout
+    from dask_bench.deploy.jobqueue.sbatch import allocation_script, slurm_options
     from dask_bench.errors import ConfigError
     from dask_bench.runner.checks import load_study
 
@@ -71,9 +71,9 @@ def script_slurm(
         study_file,
         max(dep.workers),
         resolve_layout(study),
-        dep.options if dep.backend == "slurm" else {},
-        dep.cores_per_node,
-        extra or None,
+        options=slurm_options(study),
+        cores_per_node=dep.cores_per_node,
+        run_args=extra or None,
     )
     if output is None:
         click.echo(text, nl=False)

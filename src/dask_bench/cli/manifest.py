@@ -32,7 +32,7 @@ def manifest(
     The manifest is checked against the DaskCluster CRD of the installed dask-kubernetes
     before it is written; apply it with 'kubectl apply -f FILE'.
     """
-    from dask_bench.deploy.kubernetes import study_manifest
+    from dask_bench.deploy.kubernetes.backend import runs_on_kubernetes, study_manifest
     from dask_bench.errors import ConfigError
     from dask_bench.report.export import atomic_output
     from dask_bench.runner.checks import load_study
@@ -41,7 +41,7 @@ def manifest(
         study_file, {"deployment.backend": backend, "variants": [variant] if variant else None}
     )
     each = study.variant_studies()
-    on_kubernetes = [s for s in each if s.deployment.backend == "kubernetes"]
+    on_kubernetes = [s for s in each if runs_on_kubernetes(s)]
     if len(on_kubernetes) > 1:
         names = ", ".join(str(s.variant) for s in on_kubernetes)
         raise ConfigError(f"variants {names} use kubernetes; choose one with --variant NAME")

@@ -3,6 +3,9 @@
 A back-end starts a cluster with no workers, asks it for N workers, describes
 itself and closes. Waiting until exactly N workers are connected, and timing how
 long that took, is shared by all back-ends (:func:`dask_bench.deploy.scaling.scale_to`).
+What a back-end is, besides its methods, is declared on its class: how its workers
+are started (:class:`Launcher`), the options the study owns (:attr:`Backend.owned_options`),
+whether its workers are a fixed pool.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,6 +22,59 @@ from dask_bench.errors import ConfigError
 if TYPE_CHECKING:
     from distributed import Client
     from distributed.security import Security
+
+#: Prefix of the name of everything a run submits (batch jobs, clusters): ``dask-bench-<run>``.
+JOB_PREFIX = "dask-bench-"
+#: What stands for the run id before a run exists (``dask-bench plan`` shows it).
+RUN_PLACEHOLDER = "<run id>"
+
+
+def job_tag(run: int | str = RUN_PLACEHOLDER) -> str:
+    """The name of what a run submits, which ``dask-bench cleanup`` looks for.
+
+    Parameters
+    ----------
+    run
+        The run's id; before a run exists, what stands for it: the placeholder that
+        ``plan`` shows, or the study's run name for ``dask-bench manifest``.
+
+    Returns
+    -------
+    str
+        ``dask-bench-<run>``, e.g. ``dask-bench-42``.
+    """
+    return f"{JOB_PREFIX}{run}"
+
+
+class Launcher(Enum):
+    """How a back-end's workers are started (ReFrame's launcher, beside the scheduler).
+
+    Code that must treat a kind of deployment apart asks the back-end class for its
+    launcher instead of comparing back-end names.
+    """
+
+    #: Processes (or threads) of the study's own process: LocalCluster.
+    LOCAL_PROCESS = "local process"
+    #: One batch job per node or per worker, submitted through dask-jobqueue.
+    BATCH_JOB = "batch job"
+    #: The ranks of the ``mpirun`` that started dask-bench itself (dask-mpi): the back-end
+    #: takes over the whole MPI job.
+    MPIRUN = "mpirun"
+    #: Pods of a DaskCluster, made by the dask-kubernetes operator.
+    OPERATOR = "operator"
+    #: A Dask Gateway server, which starts them as it is configured to.
+    GATEWAY = "gateway"
+    #: Someone else, before the study: dask-bench only connects to them.
+    EXTERNAL = "external"
+
+
+def study_sets(fields: Mapping[str, str]) -> dict[str, str]:
+    """Owned options (see :attr:`Backend.owned_options`) that a study key sets instead.
+
+    ``{"n_workers": "deployment.workers"}`` refuses ``n_workers`` with "... is set by
+    the study; use 'deployment.workers' instead".
+    """
+    return {key: f"the study; use '{field}' instead" for key, field in fields.items()}
 
 
 @dataclass(frozen=True)
@@ -47,15 +104,21 @@ class WorkerLayout:
 class Backend(ABC):
     """A way to deploy a Dask cluster.
 
-    Subclasses set :attr:`name` and :attr:`description` and implement
+    Subclasses are registered with :func:`dask_bench.deploy.register_backend`, which
+    gives them their :attr:`name`; they set :attr:`launcher` and implement
     :meth:`start`, :meth:`request` and :meth:`close`. ``options`` are passed
-    unchanged to the upstream deployer.
+    unchanged to the upstream deployer, but for :attr:`owned_options`.
     """
 
+    #: The name studies use (``deployment.backend``), set by ``register_backend``.
     name: ClassVar[str]
-    description: ClassVar[str]
-    #: Whether one cluster can be rescaled through the whole sweep.
-    can_rescale: ClassVar[bool] = True
+    #: How the workers are started.
+    launcher: ClassVar[Launcher]
+    #: Options the study sets itself (the worker layout, the job name): option (a dotted
+    #: path for a nested one) -> who sets it and what to do, the end of the one-line
+    #: error "'deployment.options.KEY' is set by ...". Giving them would make the
+    #: recorded layout lie.
+    owned_options: ClassVar[Mapping[str, str]] = {}
     #: Whether the workers are a fixed pool (an existing cluster, MPI ranks): then a
     #: size is measured on a subset of them, and :meth:`request` only checks the pool.
     fixed_pool: ClassVar[bool] = False
@@ -74,18 +137,34 @@ class Backend(ABC):
         *,
         cores_per_node: int | None = None,
         security: Security | None = None,
+        tag: str | None = None,
+        largest: int | None = None,
     ) -> None:
         self.layout = layout
         self.options: dict[str, Any] = dict(options or {})
         self.cores_per_node = cores_per_node
         #: TLS settings of scheduler, workers and client (``None``: plain TCP).
         self.security = security
-        #: Name given to everything the back-end submits, so that ``dask-bench cleanup``
-        #: finds it after a crash; the runner sets it to ``dask-bench-<run id>``.
-        self.tag = "dask-bench"
-        #: The study's largest worker count, set by the runner before :meth:`setup`, so
-        #: that a fixed pool too small for the study fails before anything is measured.
-        self.largest: int | None = None
+        #: Name given to everything the back-end submits (:func:`job_tag`), so that
+        #: ``dask-bench cleanup`` finds it after a crash; the runner names the run's
+        #: once the run is recorded.
+        self.tag = tag or job_tag()
+        #: The study's largest worker count, so that a fixed pool too small for the
+        #: study fails before anything is measured.
+        self.largest = largest
+        self.refuse_owned_options()
+
+    def refuse_owned_options(self) -> None:
+        """Refuse the options the study owns (:attr:`owned_options`), when built.
+
+        Raises
+        ------
+        ConfigError
+            One line naming the option, who sets it and what to do instead.
+        """
+        for key, owner in self.owned_options.items():
+            if _holds(self.options, key):
+                raise ConfigError(f"'deployment.options.{key}' is set by {owner}")
 
     def check_option_names(self, known: Iterable[str]) -> None:
         """Refuse options the back-end does not know, naming those it does.
@@ -194,23 +273,11 @@ class Backend(ABC):
         self.close()
 
 
-def resolve_layout(study: Any, total_memory: int | None = None) -> WorkerLayout:
-    """The worker layout with memory in bytes ('auto' = memory / largest worker count).
-
-    ``study`` is a :class:`dask_bench.study.Study` (typed loosely: the study model
-    sits above the back-ends, which must not import it).
-    """
-    dep = study.deployment
-    memory = dep.memory_per_worker
-    if memory == "auto":
-        import psutil
-
-        total = total_memory or psutil.virtual_memory().total
-        memory_bytes = total // max(dep.workers)
-    elif isinstance(memory, str):
-        from dask.utils import parse_bytes
-
-        memory_bytes = int(parse_bytes(memory))
-    else:
-        memory_bytes = int(memory)
-    return WorkerLayout(threads_per_worker=dep.threads_per_worker, memory_per_worker=memory_bytes)
+def _holds(options: Mapping[str, Any], path: str) -> bool:
+    """Whether ``options`` has the key at the dotted ``path`` (inside nested mappings)."""
+    *parents, key = path.split(".")
+    for parent in parents:
+        options = options.get(parent)  # type: ignore[assignment]
+        if not isinstance(options, Mapping):
+            return False
+    return key in options

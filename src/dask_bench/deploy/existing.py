@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.deploy.base import Backend
+from dask_bench.deploy.base import Launcher
+from dask_bench.deploy.fixed_pool import FixedPoolBackend
+from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.tls import is_temporary
 from dask_bench.errors import BackendError, ConfigError
 
@@ -21,7 +23,11 @@ _OPTIONS = ("address", "scheduler_file", "timeout")
 DEFAULT_TIMEOUT = 30.0
 
 
-class ExistingBackend(Backend):
+@register_backend(
+    "existing",
+    "a running Dask scheduler (address or scheduler file); its workers are a fixed pool",
+)
+class ExistingBackend(FixedPoolBackend):
     """Connect to a running Dask scheduler; its workers are the pool every size is taken from.
 
     dask-bench starts nothing and stops nothing here: :meth:`close` only closes its own
@@ -43,9 +49,7 @@ class ExistingBackend(Backend):
     memory limit is whatever they were started with (recorded in the run's provenance).
     """
 
-    name = "existing"
-    description = "a running Dask scheduler and its workers (fixed pool)"
-    fixed_pool = True
+    launcher = Launcher.EXTERNAL
     #: Only the user's own certificates: temporary ones would not be trusted by a
     #: cluster that is already running.
     supports_tls = True
@@ -72,56 +76,44 @@ class ExistingBackend(Backend):
                 "trust; give its ca_file, cert and key instead"
             )
         self.timeout = _timeout(self.options.get("timeout", DEFAULT_TIMEOUT))
-        self.address: str | None = self.options.get("address")
-        self._client: Client | None = None
+        self.address = self.options.get("address")
 
     def setup(self) -> None:
         """Check the scheduler file before anything is recorded (a bad one is bad input)."""
         if self.options.get("scheduler_file"):
             self.address = _read_scheduler_file(Path(self.options["scheduler_file"]))
 
-    def start(self) -> Client:
-        """Connect a client to the running scheduler (no cluster object: nothing is started)."""
-        from distributed import Client
-
+    def scheduler_address(self) -> str:
+        """The address option, or the scheduler file's address read again."""
         if self.options.get("scheduler_file"):
             # read again: the scheduler may have been restarted since setup()
             self.address = _read_scheduler_file(Path(self.options["scheduler_file"]))
-        address = self.address
-        if address is None:
+        if self.address is None:
             raise RuntimeError("start() before the address is known")
-        try:
-            self._client = _connect(
-                lambda: Client(
-                    address, timeout=self.timeout, set_as_default=True, security=self.security
-                ),
-                deadline=self.timeout + _GRACE,
-                address=address,
-            )
-        except (OSError, ValueError) as exc:
-            reason = " ".join(str(exc).split())  # one line, whatever distributed says
-            raise BackendError(
-                f"cannot connect to the Dask scheduler at {address} within {self.timeout:g} s "
-                f"({reason}); check that it is running and reachable from here"
-            ) from None
-        return self._client
+        return self.address
 
-    def request(self, workers: int) -> None:
-        """Nothing to submit: the pool is what it is, and scaling waits for enough workers."""
-        if self._client is None:
-            raise RuntimeError("request() before start()")
+    def connect(self, address: str) -> Client:
+        """A client, given up on when the server does not answer like a scheduler in time."""
+        from distributed import Client
 
-    def close(self) -> None:
-        """Close dask-bench's client only; the scheduler and the workers keep running."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        return _connect(
+            lambda: Client(
+                address, timeout=self.timeout, set_as_default=True, security=self.security
+            ),
+            deadline=self.timeout + _GRACE,
+            address=address,
+        )
+
+    def unreachable(self, address: str, reason: str) -> str:
+        """Say how long it waited, and to check the scheduler."""
+        return (
+            f"cannot connect to the Dask scheduler at {address} within {self.timeout:g} s "
+            f"({reason}); check that it is running and reachable from here"
+        )
 
     def describe(self) -> dict[str, Any]:
         """Back-end, layout, options, the scheduler's address and the pool's workers."""
         info = super().describe()
-        if self.address is not None:
-            info["scheduler"] = self.address
         if self._client is not None:
             info.update(_pool(self._client))
         return info

@@ -5,43 +5,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy._failures import LastError, failed_specs
-from dask_bench.deploy.base import Backend
+from dask_bench.deploy.base import Backend, Launcher, study_sets
+from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.tls import dashboard_tls
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
-# Keys the study sets through the worker layout; setting them in ``options`` too
-# would make the recorded layout lie.
-_OWNED = {
-    "n_workers": "workers",
-    "threads_per_worker": "threads_per_worker",
-    "memory_limit": "memory_per_worker",
-    "security": "security.tls",
-}
-
-
 #: Most local worker processes per core: beyond it a study measures only contention,
 #: and the machine runs out of memory and processes before the workers start.
 LOCAL_WORKERS_PER_CORE = 4
 
 
+@register_backend(
+    "local",
+    "distributed.LocalCluster on this machine (worker processes, or threads with processes: false)",
+)
 class LocalBackend(Backend):
     """LocalCluster with the study's worker layout; ``options`` go to LocalCluster unchanged."""
 
-    name = "local"
-    description = "distributed.LocalCluster on this machine"
+    launcher = Launcher.LOCAL_PROCESS
     supports_tls = True
+    owned_options = study_sets(
+        {
+            "n_workers": "deployment.workers",
+            "threads_per_worker": "deployment.threads_per_worker",
+            "memory_limit": "deployment.memory_per_worker",
+            "security": "security.tls",
+        }
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for key, field in _OWNED.items():
-            if key in self.options:
-                raise ConfigError(
-                    f"'deployment.options.{key}' is set by the study; "
-                    f"use '{field if '.' in field else 'deployment.' + field}' instead"
-                )
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
         self._errors: LastError | None = None

@@ -8,36 +8,32 @@ returns and runs the study as the client. The K-2 workers are a fixed pool.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
-from dask_bench.deploy.base import Backend
+from dask_bench.deploy.base import Launcher, study_sets
+from dask_bench.deploy.fixed_pool import FixedPoolBackend
+from dask_bench.deploy.registry import register_backend
 from dask_bench.errors import BackendError, ConfigError
-
-if TYPE_CHECKING:
-    from distributed import Client
-
-# The registry reports a missing optional dependency by the ImportError of this module;
-# importing mpi4py.MPI would start MPI, and dask_mpi pulls in distributed, so only look.
-for _dep in ("mpi4py", "dask_mpi"):
-    if importlib.util.find_spec(_dep) is None:
-        raise ModuleNotFoundError(f"No module named {_dep!r}", name=_dep)
 
 #: Ranks that are not workers: the scheduler (0) and the client (1).
 _NOT_WORKERS = 2
-# Set from the study's worker layout, so that the recorded layout is the real one.
-_OWNED = {"nthreads": "threads_per_worker", "memory_limit": "memory_per_worker"}
-# Set by dask-bench: the rank roles depend on them.
-_FIXED = ("comm", "exit")
 #: The scheduler address once this process has become the client rank; dask-mpi can
 #: only be initialized once per MPI job (the other ranks are busy serving it).
 _scheduler_address: str | None = None
 
 
-class MpiBackend(Backend):
+@register_backend(
+    "mpi",
+    "dask-mpi under mpirun: rank 0 scheduler, rank 1 the study, the rest a fixed pool",
+    extra="mpi",
+    # only looked for: importing mpi4py.MPI would start MPI
+    requires=("mpi4py", "dask_mpi"),
+)
+class MpiBackend(FixedPoolBackend):
     """dask-mpi inside ``mpirun``: rank 0 the scheduler, rank 1 the study, ranks 2.. workers.
 
     ``deployment.options`` go unchanged to :func:`dask_mpi.initialize` (``interface``,
@@ -49,19 +45,33 @@ class MpiBackend(Backend):
     and the workers, so every rank exits.
     """
 
-    name = "mpi"
+    launcher = Launcher.MPIRUN
     #: Every rank gets rank 0's certificates through MPI (see _share_certificates).
     supports_tls = True
-    description = "dask-mpi: MPI ranks as scheduler and workers (fixed pool, run under mpirun)"
-    fixed_pool = True
+    owned_options: ClassVar[Mapping[str, str]] = {
+        # from the study's worker layout, so that the recorded layout is the real one
+        **study_sets(
+            {
+                "nthreads": "deployment.threads_per_worker",
+                "memory_limit": "deployment.memory_per_worker",
+            }
+        ),
+        # the rank roles depend on them
+        "comm": "dask-bench; remove it",
+        "exit": "dask-bench; remove it",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rank: int | None = None
         self.size: int | None = None
         self.library: str | None = None
-        self.scheduler_address: str | None = None
-        self._client: Client | None = None
+
+    def refuse_owned_options(self) -> None:
+        """Nothing when built: :meth:`setup` refuses them.
+
+        Every rank builds the back-end, and only the client rank reports bad options.
+        """
 
     @property
     def pool(self) -> int:
@@ -90,10 +100,11 @@ class MpiBackend(Backend):
         self.size, self.rank = comm.Get_size(), comm.Get_rank()
         self.library = MPI.Get_library_version().strip().splitlines()[0]
         if _scheduler_address is not None:  # a second study in the same client rank
-            self.scheduler_address = _scheduler_address
+            self.address = _scheduler_address
             return
         try:
-            _check_options(self.options)
+            super().refuse_owned_options()
+            _check_options(self.options, self.owned_options)
             if self.size == 1:
                 raise ConfigError(
                     "the mpi back-end needs several MPI ranks and this process is alone; start "
@@ -119,8 +130,7 @@ class MpiBackend(Backend):
                 # rank until rank 1 has printed it and exited with the error's code.
                 raise SystemExit(0) from None
             raise
-        self.scheduler_address = _initialize(self.rank, self._initialize_kwargs())
-        _scheduler_address = self.scheduler_address
+        self.address = _scheduler_address = _initialize(self.rank, self._initialize_kwargs())
 
     def _share_certificates(self, comm: Any) -> None:
         """Give every rank rank 0's certificates; dask-mpi reads them from the Dask config.
@@ -155,26 +165,21 @@ class MpiBackend(Backend):
             kwargs["protocol"] = "tls"
         return kwargs
 
-    def start(self) -> Client:
-        """Connect a client to the scheduler on rank 0."""
-        from distributed import Client
-
-        if self.scheduler_address is None:
+    def scheduler_address(self) -> str:
+        """The address of the scheduler on rank 0, known after :meth:`setup`."""
+        if self.address is None:
             raise RuntimeError("start() before setup()")
-        try:
-            self._client = Client(
-                self.scheduler_address, set_as_default=True, security=self.security
-            )
-        except OSError as exc:
-            reason = " ".join(str(exc).split())
-            raise BackendError(
-                f"cannot connect to the dask-mpi scheduler at {self.scheduler_address} "
-                f"({reason}); check deployment.options.interface"
-            ) from None
-        return self._client
+        return self.address
 
-    def request(self, workers: int) -> None:
-        """Nothing to submit; fails at once when the MPI job has fewer worker ranks."""
+    def unreachable(self, address: str, reason: str) -> str:
+        """Point at the network interface the ranks use."""
+        return (
+            f"cannot connect to the dask-mpi scheduler at {address} ({reason}); "
+            "check deployment.options.interface"
+        )
+
+    def check_pool(self, workers: int) -> None:
+        """Fail at once when the MPI job has fewer worker ranks."""
         if workers > self.pool:
             raise BackendError(
                 f"mpirun gives {self.pool} worker rank{'s' if self.pool != 1 else ''} "
@@ -182,35 +187,19 @@ class MpiBackend(Backend):
                 f"run with mpirun -n {workers + _NOT_WORKERS}"
             )
 
-    def close(self) -> None:
-        """Close the client; dask-mpi stops the scheduler and workers when this rank exits."""
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
     def describe(self) -> dict[str, Any]:
-        """Back-end, layout, options, the MPI job's ranks and library, the scheduler address."""
+        """Back-end, layout, options, the scheduler address, the MPI job's ranks and library."""
         info = super().describe()
         if self.size is not None:
             info["mpi"] = {"ranks": self.size, "worker_ranks": self.pool, "library": self.library}
-        if self.scheduler_address is not None:
-            info["scheduler"] = self.scheduler_address
         return info
 
 
-def _check_options(options: dict[str, Any]) -> None:
-    """Refuse what :func:`dask_mpi.initialize` would reject or what would falsify the layout."""
+def _check_options(options: dict[str, Any], owned: Iterable[str]) -> None:
+    """Refuse what :func:`dask_mpi.initialize` would reject (``owned`` are refused already)."""
     from dask_mpi import initialize
 
-    for key, field in _OWNED.items():
-        if key in options:
-            raise ConfigError(
-                f"'deployment.options.{key}' is set by the study; use 'deployment.{field}' instead"
-            )
-    for key in _FIXED:
-        if key in options:
-            raise ConfigError(f"'deployment.options.{key}' is set by dask-bench; remove it")
-    known = set(inspect.signature(initialize).parameters) - set(_OWNED) - set(_FIXED)
+    known = set(inspect.signature(initialize).parameters) - set(owned)
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(

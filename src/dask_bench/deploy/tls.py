@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 #: Security fields that hold certificates or keys (paths, or PEM text when temporary).
 _FIELDS = (
     "tls_ca_file",
-    "tls_client_cert", "tls_client_key",
-    "tls_scheduler_cert", "tls_scheduler_key",
-    "tls_worker_cert", "tls_worker_key",
-)  # fmt: skip
+    *(
+        f"tls_{role}_{part}"
+        for role in ("client", "scheduler", "worker")
+        for part in ("cert", "key")
+    ),
+)
 
 
 def make_security(settings: SecuritySettings) -> Security | None:

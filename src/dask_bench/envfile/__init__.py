@@ -16,7 +16,7 @@ from typing import Any
 
 from dask.utils import format_bytes, parse_bytes
 
-from dask_bench.deploy import get_backend
+from dask_bench.deploy import Launcher, backends, get_backend
 from dask_bench.deploy.scaling import POLL_SECONDS
 from dask_bench.envfile._certs import CERT_NAMES as CERT_NAMES  # re-exported
 from dask_bench.envfile._certs import find_certificates
@@ -24,11 +24,8 @@ from dask_bench.errors import ConfigError, DaskBenchError
 from dask_bench.study import default_workers, set_path, suite_names
 from dask_bench.study._yaml import YamlRefused, read_text_file
 
-#: Back-ends built on dask-jobqueue: the ones the seed's batch-job keys apply to.
-JOBQUEUE_BACKENDS = ("slurm", "pbs", "sge", "lsf", "htcondor")
 #: KEY -> option of the kubernetes back-end (applied when KUBE is true).
 KUBERNETES_KEYS = {"KUBE_NAMESPACE": "namespace", "CONTAINER_IMAGE": "image"}
-#: File names looked for in CERT_DIR, first found wins: dask's and OpenSSL's usual PEM
 NOT_KUBE = "a Kubernetes key; KUBE is not true"
 SCHEDULER = (
     "the scheduler runs inside the dask-bench process (dask-jobqueue); "
@@ -335,9 +332,10 @@ def merge_env(
 def _option_unused(key: str, backend: str) -> str:
     """Why the back-end takes no ``deployment.options`` key of the ``.env`` ('' if it does)."""
     kubernetes = key.removeprefix("deployment.options.") in KUBERNETES_KEYS.values()
-    if kubernetes and backend != "kubernetes":
+    launcher = next((b.launcher for b in backends() if b.name == backend), None)
+    if kubernetes and launcher is not Launcher.OPERATOR:
         return f"a Kubernetes option; back-end {backend!r} takes none"
-    if not kubernetes and backend not in JOBQUEUE_BACKENDS:
+    if not kubernetes and launcher is not Launcher.BATCH_JOB:
         return f"a batch-job option; back-end {backend!r} takes none"
     return ""
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dask_bench.errors import ConfigError
 
+#: File names looked for in CERT_DIR, first found wins: dask's and OpenSSL's usual PEM
 #: names, then those of a Kubernetes TLS secret (tls.crt, tls.key, ca.crt).
 CERT_NAMES = {
     "ca_file": ("ca.pem", "ca.crt", "ca-cert.pem", "ca_cert.pem", "cacert.pem"),

@@ -5,23 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from dask_bench.deploy import Backend, get_backend
-from dask_bench.deploy.tls import make_security
+from dask_bench.deploy import make_backend
 from dask_bench.runner.plan import Plan, plan_study
 from dask_bench.secrets import scrub
 from dask_bench.study import Study
-
-
-def make_backend(study: Study, plan: Plan) -> Backend:
-    """The study's back-end, configured but not started."""
-    backend = get_backend(study.deployment.backend)(
-        plan.layout,
-        study.deployment.options,
-        cores_per_node=study.deployment.cores_per_node,
-        security=make_security(study.security),
-    )
-    backend.largest = max(study.deployment.workers)
-    return backend
 
 
 def preflight(study: Study) -> list[Plan]:
@@ -36,7 +23,7 @@ def preflight(study: Study) -> list[Plan]:
     plans = []
     for each in study.variant_studies():
         plan = plan_study(each)
-        make_backend(each, plan).check()
+        make_backend(each, layout=plan.layout).check()
         plans.append(plan)
     return plans
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dask_bench.deploy import get_backend
+from dask_bench.deploy import Launcher, get_backend
 from dask_bench.errors import ConfigError
 from dask_bench.study import Study, suite_names
 from dask_bench.study import build_study as _build
@@ -57,9 +57,10 @@ def check_study(study: Study, source: str) -> None:
                 f"security.tls: {backend.tls_note}; remove security.tls"
                 + (f" from variant '{each.variant}'" if each.variant else "")
             )
-        if len(variants) > 1 and backend.fixed_pool and each.deployment.backend == "mpi":
+        if len(variants) > 1 and backend.launcher is Launcher.MPIRUN:
             raise ConfigError(
-                f"{source}: {where}uses the mpi back-end, which takes over the whole MPI job; "
+                f"{source}: {where}uses the {backend.name} back-end, which takes over the "
+                "whole MPI job; "
                 f"run it alone: mpirun ... dask-bench run STUDY --variant {each.variant}"
             )
     for suite_name, suite in study.suites.selected().items():

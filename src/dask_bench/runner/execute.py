@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from dask.base import annotate
 
 from dask_bench._version import __version__
-from dask_bench.deploy import Backend, job_tag
+from dask_bench.deploy import Backend, job_tag, make_backend
 from dask_bench.deploy.scaling import connected_workers, scale_to
 from dask_bench.errors import DaskBenchError, StoreError
-from dask_bench.runner._setup import make_backend, new_study_id, storable
+from dask_bench.runner._setup import new_study_id, storable
 from dask_bench.runner.baseline import baseline_size, hardware_baseline
 from dask_bench.runner.calibrate import Calibration, calibration_memory
 from dask_bench.runner.limits import process_info, raise_open_files
@@ -241,7 +241,7 @@ def run_study(
         raise ValueError("run_study() runs one variant; use run_variants() for a study with some")
     reporter = reporter or Reporter()
     plan = plan_study(study)
-    backend = make_backend(study, plan)
+    backend = make_backend(study, layout=plan.layout)
     backend.check()
     backend.setup()  # MPI: scheduler and worker ranks stay here until the study ends
     check_writable(study.database)

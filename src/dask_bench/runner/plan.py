@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dask_bench.deploy.base import WorkerLayout, resolve_layout
+from dask_bench.deploy import WorkerLayout, resolve_layout
 from dask_bench.study import Study
 from dask_bench.workloads import Workload, get_workload, suite_workloads
 from dask_bench.workloads.registry import OptionValue

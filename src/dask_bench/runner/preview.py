@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 
 from dask.utils import format_bytes
 
-from dask_bench.deploy import get_backend
-from dask_bench.deploy.nodes import node_split
-from dask_bench.deploy.tls import make_security
+from dask_bench.deploy import make_backend
+from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.runner.estimate import Estimate, estimate_duration
 from dask_bench.runner.plan import plan_study
 from dask_bench.study import Study
@@ -95,13 +94,7 @@ def preview_study(study: Study) -> StudyPreview:
     """
     plan = plan_study(study)
     dep = study.deployment
-    backend = get_backend(dep.backend)(
-        plan.layout,
-        dep.options,
-        cores_per_node=dep.cores_per_node,
-        security=make_security(study.security),
-    )
-    backend.tag = "dask-bench-<run id>"
+    backend = make_backend(study, layout=plan.layout)  # jobs named dask-bench-<run id>
     label = backend.script_label
     batch = label == "job script"
     seen: set[int] = set()

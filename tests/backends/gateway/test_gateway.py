@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from dask_bench.deploy.base import WorkerLayout
-from dask_bench.deploy.gateway import GatewayBackend, _memory_value
+from dask_bench.deploy.gateway.backend import GatewayBackend, _memory_value
 from dask_bench.deploy.scaling import scale_to
 from dask_bench.errors import BackendError, ConfigError
 from dask_bench.runner import run_study
@@ -205,9 +205,9 @@ def test_address_and_auth_from_dask_config(gateway_testbed, tmp_path):
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({"cluster_options": {"worker_memory": 2**31}}, "use deployment.memory_per_worker"),
-        ({"cluster_options": {"worker_threads": 2}}, "use deployment.threads_per_worker"),
-        ({"cluster_options": {"worker_cores": 2}}, "use deployment.threads_per_worker"),
+        ({"cluster_options": {"worker_memory": 2**31}}, "use 'deployment.memory_per_worker'"),
+        ({"cluster_options": {"worker_threads": 2}}, "use 'deployment.threads_per_worker'"),
+        ({"cluster_options": {"worker_cores": 2}}, "use 'deployment.threads_per_worker'"),
         ({"port": 1}, "unknown option(s) 'port' for the gateway back-end"),
         ({"address": "127.0.0.1:18000"}, "http:// or https:// address"),
         ({"auth": {"type": "basic", "user": "x"}}, "like Dask's gateway.auth setting"),

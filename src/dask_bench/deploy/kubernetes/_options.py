@@ -2,8 +2,8 @@
 
 Everything the user gives is checked here, before anything starts (``dask-bench
 plan`` builds the back-end too): quantities with Kubernetes' own grammar, so that
-``4GB`` fails here with the fix rather than in the API server; keys the study owns
-are refused with the study key to use.
+``4GB`` fails here with the fix rather than in the API server. The keys the study
+owns (:data:`OWNED_OPTIONS`) are refused by the back-end, with the study key to use.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from dask_bench.deploy._k8s_names import DEFAULT_OPEN_FILES, is_dns_label, name_problem
+from dask_bench.deploy.kubernetes._names import DEFAULT_OPEN_FILES, is_dns_label, name_problem
 from dask_bench.errors import ConfigError
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
@@ -140,17 +140,19 @@ def check_resources(value: object, where: str) -> dict[str, dict[str, str]]:
 
 # --- options ---
 
-#: Options the study sets; giving them would make the recorded layout lie.
-_OWNED = {
-    "n_workers": "use 'deployment.workers' instead",
-    "resources": "the worker pods follow 'deployment.threads_per_worker' and "
+#: Options the study sets (the back-end's ``owned_options``); giving them would make the
+#: recorded layout lie.
+OWNED_OPTIONS = {
+    "n_workers": "the study: use 'deployment.workers' instead",
+    "resources": "the study: the worker pods follow 'deployment.threads_per_worker' and "
     "'deployment.memory_per_worker'; use 'deployment.options.scheduler_resources' for the "
     "scheduler",
-    "worker_command": "workers run 'dask worker' with the layout; add arguments with "
-    "'deployment.options.worker_args'",
-    "custom_cluster_spec": "the DaskCluster is generated from the study; see it with "
-    "'dask-bench manifest STUDY'",
-    "create_mode": "every run creates a new DaskCluster, so that no stale worker is measured",
+    "worker_command": "the study: workers run 'dask worker' with the layout; add arguments "
+    "with 'deployment.options.worker_args'",
+    "custom_cluster_spec": "the study: the DaskCluster is generated from the study; see it "
+    "with 'dask-bench manifest STUDY'",
+    "create_mode": "the study: every run creates a new DaskCluster, so that no stale worker "
+    "is measured",
 }
 #: KubeCluster keywords that do not change the manifest, with their check.
 _CLUSTER_KEYS = {
@@ -161,10 +163,21 @@ _CLUSTER_KEYS = {
     "quiet": "true or false",
 }
 _MANIFEST_KEYS = (
-    "image", "name", "namespace", "env", "scheduler_service_type", "idle_timeout", "jupyter",
-    "image_pull_policy", "scheduler_resources", "scheduler_node_selector",
-    "scheduler_tolerations", "scheduler_affinity", "worker_args", "open_files",
-)  # fmt: skip
+    "image",
+    "name",
+    "namespace",
+    "env",
+    "scheduler_service_type",
+    "idle_timeout",
+    "jupyter",
+    "image_pull_policy",
+    "scheduler_resources",
+    "scheduler_node_selector",
+    "scheduler_tolerations",
+    "scheduler_affinity",
+    "worker_args",
+    "open_files",
+)
 #: ``dask worker`` arguments that come from the layout or the operator.
 _OWNED_ARGS = ("--nthreads", "--memory-limit", "--nworkers", "--nprocs", "--name")
 
@@ -192,16 +205,13 @@ class KubernetesOptions:
 
 
 def parse_options(options: Mapping[str, Any]) -> KubernetesOptions:
-    """Check the back-end's ``deployment.options``.
+    """Check the back-end's ``deployment.options`` (without the owned ones, refused already).
 
     Raises
     ------
     ConfigError
         One line naming the key, what was wrong and what to write instead.
     """
-    for key, why in _OWNED.items():
-        if key in options:
-            raise ConfigError(f"'deployment.options.{key}' is set by the study: {why}")
     unknown = sorted(set(options) - set(_MANIFEST_KEYS) - set(_CLUSTER_KEYS))
     if unknown:
         known = ", ".join(sorted((*_MANIFEST_KEYS, *_CLUSTER_KEYS)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dask_bench.deploy._batch import BatchSystem, JobInfo, parse_time
-from dask_bench.deploy.jobqueue import JobQueueBackend
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
 #: squeue fields: id, name, state, pending reason, nodes, submit and start time.
 _FORMAT = "%i|%j|%T|%r|%N|%V|%S"
@@ -45,10 +45,9 @@ class Slurm(BatchSystem):
         self.run(["scancel", *job_ids], check=False)
 
 
+@batch_backend("slurm", "Slurm")
 class SlurmBackend(JobQueueBackend):
     """SLURMCluster with the study's layout; ``options`` go to SLURMCluster unchanged."""
 
-    name = "slurm"
-    description = "Slurm batch jobs through dask-jobqueue's SLURMCluster"
     cluster_class = "SLURMCluster"
     batch = Slurm()

@@ -7,7 +7,7 @@ worker layout (``cores``, ``processes`` and ``memory`` of every job follow from 
 and the job name (``dask-bench-<run id>``, which ``dask-bench cleanup`` looks for).
 
 Jobs are described as data, as in distributed's ``SpecCluster``: a size's jobs
-follow :func:`~dask_bench.deploy.nodes.node_split`, one job per node (or one per
+follow :func:`~dask_bench.deploy.jobqueue.nodes.node_split`, one job per node (or one per
 worker without ``cores_per_node``). A step adds the jobs it lacks when the previous
 size's jobs are part of the new layout, otherwise it starts afresh.
 """
@@ -22,19 +22,24 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dask_bench.deploy._batch import BatchSystem, JobInfo
 from dask_bench.deploy._failures import LastError, failed_specs
-from dask_bench.deploy.base import Backend
-from dask_bench.deploy.nodes import node_split
+from dask_bench.deploy.base import Backend, Launcher
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo
+from dask_bench.deploy.jobqueue.nodes import node_split
+from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.tls import dashboard_tls, is_temporary
 from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from distributed import Client
     from distributed.deploy.spec import ProcessInterface, SpecCluster
 
-#: Set by the study's worker layout; setting them in ``options`` would make it lie.
-_OWNED = {
+    from dask_bench.deploy.registry import B
+
+#: Set by the study (its worker layout, its run's job name), with who sets it.
+_OWNERS = {
     "cores": "deployment.threads_per_worker and deployment.cores_per_node",
     "processes": "deployment.threads_per_worker and deployment.cores_per_node",
     "memory": "deployment.memory_per_worker",
@@ -44,13 +49,31 @@ _OWNED = {
 }
 #: Keywords of the cluster class that a single job does not take (for ``plan``).
 _CLUSTER_ONLY = {
-    "scheduler_options", "shared_temp_directory", "silence_logs", "name", "asynchronous",
-    "loop", "dashboard_address", "host", "scheduler_cls", "job_cls", "security",
-}  # fmt: skip
+    "scheduler_options",
+    "shared_temp_directory",
+    "silence_logs",
+    "name",
+    "asynchronous",
+    "loop",
+    "dashboard_address",
+    "host",
+    "scheduler_cls",
+    "job_cls",
+    "security",
+}
 #: Placeholder for the scheduler address in job scripts shown before submission.
 SCHEDULER_PLACEHOLDER = "tcp://<scheduler-address>:8786"
 #: Seconds to wait for the workers of cancelled jobs to leave before a new layout.
 LEAVE_TIMEOUT = 60.0
+
+
+def batch_backend(name: str, title: str) -> Callable[[B], B]:
+    """:func:`~dask_bench.deploy.register_backend` for a dask-jobqueue back-end.
+
+    ``title`` names the batch system in its description, e.g. "Slurm".
+    """
+    description = f"{title} batch jobs through dask-jobqueue"
+    return register_backend(name, description, extra="jobqueue", requires=("dask_jobqueue",))
 
 
 class JobQueueBackend(Backend):
@@ -60,17 +83,16 @@ class JobQueueBackend(Backend):
     cluster_class: ClassVar[str]
     #: Commands of the batch system, for states, queue waits and cleanup.
     batch: ClassVar[BatchSystem]
+    launcher = Launcher.BATCH_JOB
     #: dask-jobqueue writes temporary certificates to ``shared_temp_directory`` (default:
     #: the working directory), where the job scripts read them.
     supports_tls = True
+    owned_options: ClassVar[Mapping[str, str]] = {
+        key: f"{owner}; remove it from the options" for key, owner in _OWNERS.items()
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for key, owner in _OWNED.items():
-            if key in self.options:
-                raise ConfigError(
-                    f"'deployment.options.{key}' is set by {owner}; remove it from the options"
-                )
         self._cluster: SpecCluster | None = None
         self._client: Client | None = None
         self._shapes: dict[str, int] = {}  # job (spec) name -> workers in it
@@ -113,9 +135,12 @@ class JobQueueBackend(Backend):
             extra["security"] = self.security
         try:
             return self._job_class()(
-                scheduler=scheduler, name="dask-bench-worker",
-                **self._job_options(), **self._shape(per_job), **extra,
-            )  # fmt: skip
+                scheduler=scheduler,
+                name="dask-bench-worker",
+                **self._job_options(),
+                **self._shape(per_job),
+                **extra,
+            )
         except (TypeError, ValueError) as exc:
             raise ConfigError(self._bad_options(exc)) from None
 
@@ -146,9 +171,12 @@ class JobQueueBackend(Backend):
         try:
             with dashboard_tls(self.security):
                 self._cluster = getattr(self._module(), self.cluster_class)(
-                    n_workers=0, job_name=self.tag, scheduler_options=scheduler_options,
-                    **options, **self._shape(1),
-                )  # fmt: skip
+                    n_workers=0,
+                    job_name=self.tag,
+                    scheduler_options=scheduler_options,
+                    **options,
+                    **self._shape(1),
+                )
         except (TypeError, ValueError) as exc:
             raise ConfigError(self._bad_options(exc)) from None
         except OSError as exc:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from dask_bench.deploy._batch import BatchSystem, JobInfo, parse_time
-from dask_bench.deploy.jobqueue import JobQueueBackend
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 from dask_bench.errors import BackendError
 
 #: ``qstat -xml`` times, e.g. ``2026-11-22T05:13:11`` (local time, as SGE shows it).
@@ -130,10 +130,9 @@ class SGE(BatchSystem):
         self.run(["qdel", *job_ids], check=False)
 
 
+@batch_backend("sge", "Sun Grid Engine")
 class SGEBackend(JobQueueBackend):
     """SGECluster with the study's layout; ``options`` go to SGECluster unchanged."""
 
-    name = "sge"
-    description = "Grid Engine (SGE, SoGE, UGE) batch jobs through dask-jobqueue's SGECluster"
     cluster_class = "SGECluster"
     batch = SGE()

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.deploy._batch import BatchSystem, JobInfo
-from dask_bench.deploy.jobqueue import JobQueueBackend
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo
+from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 from dask_bench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -21,13 +21,25 @@ if TYPE_CHECKING:
 
 #: Job ClassAd attributes, tab-separated (``-af:t``); free-text reasons last.
 _ATTRS = (
-    "ClusterId", "ProcId", "JobBatchName", "JobStatus", "QDate", "JobCurrentStartDate",
-    "RemoteHost", "HoldReason", "LastRejMatchReason",
-)  # fmt: skip
+    "ClusterId",
+    "ProcId",
+    "JobBatchName",
+    "JobStatus",
+    "QDate",
+    "JobCurrentStartDate",
+    "RemoteHost",
+    "HoldReason",
+    "LastRejMatchReason",
+)
 _STATES = {
-    "1": "IDLE", "2": "RUNNING", "3": "REMOVED", "4": "COMPLETED", "5": "HELD",
-    "6": "TRANSFERRING_OUTPUT", "7": "SUSPENDED",
-}  # fmt: skip
+    "1": "IDLE",
+    "2": "RUNNING",
+    "3": "REMOVED",
+    "4": "COMPLETED",
+    "5": "HELD",
+    "6": "TRANSFERRING_OUTPUT",
+    "7": "SUSPENDED",
+}
 #: Removed and completed jobs linger in condor_q while they leave; they are not waiting.
 _ENDED = {"3", "4"}
 #: Submit-file keys that would rename the jobs (submit keys are case-insensitive).
@@ -92,14 +104,13 @@ class HTCondor(BatchSystem):
         self.run(["condor_rm", *job_ids], check=False)
 
 
+@batch_backend("htcondor", "HTCondor")
 class HTCondorBackend(JobQueueBackend):
     """HTCondorCluster with the study's layout; ``options`` go to HTCondorCluster unchanged.
 
     The one addition is ``batch_name`` among the submit-file keys (see the module).
     """
 
-    name = "htcondor"
-    description = "HTCondor jobs through dask-jobqueue's HTCondorCluster"
     cluster_class = "HTCondorCluster"
     batch = HTCondor()
 

@@ -13,20 +13,34 @@ import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy.base import WorkerLayout
-from dask_bench.deploy.nodes import node_split
+from dask_bench.deploy.jobqueue.nodes import node_split
+from dask_bench.deploy.jobqueue.slurm import SlurmBackend
+from dask_bench.deploy.registry import get_backend
+
+if TYPE_CHECKING:
+    from dask_bench.study import Study
 
 #: Name of the allocation job (its run id is not known before it runs).
 ALLOCATION_NAME = "dask-bench-study"
+#: The SLURMCluster keywords that mean the same for one allocation, with their sbatch flag.
+_FLAGS = {"queue": "--partition", "account": "--account", "walltime": "--time"}
+
+
+def slurm_options(study: Study) -> dict[str, Any]:
+    """The study's ``deployment.options`` when they are Slurm's (its back-end is ``slurm``).
+
+    Options written for another back-end mean nothing to sbatch, so none are used then.
+    """
+    dep = study.deployment
+    return dict(dep.options) if issubclass(get_backend(dep.backend), SlurmBackend) else {}
 
 
 def _directives(options: Mapping[str, Any]) -> list[str]:
-    # The SLURMCluster keywords that mean the same for one allocation.
     lines = []
-    for key, flag in (("queue", "--partition"), ("account", "--account"),
-                      ("walltime", "--time")):  # fmt: skip
+    for key, flag in _FLAGS.items():
         if options.get(key):
             lines.append(f"#SBATCH {flag}={options[key]}")
     for extra in options.get("job_extra_directives") or []:
@@ -68,9 +82,13 @@ def allocation_script(
     python = python or str(options.get("python") or sys.executable)
     threads, memory = layout.threads_per_worker, layout.memory_per_worker
     mem_per_cpu = math.ceil(memory / threads / 2**20)
-    head = ["#!/usr/bin/env bash", f"#SBATCH --job-name={ALLOCATION_NAME}",
-            f"#SBATCH --ntasks={max_workers}", f"#SBATCH --cpus-per-task={threads}",
-            f"#SBATCH --mem-per-cpu={mem_per_cpu}M"]  # fmt: skip
+    head = [
+        "#!/usr/bin/env bash",
+        f"#SBATCH --job-name={ALLOCATION_NAME}",
+        f"#SBATCH --ntasks={max_workers}",
+        f"#SBATCH --cpus-per-task={threads}",
+        f"#SBATCH --mem-per-cpu={mem_per_cpu}M",
+    ]
     if cores_per_node:
         head.append(f"#SBATCH --nodes={len(node_split(max_workers, threads, cores_per_node))}")
     head += _directives(options)

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dask_bench.deploy._batch import BatchSystem, JobInfo, parse_time
-from dask_bench.deploy.jobqueue import JobQueueBackend
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
 #: ``qstat -f`` times, e.g. ``Mon Jan  8 10:15:02 2024`` (ctime style, same in PBS Pro and Torque).
 _TIMES = ("%a %b %d %H:%M:%S %Y",)
 #: job_state letters, spelled out for messages.
 _STATES = {
-    "Q": "QUEUED", "R": "RUNNING", "H": "HELD", "W": "WAITING", "T": "TRANSIT",
-    "E": "EXITING", "S": "SUSPENDED", "U": "SUSPENDED", "B": "BEGUN", "M": "MOVED",
-}  # fmt: skip
+    "Q": "QUEUED",
+    "R": "RUNNING",
+    "H": "HELD",
+    "W": "WAITING",
+    "T": "TRANSIT",
+    "E": "EXITING",
+    "S": "SUSPENDED",
+    "U": "SUSPENDED",
+    "B": "BEGUN",
+    "M": "MOVED",
+}
 #: Finished jobs (kept a while by the server) are no longer in the queue.
 _ENDED = {"C", "F", "X"}
 #: Not started (yet): a start time left over from an earlier run of the job is not its start.
@@ -90,10 +98,9 @@ class PBS(BatchSystem):
         self.run(["qdel", *job_ids], check=False)
 
 
+@batch_backend("pbs", "PBS / Torque")
 class PBSBackend(JobQueueBackend):
     """PBSCluster with the study's layout; ``options`` go to PBSCluster unchanged."""
 
-    name = "pbs"
-    description = "PBS / Torque batch jobs through dask-jobqueue's PBSCluster"
     cluster_class = "PBSCluster"
     batch = PBS()

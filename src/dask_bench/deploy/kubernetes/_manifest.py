@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from dask_bench.deploy._k8s_names import (
+from dask_bench.deploy.kubernetes._names import (
     label_problem,
     name_problem,
 )
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
-    from dask_bench.deploy._k8s_options import KubernetesOptions
+    from dask_bench.deploy.kubernetes._options import KubernetesOptions
 
 API_VERSION = "kubernetes.dask.org/v1"
 KIND = "DaskCluster"
@@ -94,10 +94,11 @@ def daskcluster_manifest(
     command = open_files_command(options.open_files)
     per_pod = {"cpu": str(threads), "memory": memory_quantity(memory)}
     worker_args = [
-        "dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nworkers", "1",
-        "--nthreads", str(threads), "--memory-limit", str(memory),
-        "--dashboard", "--dashboard-address", "8788", *options.worker_args,
-    ]  # fmt: skip
+        *("dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nworkers", "1"),
+        *("--nthreads", str(threads), "--memory-limit", str(memory)),
+        *("--dashboard", "--dashboard-address", "8788"),
+        *options.worker_args,
+    ]
     scheduler_args = ["dask", "scheduler", "--host", "0.0.0.0"]
     if options.jupyter:
         scheduler_args.append("--jupyter")

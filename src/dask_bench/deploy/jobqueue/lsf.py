@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from dask_bench.deploy._batch import BatchSystem, JobInfo, parse_time
-from dask_bench.deploy.jobqueue import JobQueueBackend
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
 #: bjobs fields; the free-text pending reason comes last so that it may hold anything.
 _FIELDS = ("jobid", "job_name", "stat", "exec_host", "submit_time", "start_time", "pend_reason")
@@ -81,10 +81,9 @@ class LSF(BatchSystem):
         self.run(["bkill", *job_ids], check=False)
 
 
+@batch_backend("lsf", "IBM LSF")
 class LSFBackend(JobQueueBackend):
     """LSFCluster with the study's layout; ``options`` go to LSFCluster unchanged."""
 
-    name = "lsf"
-    description = "IBM LSF batch jobs through dask-jobqueue's LSFCluster"
     cluster_class = "LSFCluster"
     batch = LSF()

@@ -1,10 +1,10 @@
 """The ``kubernetes`` back-end: the dask-kubernetes operator's KubeCluster, with a generated spec.
 
-dask-bench writes the ``DaskCluster`` itself (:mod:`dask_bench.deploy._k8s_manifest`)
+dask-bench writes the ``DaskCluster`` itself (:mod:`dask_bench.deploy.kubernetes._manifest`)
 so that every worker pod runs one worker of the study's layout, and hands it to
 ``KubeCluster`` as ``custom_cluster_spec``; a size is the default worker group's
 replica count (``KubeCluster.scale``). Options are checked when the back-end is
-built (:mod:`dask_bench.deploy._k8s_options`), so bad input fails before anything
+built (:mod:`dask_bench.deploy.kubernetes._options`), so bad input fails before anything
 starts. The Kubernetes API is reached through kr8s, always with a time limit.
 """
 
@@ -14,19 +14,19 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-import dask_kubernetes  # the extra: without it the registry says what to install
-
-from dask_bench.deploy._k8s_manifest import (
+from dask_bench.deploy.base import Backend, Launcher, job_tag
+from dask_bench.deploy.build import make_backend
+from dask_bench.deploy.kubernetes._manifest import (
     daskcluster_manifest,
     manifest_yaml,
     prune_nulls,
     validate_manifest,
 )
-from dask_bench.deploy._k8s_names import TAG_LABEL, cluster_name
-from dask_bench.deploy._k8s_options import parse_options
-from dask_bench.deploy.base import Backend
+from dask_bench.deploy.kubernetes._names import TAG_LABEL, cluster_name
+from dask_bench.deploy.kubernetes._options import OWNED_OPTIONS, parse_options
+from dask_bench.deploy.registry import get_backend, register_backend
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
@@ -42,13 +42,17 @@ CLOSE_TIMEOUT = 120
 _PHASES = ("Running", "Pending", "Terminating", "Succeeded", "Failed", "Unknown")
 
 
+@register_backend(
+    "kubernetes",
+    "dask-kubernetes operator: a generated DaskCluster, scaled by worker-group replicas",
+    extra="kubernetes",
+    requires=("dask_kubernetes",),
+)
 class KubernetesBackend(Backend):
     """A DaskCluster of the study's layout through the dask-kubernetes operator."""
 
-    name = "kubernetes"
-    description = (
-        "dask-kubernetes operator: a generated DaskCluster, scaled by worker-group replicas"
-    )
+    launcher = Launcher.OPERATOR
+    owned_options = OWNED_OPTIONS
     supports_tls = False
     tls_note = (
         "its certificates would have to reach the scheduler and worker pods as Kubernetes "
@@ -101,9 +105,12 @@ class KubernetesBackend(Backend):
         options = {"quiet": True, "shutdown_on_close": True, **self.settings.cluster}
         try:
             self._cluster = KubeCluster(
-                custom_cluster_spec=spec, namespace=self._namespace, n_workers=0,
-                create_mode=CreateMode.CREATE_ONLY, **options,
-            )  # fmt: skip
+                custom_cluster_spec=spec,
+                namespace=self._namespace,
+                n_workers=0,
+                create_mode=CreateMode.CREATE_ONLY,
+                **options,
+            )
         except Exception as exc:  # anything from kr8s, httpx, the operator's waits
             raise BackendError(
                 f"KubeCluster could not start DaskCluster {self.cluster_name!r} in namespace "
@@ -196,6 +203,8 @@ class KubernetesBackend(Backend):
 
     def describe(self) -> dict[str, Any]:
         """Back-end, options, layout, and the DaskCluster: name, namespace, image, manifest."""
+        import dask_kubernetes
+
         info = super().describe()
         info.update(
             cluster_name=self.cluster_name,
@@ -326,6 +335,11 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def runs_on_kubernetes(study: Study) -> bool:
+    """Whether the study's back-end is the kubernetes one (or derives from it)."""
+    return issubclass(get_backend(study.deployment.backend), KubernetesBackend)
+
+
 def study_manifest(study: Study, workers: int | None = None) -> str:
     """The DaskCluster (YAML, checked against the CRD) of a study on the kubernetes back-end.
 
@@ -341,17 +355,14 @@ def study_manifest(study: Study, workers: int | None = None) -> str:
     ConfigError
         For another back-end, or options that do not make a valid DaskCluster.
     """
-    from dask_bench.deploy import JOB_PREFIX
-    from dask_bench.deploy.base import resolve_layout
-
     dep = study.deployment
-    if dep.backend != "kubernetes":
+    if not runs_on_kubernetes(study):
         raise ConfigError(
             f"the study uses back-end {dep.backend!r}; a manifest needs deployment.backend: "
             "kubernetes (or --backend kubernetes)"
         )
-    backend = KubernetesBackend(resolve_layout(study), dep.options)
-    backend.tag = f"{JOB_PREFIX}{study.run_name}"
+    # outside a run: the study's run name stands for the run id
+    backend = cast(KubernetesBackend, make_backend(study, tag=job_tag(study.run_name)))
     manifest = backend.manifest(max(dep.workers) if workers is None else workers)
     validate_manifest(manifest)
     head = f"# DaskCluster of study {study.run_name!r} (dask-bench manifest); kubectl apply -f it\n"

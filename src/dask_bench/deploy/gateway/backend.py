@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from dask.utils import format_bytes
 
-from dask_bench.deploy._gateway_client import (
+from dask_bench.deploy.base import Backend, Launcher, study_sets
+from dask_bench.deploy.gateway._client import (
     GatewaySettings,
     cluster_tag,
     one_line,
@@ -16,7 +17,7 @@ from dask_bench.deploy._gateway_client import (
     stop,
     wait_for,
 )
-from dask_bench.deploy.base import Backend
+from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.scaling import connected_workers
 from dask_bench.errors import BackendError, ConfigError
 from dask_bench.secrets import scrub
@@ -29,9 +30,9 @@ _OPTIONS = ("address", "proxy_address", "public_address", "auth", "cluster_optio
 #: Cluster options of a gateway server that the study's worker layout sets, with the
 #: study key that owns each (setting them in ``cluster_options`` would make the layout lie).
 _LAYOUT = {
-    "worker_cores": "threads_per_worker",
-    "worker_threads": "threads_per_worker",
-    "worker_memory": "memory_per_worker",
+    "worker_cores": "deployment.threads_per_worker",
+    "worker_threads": "deployment.threads_per_worker",
+    "worker_memory": "deployment.memory_per_worker",
 }
 #: Seconds :meth:`GatewayBackend.close` waits for the gateway to report the cluster stopped.
 STOP_WAIT = 30.0
@@ -41,6 +42,12 @@ TAG_KEY = "dask-bench-tag"
 _MEMORY_TOLERANCE = 1e-3
 
 
+@register_backend(
+    "gateway",
+    "a Dask Gateway server: one gateway cluster, scaled through the gateway",
+    extra="gateway",
+    requires=("dask_gateway",),
+)
 class GatewayBackend(Backend):
     """One cluster of a Dask Gateway server, created at start and scaled through the gateway.
 
@@ -55,8 +62,8 @@ class GatewayBackend(Backend):
     scale step checks the workers' threads and memory, since a server may ignore options.
     """
 
-    name = "gateway"
-    description = "a Dask Gateway server: one gateway cluster, scaled through the gateway"
+    launcher = Launcher.GATEWAY
+    owned_options = study_sets({f"cluster_options.{key}": field for key, field in _LAYOUT.items()})
     supports_tls = False
     tls_note = (
         "dask-gateway already secures every cluster with TLS certificates of its own, "
@@ -73,12 +80,6 @@ class GatewayBackend(Backend):
                 "deployment.options.cluster_options must be a mapping of the gateway's "
                 f"cluster options, not {type(chosen).__name__}"
             )
-        for key, field in _LAYOUT.items():
-            if key in chosen:
-                raise ConfigError(
-                    f"deployment.options.cluster_options.{key} is set by the study; "
-                    f"use deployment.{field} instead"
-                )
         self.cluster_options: dict[str, Any] = dict(chosen)
         #: What the cluster was created with (the user's options plus the layout's).
         self.used_options: dict[str, Any] | None = None

@@ -1,0 +1,6 @@
+"""The ``kubernetes`` back-end (:mod:`~dask_bench.deploy.kubernetes.backend`).
+
+Its options and Kubernetes quantities (``_options``), the generated DaskCluster
+(``_manifest``) and Kubernetes names and labels (``_names``) are pure functions,
+usable offline by ``dask-bench plan`` and ``dask-bench manifest``.
+"""
