@@ -14,9 +14,9 @@ from rich.console import Console
 
 from dask_bench.errors import ConfigError
 from dask_bench.report import build_report, run_header
-from dask_bench.report._provenance import provenance_rows, provenance_section
-from dask_bench.report.html import Page, _dask_report_links
-from dask_bench.report.tables import format_bandwidth
+from dask_bench.report.console.tables import format_bandwidth
+from dask_bench.report.html._provenance import provenance_rows, provenance_section
+from dask_bench.report.html.page import Page, _dask_report_links
 from dask_bench.runner.baseline import baseline_size
 from dask_bench.runner.checks import build_study
 from dask_bench.runner.perfreport import report_folder, report_path

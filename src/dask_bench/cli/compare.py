@@ -35,8 +35,8 @@ def compare(run_a: str, run_b: str, confidence: float, output: Path | None, data
     runs not like for like (worker layout, problem sizes, workload versions or
     options, scaling mode) are listed first. Exits 0 whatever the verdicts.
     """
-    from dask_bench.report.compare import compare_runs, comparison_summary
-    from dask_bench.report.compare_view import (
+    from dask_bench.report.analysis.compare import compare_runs, comparison_summary
+    from dask_bench.report.console.compare import (
         comparison_page,
         comparison_table,
     )

@@ -270,8 +270,8 @@ def summarise_runs(database: str, run_ids: list[int], write: bool) -> None:
 
     from dask_bench.report import build_report, default_report_dir, run_header, suite_tables
     from dask_bench.report._format import printable
-    from dask_bench.report.compare import compare_runs, comparison_summary
-    from dask_bench.report.compare_view import comparison_table
+    from dask_bench.report.analysis.compare import compare_runs, comparison_summary
+    from dask_bench.report.console.compare import comparison_table
 
     with open_store(database) as store:
         runs = [store.run(i) for i in run_ids]

@@ -17,8 +17,8 @@ import pandas as pd
 
 from dask_bench.errors import ConfigError
 from dask_bench.report._format import confidence_of, ending_text
-from dask_bench.report._metric import metrics_of
-from dask_bench.report.plausibility import plausibility_notes
+from dask_bench.report.analysis.metric import metrics_of
+from dask_bench.report.analysis.plausibility import plausibility_notes
 from dask_bench.store import Store, measurements_frame, run_summaries
 from dask_bench.store.read import BREAKDOWN_PREFIX
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Run
@@ -106,7 +106,7 @@ def points_export(points: pd.DataFrame, runs: list[Run]) -> pd.DataFrame:
         Adds ``metric`` (throughput or latency), ``ended`` (how the point ended, in
         words), ``confidence`` (of ``ci_low``/``ci_high`` and the efficiency
         interval) and ``checks`` (notes on implausible results, see
-        :mod:`dask_bench.report.plausibility`, joined by ``; ``).
+        :mod:`dask_bench.report.analysis.plausibility`, joined by ``; ``).
     """
     if points.empty:
         return pd.DataFrame(columns=POINT_COLUMNS)

@@ -15,8 +15,8 @@ from dask_bench.report._format import (
     nested,
     package_version,
 )
-from dask_bench.report._hardware import KINDS, bandwidths, baseline_error, baseline_facts
-from dask_bench.report._markup import esc, kv_table, table, td
+from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error, baseline_facts
+from dask_bench.report.html._markup import esc, kv_table, table, td
 from dask_bench.store.schema import Run
 
 #: Packages shown first in the versions table; any others recorded follow.

@@ -16,9 +16,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from dask_bench.errors import ConfigError
-from dask_bench.report._plot import FIGURE_FORMATS, blank_figure, figure_bytes, no_data
+from dask_bench.report.analysis.history import PACKAGES, changed_packages, series
 from dask_bench.report.export import atomic_output, check_output
-from dask_bench.report.history_data import PACKAGES, changed_packages, series
+from dask_bench.report.figures._plot import FIGURE_FORMATS, blank_figure, figure_bytes, no_data
 
 
 def _run_axis(frame: pd.DataFrame) -> tuple[dict[int, Any], str]:

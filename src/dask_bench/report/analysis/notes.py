@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dask_bench.report._format import finite, table_rows
-from dask_bench.report._markup import esc
-from dask_bench.report.plausibility import plausibility_notes, stored_notes
+from dask_bench.report.analysis.plausibility import plausibility_notes, stored_notes
+from dask_bench.report.html._markup import esc
 
 #: Runner notes longer than this (characters) are folded under their first clause.
 LONG = 90

@@ -34,9 +34,9 @@ from dask_bench.report._format import (
     table_rows,
 )
 from dask_bench.report._format import format_bandwidth as format_bandwidth  # re-exported
-from dask_bench.report._metric import is_latency
-from dask_bench.report.plausibility import NOTES, base_points, plausibility_notes
-from dask_bench.report.run_info import STATUS_STYLES
+from dask_bench.report.analysis.metric import is_latency
+from dask_bench.report.analysis.plausibility import NOTES, base_points, plausibility_notes
+from dask_bench.report.console.run_info import STATUS_STYLES
 from dask_bench.store import Store, point_summaries
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
 from dask_bench.study.catalogue import suite_rank
@@ -145,7 +145,7 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
     repetitions ended (``*`` on ``n`` when the interval missed the target), its
     throughput (latency workloads have none: their median is the result), its
     efficiency with the efficiency's interval, and numbered notes on results that
-    deserve a second look (see :mod:`dask_bench.report.plausibility`), explained in
+    deserve a second look (see :mod:`dask_bench.report.analysis.plausibility`), explained in
     the caption. ``hide`` leaves out some of :data:`OPTIONAL_COLUMNS`; the caption
     says which.
     """

@@ -1,7 +1,7 @@
 """Short text verdicts per suite: where efficiency falls below 80 % and 50 % (the knee).
 
 Then how far to trust them: points that missed their precision target, and results
-that deserve a second look (:mod:`dask_bench.report.plausibility`).
+that deserve a second look (:mod:`dask_bench.report.analysis.plausibility`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dask_bench.report._format import (
     finite,
     is_imprecise,
 )
-from dask_bench.report.plausibility import plausibility_notes
+from dask_bench.report.analysis.plausibility import plausibility_notes
 
 #: The columns the verdicts read.
 _COLUMNS = ("workload", "units", "n", "efficiency", "precise", "stopped_by", "status")

@@ -1,6 +1,6 @@
 """Show a comparison of two runs: a terminal table that fits the console, and HTML.
 
-The numbers come from :func:`dask_bench.report.compare.compare_runs`; this module only
+The numbers come from :func:`dask_bench.report.analysis.compare.compare_runs`; this module only
 formats them, the same cells two ways.
 """
 
@@ -13,12 +13,12 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from dask_bench.report._fit import Column, Fitted, by_suite, tiered_table
 from dask_bench.report._format import format_seconds, is_missing
-from dask_bench.report._markup import esc, table, td
-from dask_bench.report._twosample import FASTER, SAME, SLOWER, UNDECIDABLE
-from dask_bench.report.compare import MIN_SAMPLES, TOO_FEW, Comparison, comparison_summary
-from dask_bench.report.html import CSS
+from dask_bench.report.analysis.compare import MIN_SAMPLES, TOO_FEW, Comparison, comparison_summary
+from dask_bench.report.analysis.twosample import FASTER, SAME, SLOWER, UNDECIDABLE
+from dask_bench.report.console._fit import Column, Fitted, by_suite, tiered_table
+from dask_bench.report.html._markup import esc, table, td
+from dask_bench.report.html.page import CSS
 
 # --- terminal and HTML: the same cells, shown two ways ---
 
@@ -92,7 +92,7 @@ _SHORT = {
     "failed in B": ("failed B", "the point failed in B"),
     "failed in both": ("failed both", "the point failed in A and in B"),
 }
-#: Terminal columns (see :func:`~dask_bench.report.check.tiered_table`); {} is the level.
+#: Terminal columns (see :func:`~dask_bench.report.analysis.check.tiered_table`); {} is the level.
 _TTY_COLUMNS: list[Column] = [
     ("workload", False, 0), ("units", True, 0), ("n", True, 3), ("median A", True, 4),
     ("median B", True, 4), ("B/A [{} CI]", True, 0), ("verdict", False, 0), ("δ", True, 1),

@@ -5,11 +5,11 @@ ratio of medians B/A gets a bootstrap confidence interval: the verdict is
 ``faster`` when the whole interval lies below 1 (B takes less time than A),
 ``slower`` when it lies above 1, and ``no significant difference`` otherwise;
 a verdict also needs the Mann-Whitney test to agree at the same level (see
-:func:`~dask_bench.report._twosample.verdict_of`). Cliff's delta says how large
+:func:`~dask_bench.report.analysis.twosample.verdict_of`). Cliff's delta says how large
 a difference is. Reasons why the two runs are not like for like (layout, problem
 size, workload versions and options, mode) are listed as confounders.
 
-The interval is a percentile bootstrap; :mod:`dask_bench.report._twosample`
+The interval is a percentile bootstrap; :mod:`dask_bench.report.analysis.twosample`
 says why, and holds the statistics of two samples.
 """
 
@@ -26,8 +26,8 @@ from scipy import stats
 from sqlalchemy import select
 
 from dask_bench.errors import ConfigError
-from dask_bench.report._likeforlike import confounders, notes
-from dask_bench.report._twosample import (
+from dask_bench.report.analysis._likeforlike import confounders, notes
+from dask_bench.report.analysis.twosample import (
     FASTER,
     SAME,
     SLOWER,

@@ -16,11 +16,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from dask_bench.report._canvas import Series
 from dask_bench.report._format import format_layout
-from dask_bench.report._grid import figure_labels, figure_legend, panel_grid
-from dask_bench.report._plot import run_colors, run_label, sizes
-from dask_bench.report.tables import BREAKDOWN_SHORT
+from dask_bench.report.console.tables import BREAKDOWN_SHORT
+from dask_bench.report.figures._canvas import Series
+from dask_bench.report.figures._grid import figure_labels, figure_legend, panel_grid
+from dask_bench.report.figures._plot import run_colors, run_label, sizes
 from dask_bench.store.read import BREAKDOWN_PREFIX
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
 
@@ -85,13 +85,13 @@ def breakdowns_figure(
     runs
         The runs, in legend order.
     colors
-        Run id to colour (default :func:`~dask_bench.report._plot.run_colors`).
+        Run id to colour (default :func:`~dask_bench.report.figures._plot.run_colors`).
 
     Returns
     -------
     matplotlib.figure.Figure
         Panels are named after the workloads; their series are keyed by run id and
-        category (see :func:`~dask_bench.report._canvas.panels_of`).
+        category (see :func:`~dask_bench.report.figures._canvas.panels_of`).
     """
     colors = colors or run_colors(runs)
     workloads = [str(w) for w in dict.fromkeys(points["workload"])]

@@ -2,7 +2,7 @@
 
 A *series* is one workload at one size (suite, workload, processing units); its
 history is one row per run that measured it, oldest first. The tables are in
-:mod:`dask_bench.report.history`, the figure in :mod:`dask_bench.report.history_plot`.
+:mod:`dask_bench.report.console.history`, the figure in :mod:`dask_bench.report.figures.history`.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from dask_bench.errors import ConfigError
-from dask_bench.report._fit import Column, Fitted, by_suite, tiered_table
 from dask_bench.report._format import short_error
+from dask_bench.report.console._fit import Column, Fitted, by_suite, tiered_table
 from dask_bench.store import Store, point_summaries
 from dask_bench.store.schema import Run
 from dask_bench.study import parse_references

@@ -17,9 +17,9 @@ from matplotlib import colormaps
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from dask_bench.report._canvas import Canvas, Panel, Series
 from dask_bench.report._format import HIGH_EFFICIENCY, format_layout
-from dask_bench.report._plot import sizes
+from dask_bench.report.figures._canvas import Canvas, Panel, Series
+from dask_bench.report.figures._plot import sizes
 from dask_bench.store.schema import Run
 
 #: Colour map of the efficiency heatmap: red (0 %) through yellow to green (100 %).
@@ -135,7 +135,7 @@ def heatmaps_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        Panels are named ``run <id>``; see :func:`~dask_bench.report._canvas.panels_of`.
+        Panels are named ``run <id>``; see :func:`~dask_bench.report.figures._canvas.panels_of`.
     """
     workloads = [str(w) for w in dict.fromkeys(points["workload"])]
     units = sizes(points) or [1]

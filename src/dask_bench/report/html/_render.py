@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from matplotlib.figure import Figure
 
-from dask_bench.report import _plot
+from dask_bench.report.figures import _plot
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from dask_bench.errors import ConfigError
-from dask_bench.report._markup import esc
-from dask_bench.report._plot import run_colors
-from dask_bench.report._render import FigureJob, background, rendering
-from dask_bench.report.breakdown import breakdowns_figure, has_breakdown
-from dask_bench.report.compare import compare_runs
-from dask_bench.report.compare_view import comparison_html
+from dask_bench.report.analysis.compare import compare_runs
+from dask_bench.report.analysis.summary import suite_summary
+from dask_bench.report.console.compare import comparison_html
 from dask_bench.report.export import ISO_FORMAT, points_export
-from dask_bench.report.figures import METRICS, TITLES, has_throughput, metric_figure
-from dask_bench.report.heatmap import heatmaps_figure
-from dask_bench.report.html import GENERATOR, Page, RenderedFigure, points_tables, render_page
-from dask_bench.report.overlay import startup_figure
-from dask_bench.report.summary import suite_summary
+from dask_bench.report.figures._plot import run_colors
+from dask_bench.report.figures.breakdown import breakdowns_figure, has_breakdown
+from dask_bench.report.figures.heatmap import heatmaps_figure
+from dask_bench.report.figures.scaling import METRICS, TITLES, has_throughput, metric_figure
+from dask_bench.report.figures.startup import startup_figure
+from dask_bench.report.html._markup import esc
+from dask_bench.report.html._render import FigureJob, background, rendering
+from dask_bench.report.html.page import GENERATOR, Page, RenderedFigure, points_tables, render_page
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
 from dask_bench.store.schema import Run
 from dask_bench.study.catalogue import suite_rank

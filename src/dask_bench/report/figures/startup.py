@@ -2,7 +2,7 @@
 
 Every run keeps one colour in every figure of a report (:func:`run_colors`), so a
 deployment is recognised at a glance across suites and metrics. The scaling figures
-themselves are drawn by :func:`dask_bench.report.figures.metric_figure`, for one run
+themselves are drawn by :func:`dask_bench.report.figures.scaling.metric_figure`, for one run
 or several alike.
 """
 
@@ -16,12 +16,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from dask_bench.report._plot import IDEAL_COLOR, new_figure, no_data, run_label, units_axis
-from dask_bench.report._plot import run_colors as run_colors  # re-exported
-from dask_bench.report.figures import METRICS as METRICS  # re-exported
-from dask_bench.report.figures import TITLES as TITLES  # re-exported
-from dask_bench.report.figures import metric_figure
-from dask_bench.report.heatmap import heatmaps_figure as heatmaps_figure  # re-exported
+from dask_bench.report.figures._plot import IDEAL_COLOR, new_figure, no_data, run_label, units_axis
+from dask_bench.report.figures._plot import run_colors as run_colors  # re-exported
+from dask_bench.report.figures.heatmap import heatmaps_figure as heatmaps_figure  # re-exported
+from dask_bench.report.figures.scaling import METRICS as METRICS  # re-exported
+from dask_bench.report.figures.scaling import TITLES as TITLES  # re-exported
+from dask_bench.report.figures.scaling import metric_figure
 from dask_bench.store.schema import Run
 
 
@@ -36,7 +36,7 @@ def overlay_figure(
         Name of the suite.
     metric
         ``efficiency``, ``throughput`` or ``walltime`` (see
-        :func:`~dask_bench.report.figures.metric_figure`).
+        :func:`~dask_bench.report.figures.scaling.metric_figure`).
     points
         That suite's rows of :func:`dask_bench.store.run_summaries` over ``runs``.
     runs

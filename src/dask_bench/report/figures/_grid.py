@@ -15,7 +15,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from dask_bench.report._canvas import Canvas, Panel, Scale
+from dask_bench.report.figures._canvas import Canvas, Panel, Scale
 
 #: Panels per row, and the size of one panel in inches.
 GRID_COLUMNS = 4

@@ -37,13 +37,17 @@ from dask_bench.report._format import (
     point_status,
     table_rows,
 )
-from dask_bench.report._markup import esc, table, td
-from dask_bench.report._metric import is_latency
-from dask_bench.report._notes import table_notes
-from dask_bench.report._provenance import provenance_section, scale_events_table, versions_table
-from dask_bench.report.plausibility import base_points
-from dask_bench.report.run_info import warnings_of
-from dask_bench.report.tables import breakdown_legend, dominant_text
+from dask_bench.report.analysis.metric import is_latency
+from dask_bench.report.analysis.notes import table_notes
+from dask_bench.report.analysis.plausibility import base_points
+from dask_bench.report.console.run_info import warnings_of
+from dask_bench.report.console.tables import breakdown_legend, dominant_text
+from dask_bench.report.html._markup import esc, table, td
+from dask_bench.report.html._provenance import (
+    provenance_section,
+    scale_events_table,
+    versions_table,
+)
 from dask_bench.store.schema import BREAKDOWN_LABELS, Run
 
 #: Marks a page as a dask-bench report, so that only such folders are overwritten.

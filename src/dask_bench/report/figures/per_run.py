@@ -1,6 +1,6 @@
 """The scaling figures of one run, per suite (see :func:`~.figures.metric_figure`).
 
-The report draws every run with :func:`~dask_bench.report.figures.metric_figure`
+The report draws every run with :func:`~dask_bench.report.figures.scaling.metric_figure`
 (several runs share its panels); these are the same figures for one run, by name.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dask_bench.report.figures import metric_figure
-from dask_bench.report.heatmap import heatmap_figure
-from dask_bench.report.tables import suite_frames
+from dask_bench.report.console.tables import suite_frames
+from dask_bench.report.figures.heatmap import heatmap_figure
+from dask_bench.report.figures.scaling import metric_figure
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 

@@ -21,17 +21,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from dask_bench.report._canvas import Canvas, Panel, Series
 from dask_bench.report._format import HIGH_EFFICIENCY, ci_label, confidence_of, format_layout
-from dask_bench.report._grid import (
+from dask_bench.report.analysis.metric import is_latency
+from dask_bench.report.figures._canvas import Canvas, Panel, Series
+from dask_bench.report.figures._grid import (
     Grid,
     dodge,
     figure_labels,
     figure_legend,
     panel_grid,
 )
-from dask_bench.report._metric import is_latency
-from dask_bench.report._plot import IDEAL_COLOR, run_colors, run_label, sizes
+from dask_bench.report.figures._plot import IDEAL_COLOR, run_colors, run_label, sizes
 from dask_bench.store.schema import Run
 
 #: What each metric shows: y label, and whether its axis is logarithmic.
@@ -294,5 +294,5 @@ def _legend(
 
 
 def has_throughput(suite: str, points: pd.DataFrame) -> bool:
-    """Whether a suite has a workload judged by its throughput (see :mod:`._metric`)."""
+    """Whether a suite has a workload judged by its throughput (see ``analysis.metric``)."""
     return bool(_workloads(suite, "throughput", points))

@@ -2,7 +2,7 @@
 
 A *series* is one workload at one size (suite, workload, processing units); its
 history is one row per run that measured it, oldest first (see
-:func:`history_frame`). The figure is in :mod:`dask_bench.report.history_plot`.
+:func:`history_frame`). The figure is in :mod:`dask_bench.report.figures.history`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pandas as pd
 from rich.console import RenderableType
 from rich.text import Text
 
-from dask_bench.report._fit import Column, Fitted, by_suite, tiered_table
 from dask_bench.report._format import (
     format_efficiency,
     format_interval,
@@ -21,11 +20,12 @@ from dask_bench.report._format import (
     format_throughput,
     is_missing,
 )
-from dask_bench.report.history_data import HISTORY_COLUMNS as HISTORY_COLUMNS  # re-exported
-from dask_bench.report.history_data import PACKAGES as PACKAGES  # re-exported
-from dask_bench.report.history_data import changed_packages as changed_packages  # re-exported
-from dask_bench.report.history_data import history_frame as history_frame  # re-exported
-from dask_bench.report.history_data import series as series  # re-exported
+from dask_bench.report.analysis.history import HISTORY_COLUMNS as HISTORY_COLUMNS  # re-exported
+from dask_bench.report.analysis.history import PACKAGES as PACKAGES  # re-exported
+from dask_bench.report.analysis.history import changed_packages as changed_packages  # re-exported
+from dask_bench.report.analysis.history import history_frame as history_frame  # re-exported
+from dask_bench.report.analysis.history import series as series  # re-exported
+from dask_bench.report.console._fit import Column, Fitted, by_suite, tiered_table
 from dask_bench.study.catalogue import suite_rank
 
 
@@ -40,7 +40,7 @@ def _series_title(key: tuple[str, str, int]) -> str:
     return f"{workload} ({suite}), {units} unit{'s' * (units != 1)}"
 
 
-#: Columns of a series table (see :func:`~dask_bench.report.check.tiered_table`); tier 0
+#: Columns of a series table (see :func:`~dask_bench.report.analysis.check.tiered_table`); tier 0
 #: fits 80 characters. {} is the throughput unit; problem and status only when of note.
 _SERIES_COLUMNS: list[Column] = [
     ("run", True, 0), ("name", False, 1), ("started", False, 0), ("time", False, 5),

@@ -21,7 +21,7 @@ from dask_bench.report._format import (
     package_version,
     printable,
 )
-from dask_bench.report._hardware import KINDS, bandwidths, baseline_error
+from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.store.schema import Run
 
 #: Colour of each run or point status.
