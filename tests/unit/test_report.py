@@ -24,7 +24,7 @@ from dask_bench.report import (
     suite_figures,
     suite_tables,
 )
-from dask_bench.report.console.tables import suite_frames
+from dask_bench.report.analysis.suites import suite_frames
 from dask_bench.report.figures._canvas import panels_of
 from tests.unit.report_data import (
     GIB,
@@ -485,7 +485,7 @@ def test_breakdown_of_several_runs_puts_their_bars_side_by_side(tmp_path: Path) 
 
 
 def test_a_package_missing_on_workers_is_called_missing(tmp_path: Path) -> None:
-    from dask_bench.report.console.run_info import warnings_of
+    from dask_bench.report.analysis.trust import warnings_of
 
     env = full_environment()
     env["version_mismatches"] = [

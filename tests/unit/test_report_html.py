@@ -228,7 +228,7 @@ def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.Monk
     def boom(*_: Any, **__: Any) -> bytes:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("dask_bench.report.figures._plot.figure_bytes", boom)
+    monkeypatch.setattr("dask_bench.report.figures.output.figure_bytes", boom)
     with pytest.raises(RuntimeError):
         build_report(store, [run], out)
     assert (out / "index.html").read_text() == before

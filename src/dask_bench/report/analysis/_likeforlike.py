@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dask_bench.report._format import format_bytes, nested, package_version
+from dask_bench.report._format import format_bytes
+from dask_bench.report._values import nested, package_version
 from dask_bench.store.schema import Point, Run
 
 

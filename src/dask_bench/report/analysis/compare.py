@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sqlalchemy import select
 
 from dask_bench.errors import ConfigError
@@ -31,7 +30,6 @@ from dask_bench.report.analysis.twosample import (
     FASTER,
     SAME,
     SLOWER,
-    UNDECIDABLE,
     FloatArray,
     Method,
     cliffs_delta,
@@ -249,35 +247,3 @@ def _row(
             effect=effect_label(delta), p_value=p_value,
         )  # fmt: skip
     return row
-
-
-def comparison_summary(cmp: Comparison) -> str:
-    """One line: how many points B is faster, slower and no different at, and the mean ratio.
-
-    E.g. ``B is faster at 7, slower at 2, no significant difference at 14 of 23
-    points (geometric mean ratio B/A 0.91)``.
-    """
-    rows = cmp.rows
-    done = rows[rows["verdict"].isin(COMPARED)]
-    counts = done["verdict"].value_counts()
-    if done.empty:
-        text = "no point could be compared"
-    else:
-        gmean = float(stats.gmean(done["ratio"].to_numpy(dtype=float)))
-        text = (
-            f"B is faster at {counts.get(FASTER, 0)}, slower at {counts.get(SLOWER, 0)}, "
-            f"no significant difference at {counts.get(SAME, 0)} of {len(done)} points "
-            f"(geometric mean ratio B/A {gmean:.2f})"
-        )
-    undecidable = int((rows["verdict"] == UNDECIDABLE).sum())
-    skipped = len(rows) - len(done) - undecidable
-    if undecidable:
-        text += (
-            f"; {undecidable} with too few repetitions to judge "
-            "(measure with --min-repeats 5 or more)"
-        )
-    if skipped:
-        text += f"; {skipped} not compared (failed or too few samples)"
-    if cmp.only_in_a or cmp.only_in_b:
-        text += f"; {len(cmp.only_in_a)} only in A, {len(cmp.only_in_b)} only in B"
-    return text

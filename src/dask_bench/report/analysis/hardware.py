@@ -1,6 +1,6 @@
 """The hardware baseline of a run (``environment["hardware"]``), read for the reports.
 
-Formatting lives with the other shared formatters in :mod:`dask_bench.report.console.tables`.
+Formatting lives with the other shared formatters in :mod:`dask_bench.report._format`.
 """
 
 from __future__ import annotations

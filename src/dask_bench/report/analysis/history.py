@@ -14,7 +14,8 @@ import pandas as pd
 from sqlalchemy import select
 
 from dask_bench.errors import ConfigError, StoreError
-from dask_bench.report._format import format_date, package_version
+from dask_bench.report._format import format_date
+from dask_bench.report._values import package_version
 from dask_bench.store import Store, run_summaries
 from dask_bench.store.schema import Point, Run
 

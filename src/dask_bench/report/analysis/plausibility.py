@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dask_bench.report._format import HIGH_EFFICIENCY, finite
+from dask_bench.report._values import finite
+from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
 
 #: Efficiency above 100 % beyond its interval.
 SUPERLINEAR = (

@@ -12,14 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dask_bench.report._format import (
-    BAD_EFFICIENCY,
-    WARN_EFFICIENCY,
-    ending,
-    finite,
-    is_imprecise,
-)
+from dask_bench.report._format import ending
+from dask_bench.report._values import finite
+from dask_bench.report.analysis.efficiency import BAD_EFFICIENCY, WARN_EFFICIENCY
 from dask_bench.report.analysis.plausibility import plausibility_notes
+from dask_bench.report.analysis.precision import is_imprecise
 
 #: The columns the verdicts read.
 _COLUMNS = ("workload", "units", "n", "efficiency", "precise", "stopped_by", "status")

@@ -7,7 +7,8 @@ richest layout whose tables fit the width (tier 0 always fits 80 columns).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -40,24 +41,49 @@ class Fitted:
         yield from parts
 
 
-#: A column: header, right-justified, and the lowest tier of :class:`Fitted` showing it.
-Column = tuple[str, bool, int]
+@dataclass(frozen=True)
+class Column:
+    """A column of a table that :class:`Fitted` lays out.
+
+    Attributes
+    ----------
+    key
+        The cell of each row shown in this column.
+    right
+        Whether its cells are right-justified.
+    tier
+        The lowest tier of :class:`Fitted` that shows it.
+    header
+        Its header, when it is not the key (``{}`` is filled in by the table's owner).
+    """
+
+    key: str
+    right: bool = False
+    tier: int = 0
+    header: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The header shown."""
+        return self.key if self.header is None else self.header
 
 
-def tiered_table(title: str, columns: list[Column], rows: list[list[Text]], tier: int) -> Table:
-    """A table of the columns shown at ``tier``; each row holds a cell for every column.
+def tiered_table(
+    title: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Text]], tier: int
+) -> Table:
+    """A table of the columns shown at ``tier``; each row holds a cell for every column's key.
 
     The first column is a group's name (a workload): shown on the first row of the
     group only, like the tables of ``dask-bench show``, so that groups scan easily.
     """
-    keep = [i for i, (_, _, lowest) in enumerate(columns) if lowest <= tier]
+    shown = [c for c in columns if c.tier <= tier]
     table = Table(title=Text(title), title_justify="left")
-    for i in keep:
-        header, right, _ = columns[i]
-        table.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for column in shown:
+        table.add_column(column.title, justify="right" if column.right else "left", no_wrap=True)
+    first = columns[0].key
     for n, cells in enumerate(rows):
-        repeated = n > 0 and cells[0].plain == rows[n - 1][0].plain
-        table.add_row(*(Text("") if i == 0 and repeated else cells[i] for i in keep))
+        repeated = n > 0 and cells[first].plain == rows[n - 1][first].plain
+        table.add_row(*(Text("") if c.key == first and repeated else cells[c.key] for c in shown))
     return table
 
 

@@ -2,11 +2,13 @@
 
 A *series* is one workload at one size (suite, workload, processing units); its
 history is one row per run that measured it, oldest first (see
-:func:`history_frame`). The figure is in :mod:`dask_bench.report.figures.history`.
+:func:`~dask_bench.report.analysis.history.history_frame`). The figure is in
+:mod:`dask_bench.report.figures.history`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -18,14 +20,11 @@ from dask_bench.report._format import (
     format_interval,
     format_seconds,
     format_throughput,
-    is_missing,
 )
-from dask_bench.report.analysis.history import HISTORY_COLUMNS as HISTORY_COLUMNS  # re-exported
-from dask_bench.report.analysis.history import PACKAGES as PACKAGES  # re-exported
-from dask_bench.report.analysis.history import changed_packages as changed_packages  # re-exported
-from dask_bench.report.analysis.history import history_frame as history_frame  # re-exported
-from dask_bench.report.analysis.history import series as series  # re-exported
+from dask_bench.report._values import is_missing
+from dask_bench.report.analysis.history import PACKAGES, changed_packages, series
 from dask_bench.report.console._fit import Column, Fitted, by_suite, tiered_table
+from dask_bench.store.schema import PointStatus
 from dask_bench.study.catalogue import suite_rank
 
 
@@ -40,14 +39,25 @@ def _series_title(key: tuple[str, str, int]) -> str:
     return f"{workload} ({suite}), {units} unit{'s' * (units != 1)}"
 
 
-#: Columns of a series table (see :func:`~dask_bench.report.analysis.check.tiered_table`); tier 0
+#: Columns of a series table (see :class:`~dask_bench.report.console._fit.Fitted`); tier 0
 #: fits 80 characters. {} is the throughput unit; problem and status only when of note.
-_SERIES_COLUMNS: list[Column] = [
-    ("run", True, 0), ("name", False, 1), ("started", False, 0), ("time", False, 5),
-    ("backend", False, 6), ("versions", False, 0), ("problem", False, 8), ("median", True, 0),
-    ("CI", True, 2), ("n", True, 4), ("{}", True, 7), ("eff.", True, 7),
-    ("vs prev.", True, 0), ("vs first", True, 3), ("status", False, 0),
-]  # fmt: skip
+_SERIES_COLUMNS = [
+    Column("run", right=True),
+    Column("name", tier=1),
+    Column("started"),
+    Column("time", tier=5),
+    Column("backend", tier=6),
+    Column("versions"),
+    Column("problem", tier=8),
+    Column("median", right=True),
+    Column("CI", right=True, tier=2),
+    Column("n", right=True, tier=4),
+    Column("throughput", right=True, tier=7, header="{}"),
+    Column("eff.", right=True, tier=7),
+    Column("vs prev.", right=True),
+    Column("vs first", right=True, tier=3),
+    Column("status"),
+]
 _CHANGED = "bold yellow"
 #: The tier of a column never shown.
 _NEVER = 1_000
@@ -64,39 +74,55 @@ def _versions(row: dict[str, Any]) -> Text:
     return text.append("/").append(distributed, _CHANGED if "distributed" in changed else "")
 
 
-def _series_rows(part: pd.DataFrame) -> list[list[Text]]:
+def _series_rows(part: pd.DataFrame) -> list[dict[str, Text]]:
     out, first, previous = [], None, None
     for row in part.to_dict("records"):
         median, moved = row["median"], bool(row["problem_changed"])
         ci = format_interval(row["ci_low"], row["ci_high"], like=median)
         started = None if pd.isna(row["started_at"]) else row["started_at"]
-        out.append([
-            Text(str(row["run_id"])), Text(str(row["run_name"])),
-            Text("—" if started is None else f"{started:%Y-%m-%d}"),
-            Text("—" if started is None else f"{started:%H:%M:%S}"), Text(str(row["backend"])),
-            _versions(row), Text(str(row["problem"]), style=_CHANGED if moved else ""),
-            Text(format_seconds(median)), Text(ci), Text(str(int(row["n"]))),
-            Text(format_throughput(row["throughput"], "")),
-            Text(format_efficiency(row["efficiency"])),
-            # * : the problem differs from the run before, so the times are not comparable.
-            Text(_change(median, previous) + "*" * moved, style=_CHANGED if moved else ""),
-            Text(_change(median, first)),
-            Text(str(row["status"]), style="" if row["status"] == "ok" else "red"),
-        ])  # fmt: skip
+        changed = _CHANGED if moved else ""
+        out.append(
+            {
+                "run": Text(str(row["run_id"])),
+                "name": Text(str(row["run_name"])),
+                "started": Text("—" if started is None else f"{started:%Y-%m-%d}"),
+                "time": Text("—" if started is None else f"{started:%H:%M:%S}"),
+                "backend": Text(str(row["backend"])),
+                "versions": _versions(row),
+                "problem": Text(str(row["problem"]), style=changed),
+                "median": Text(format_seconds(median)),
+                "CI": Text(ci),
+                "n": Text(str(int(row["n"]))),
+                "throughput": Text(format_throughput(row["throughput"], "")),
+                "eff.": Text(format_efficiency(row["efficiency"])),
+                # * : the problem differs from the run before, so the times are not comparable.
+                "vs prev.": Text(_change(median, previous) + "*" * moved, style=changed),
+                "vs first": Text(_change(median, first)),
+                "status": Text(
+                    str(row["status"]), style="" if row["status"] == PointStatus.OK else "red"
+                ),
+            }
+        )
         if not is_missing(median):
             first = median if first is None else first
             previous = median
     return out
 
 
+def _shown(column: Column, unit: str, *, hidden: bool) -> Column:
+    """A series column with the throughput unit in its header; never shown when ``hidden``."""
+    return replace(column, header=column.title.format(unit), tier=_NEVER if hidden else column.tier)
+
+
 def _series_legend(frame: pd.DataFrame, tier: int) -> Text:
+    first = tier >= 3  # the column "vs first" is shown
     lines = [
-        "vs prev." + (", vs first" if tier >= 3 else "") + ": median time vs the previous"
-        + (" and the first" if tier >= 3 else "") + " measured run (+ is slower)",
+        f"vs prev.{', vs first' if first else ''}: median time vs the previous"
+        f"{' and the first' if first else ''} measured run (+ is slower)",
         "CI: confidence interval of the median (— with too few repetitions)",
         "versions: dask, then distributed when it differs; in yellow when changed",
-        "started" + (", time" if tier >= 5 else "") + ": when the run started (UTC)",
-    ]  # fmt: skip
+        f"started{', time' if tier >= 5 else ''}: when the run started (UTC)",
+    ]
     if (frame["problem_changed"] != "").any():
         lines.append(
             "*: the problem (chunks, options, workload version or worker layout) differs "
@@ -112,13 +138,10 @@ def _series_tables(frame: pd.DataFrame) -> Fitted:
             # Problem and status only when some row is of note: beyond every tier otherwise.
             hidden = {
                 "problem": bool((part["problem_changed"] == "").all()),
-                "status": bool((part["status"] == "ok").all()),
+                "status": bool((part["status"] == PointStatus.OK).all()),
             }
             unit = str(part["throughput_unit"].iloc[0]) or "throughput"
-            columns = [
-                (h.format(unit), right, _NEVER if hidden.get(h) else lowest)
-                for h, right, lowest in _SERIES_COLUMNS
-            ]
+            columns = [_shown(c, unit, hidden=hidden.get(c.key, False)) for c in _SERIES_COLUMNS]
             title = f"{_series_title(key)} — median time per run"
             tables.append(tiered_table(title, columns, _series_rows(part), tier))
         return [*tables, _series_legend(frame, tier)]
@@ -127,32 +150,47 @@ def _series_tables(frame: pd.DataFrame) -> Fitted:
 
 
 #: Columns of the summary table; tier 0 fits 80 characters.
-_SUMMARY_COLUMNS: list[Column] = [
-    ("workload", False, 0), ("units", True, 0), ("runs", True, 0), ("first", True, 0),
-    ("latest", True, 0), ("change", True, 0), ("versions", True, 0), ("problems", True, 1),
-]  # fmt: skip
+_SUMMARY_COLUMNS = [
+    Column("workload"),
+    Column("units", right=True),
+    Column("runs", right=True),
+    Column("first", right=True),
+    Column("latest", right=True),
+    Column("change", right=True),
+    Column("versions", right=True),
+    Column("problems", right=True, tier=1),
+]
 
 
-def _summary_rows(parts: list[tuple[tuple[str, str, int], pd.DataFrame]]) -> list[list[Text]]:
+def _summary_rows(parts: list[tuple[tuple[str, str, int], pd.DataFrame]]) -> list[dict[str, Text]]:
     out = []
     for (_, workload, units), part in parts:
         measured = part["median"].dropna()
         first = measured.iloc[0] if not measured.empty else None
         latest = measured.iloc[-1] if not measured.empty else None
         versions, problems = (int((part[c] != "").sum()) for c in ("changed", "problem_changed"))
-        out.append([
-            Text(workload, style="bold"), Text(str(units)), Text(str(len(part))),
-            Text(format_seconds(first)), Text(format_seconds(latest)),
-            Text(_change(latest, first) + "*" * bool(problems), style=_CHANGED if problems else ""),
-            *(Text(str(n), style=_CHANGED if n else "") for n in (versions, problems)),
-        ])  # fmt: skip
+        change = _change(latest, first) + "*" * bool(problems)
+        out.append(
+            {
+                "workload": Text(workload, style="bold"),
+                "units": Text(str(units)),
+                "runs": Text(str(len(part))),
+                "first": Text(format_seconds(first)),
+                "latest": Text(format_seconds(latest)),
+                "change": Text(change, style=_CHANGED if problems else ""),
+                "versions": Text(str(versions), style=_CHANGED if versions else ""),
+                "problems": Text(str(problems), style=_CHANGED if problems else ""),
+            }
+        )
     return out
 
 
 def _summary_tables(frame: pd.DataFrame) -> Fitted:
     resized = bool((frame["problem_changed"] != "").any())
-    columns = [(h, right, _NEVER if h == "problems" and not resized else lowest)
-               for h, right, lowest in _SUMMARY_COLUMNS]  # fmt: skip
+    columns = [
+        replace(c, tier=_NEVER) if c.key == "problems" and not resized else c
+        for c in _SUMMARY_COLUMNS
+    ]
     # Suites in their fixed order, as in 'dask-bench show'.
     grouped = by_suite(series(frame), lambda s: s[0][0])
     suites = dict(sorted(grouped.items(), key=lambda kv: suite_rank(kv[0])))

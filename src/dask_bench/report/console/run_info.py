@@ -1,42 +1,23 @@
-"""Who ran what, where: the header of a run, the list of runs, and reasons to distrust a run.
+"""Who ran what, where: the header of a run and the list of runs, for the terminal.
 
-Shared by the terminal (``show``, ``list runs``) and the HTML report.
+Shown by ``show`` and ``list runs``; the HTML report has its own provenance section.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from dask_bench.report._format import (
-    format_bandwidth,
-    format_date,
-    format_layout,
-    nested,
-    package_version,
-    printable,
-)
+from dask_bench.report._format import format_bandwidth, format_date, format_layout
+from dask_bench.report._values import nested, package_version
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
-from dask_bench.store.schema import Run
-
-#: Colour of each run or point status.
-STATUS_STYLES = {
-    "complete": "green",
-    "ok": "green",
-    "running": "yellow",
-    "interrupted": "yellow",
-    "failed": "red",
-}
-
-
-def _styled(text: str, style: str = "") -> Text:
-    # Text cells, not markup strings: a name such as "[x]" must not be read as rich markup.
-    return Text(printable(text), style=style)
+from dask_bench.report.analysis.trust import warnings_of
+from dask_bench.report.console._style import STATUS_STYLES, styled
+from dask_bench.store.schema import PointStatus, Run
 
 
 def hardware_line(run: Run) -> str | None:
@@ -51,29 +32,6 @@ def hardware_line(run: Run) -> str | None:
     if found is None:
         return None
     return ", ".join(f"{kind} {format_bandwidth(found[kind])}" for kind in KINDS)
-
-
-def _version(value: Any) -> str:
-    return "missing" if value is None else str(value)
-
-
-def warnings_of(run: Run) -> list[str]:
-    """Reasons to distrust or qualify a run's numbers, one line each."""
-    out: list[str] = []
-    if run.status != "complete":
-        why = f": {run.message}" if run.message else ""
-        out.append(f"run status is {run.status!r}, results may be partial{why}")
-    mismatches = nested(run.environment, "version_mismatches") or []
-    for m in mismatches if isinstance(mismatches, list) else []:
-        if not isinstance(m, Mapping):
-            continue
-        workers = m.get("workers") or {}
-        seen = ", ".join(sorted({_version(v) for v in workers.values()})) if workers else "same"
-        out.append(
-            f"version mismatch for {m.get('package')}: client {_version(m.get('client'))}, "
-            f"scheduler {_version(m.get('scheduler'))}, workers {seen}"
-        )
-    return out
 
 
 def run_header(run: Run) -> RenderableType:
@@ -94,28 +52,28 @@ def run_header(run: Run) -> RenderableType:
     grid.add_column()
     host = nested(run.environment, "host") or {}
     rows: list[tuple[str, Text]] = [
-        ("run", _styled(f"{run.name} (id {run.id})")),
-        ("status", _styled(run.status, STATUS_STYLES.get(run.status, ""))),
-        ("mode", _styled(f"{run.mode} scaling")),
-        ("back-end", _styled(run.backend)),
-        ("layout", _styled(format_layout(run.layout))),
-        ("connections", _styled(_transport(run))),
-        ("started", _styled(format_date(run.started_at))),
-        ("finished", _styled(format_date(run.finished_at))),
-        ("dask", _styled(package_version(run, "dask"))),
-        ("distributed", _styled(package_version(run, "distributed"))),
+        ("run", styled(f"{run.name} (id {run.id})")),
+        ("status", styled(run.status, STATUS_STYLES.get(run.status, ""))),
+        ("mode", styled(f"{run.mode} scaling")),
+        ("back-end", styled(run.backend)),
+        ("layout", styled(format_layout(run.layout))),
+        ("connections", styled(_transport(run))),
+        ("started", styled(format_date(run.started_at))),
+        ("finished", styled(format_date(run.finished_at))),
+        ("dask", styled(package_version(run, "dask"))),
+        ("distributed", styled(package_version(run, "distributed"))),
     ]
     if run.variant:
-        rows.insert(1, ("study", _styled(f"{run.study_id}, variant {run.variant}")))
+        rows.insert(1, ("study", styled(f"{run.study_id}, variant {run.variant}")))
     if isinstance(host, Mapping) and host.get("hostname"):
-        rows.append(("host", _styled(f"{host.get('hostname')}, {host.get('cores', '?')} cores")))
+        rows.append(("host", styled(f"{host.get('hostname')}, {host.get('cores', '?')} cores")))
     hardware = hardware_line(run)
     if hardware is not None:
-        rows.append(("hardware", _styled(hardware)))
+        rows.append(("hardware", styled(hardware)))
     for key, value in rows:
         grid.add_row(key, value)
     panel = Panel(grid, title="dask-bench run", title_align="left", expand=False)
-    warnings = [_styled(f"warning: {w}", "yellow") for w in warnings_of(run)]
+    warnings = [styled(f"warning: {w}", "yellow") for w in warnings_of(run)]
     return Group(panel, *warnings) if warnings else panel
 
 
@@ -133,7 +91,7 @@ def _transport(run: Run) -> str:
 
 def _points_text(run: Run) -> str:
     total = len(run.points)
-    failed = sum(p.status == "failed" for p in run.points)
+    failed = sum(p.status == PointStatus.FAILED for p in run.points)
     return f"{total} ({failed} failed)" if failed else str(total)
 
 
@@ -156,13 +114,13 @@ def runs_table(runs: Iterable[Run]) -> Table:
     table.add_column("points", justify="right")
     for run in runs:
         table.add_row(
-            _styled(str(run.id)),
-            _styled(run.name),
-            _styled(run.study_id or ""),
-            _styled(run.status, STATUS_STYLES.get(run.status, "")),
-            _styled(run.mode),
-            _styled(run.backend),
-            _styled(format_date(run.started_at)),
-            _styled(_points_text(run)),
+            styled(str(run.id)),
+            styled(run.name),
+            styled(run.study_id or ""),
+            styled(run.status, STATUS_STYLES.get(run.status, "")),
+            styled(run.mode),
+            styled(run.backend),
+            styled(format_date(run.started_at)),
+            styled(_points_text(run)),
         )
     return table

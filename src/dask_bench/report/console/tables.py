@@ -6,7 +6,6 @@ report, so that the terminal and the file show the same numbers in the same way.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,9 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from dask_bench.report._format import (
+    breakdown_legend,
     ci_label,
-    confidence_of,
-    efficiency_level,
+    dominant_text,
     ending,
     ending_text,
     format_efficiency,
@@ -26,93 +25,21 @@ from dask_bench.report._format import (
     format_ratio_interval,
     format_seconds,
     format_throughput,
-    is_imprecise,
-    is_missing,
-    nested,
     point_status,
-    printable,
-    table_rows,
 )
-from dask_bench.report._format import format_bandwidth as format_bandwidth  # re-exported
+from dask_bench.report._values import is_missing, table_rows
+from dask_bench.report.analysis.efficiency import efficiency_level
 from dask_bench.report.analysis.metric import is_latency
 from dask_bench.report.analysis.plausibility import NOTES, base_points, plausibility_notes
-from dask_bench.report.console.run_info import STATUS_STYLES
-from dask_bench.store import Store, point_summaries
-from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
-from dask_bench.study.catalogue import suite_rank
-
-#: Fixed order of suites when a run holds several.
-
-
-def suite_frames(store: Store, run: Run) -> dict[str, pd.DataFrame]:
-    """Point summaries of a run split by suite, in a fixed suite order.
-
-    Rows are sorted by workload (in order of first appearance) and processing units.
-    """
-    frame = point_summaries(store, run)
-    if frame.empty:
-        return {}
-    names = list(dict.fromkeys(frame["suite"]))
-    names.sort(key=suite_rank)
-    out: dict[str, pd.DataFrame] = {}
-    for suite in names:
-        part = frame[frame["suite"] == suite].copy()
-        order = {w: i for i, w in enumerate(dict.fromkeys(part["workload"]))}
-        part["_order"] = part["workload"].map(order)
-        part = part.sort_values(["_order", "units", "point_id"], kind="stable")
-        out[suite] = part.drop(columns="_order").reset_index(drop=True)
-    return out
-
-
-#: Short names of the breakdown categories in terminal tables (explained in their captions).
-BREAKDOWN_SHORT = {
-    "compute-cpu": "cpu",
-    "compute-other": "noncpu",
-    "transfer": "xfer",
-    "shuffle": "shuffle",
-    "serialization": "serde",
-    "spill": "spill",
-    "overhead": "ovhd",
-    "idle": "idle",
-}
-
-
-def dominant_text(row: pd.Series | Mapping[str, object]) -> str:
-    """``xfer 45%``: the category that took most of a point's worker time."""
-    name, share = row.get("dominant"), row.get("dominant_share")
-    if not isinstance(name, str) or not isinstance(share, float) or math.isnan(share):
-        return "—"
-    return f"{BREAKDOWN_SHORT.get(name, name)} {share * 100:.0f}%"
-
-
-def breakdown_legend(names: Iterable[str] | None = None) -> str:
-    """What each short category name stands for, e.g. ``cpu = task compute, CPU; ...``.
-
-    Parameters
-    ----------
-    names
-        The categories to explain (default: all of them), in any order.
-    """
-    wanted = set(BREAKDOWN_CATEGORIES if names is None else names)
-    return "; ".join(
-        f"{BREAKDOWN_SHORT[c]} = {BREAKDOWN_LABELS[c]}" for c in BREAKDOWN_CATEGORIES if c in wanted
-    )
-
-
-# --- rich objects ---
-
-
-def _styled(text: str, style: str = "") -> Text:
-    # Text cells, not markup strings: an error such as "[x]" must not be read as rich markup.
-    return Text(printable(text), style=style)
-
-
-#: Terminal style of each efficiency level (see ``efficiency_level``); "ok" stays plain.
-EFFICIENCY_STYLES = {"bad": "red", "warn": "yellow", "high": "magenta"}
+from dask_bench.report.analysis.precision import confidence_of, is_imprecise, target_of
+from dask_bench.report.analysis.suites import suite_frames
+from dask_bench.report.console._style import EFFICIENCY_STYLES, STATUS_STYLES, styled
+from dask_bench.store import Store
+from dask_bench.store.schema import PointStatus, Run
 
 
 def _efficiency_cell(value: float | None) -> Text:
-    return _styled(format_efficiency(value), EFFICIENCY_STYLES.get(efficiency_level(value), ""))
+    return styled(format_efficiency(value), EFFICIENCY_STYLES.get(efficiency_level(value), ""))
 
 
 def _status_cell(row: Mapping[str, Any]) -> Text:
@@ -120,18 +47,13 @@ def _status_cell(row: Mapping[str, Any]) -> Text:
     style = STATUS_STYLES.get(str(row.get("status")), "")
     if style == "green" and row.get("n_failed"):
         style = "yellow"
-    return _styled(text, style)
+    return styled(text, style)
 
 
 def _ending_cell(row: Mapping[str, Any]) -> Text:
     text = ending_text(row)
     style = "red" if text.startswith("failed") else ("yellow" if is_imprecise(row) else "")
-    return _styled(text, style)
-
-
-def _target(run: Run) -> float:
-    value = nested(run.study, "measurement", "target_ci")
-    return float(value) if isinstance(value, (int, float)) else 0.05
+    return styled(text, style)
 
 
 #: Columns a narrow terminal drops first, in this order (the HTML report keeps them all).
@@ -159,7 +81,7 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
     given = {text for texts in notes.values() for text in texts}
     numbers = {text: i + 1 for i, text in enumerate(t for t in NOTES if t in given)}
     latency = {str(r["workload"]) for r in records if is_latency(suite, str(r["workload"]))}
-    show_status = any(r["status"] != "ok" for r in records)
+    show_status = any(r["status"] != PointStatus.OK for r in records)
     dominant = {str(r["dominant"]) for r in records if isinstance(r.get("dominant"), str)}
     if "mostly" in hidden:
         dominant = set()
@@ -199,29 +121,29 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
         thr = "latency" if name in latency else format_throughput(row["throughput"], "")
         cells: list[RenderableType] = [
             # The workload name only on its first row keeps groups easy to scan.
-            _styled("" if name == previous else name, "bold"),
-            _styled(str(int(row["units"]))),
-            _styled(format_seconds(row["median"])),
-            _styled(format_interval(row["ci_low"], row["ci_high"], like=row["median"])),
-            _styled(f"{n}{star}", "yellow" if star else ""),
+            styled("" if name == previous else name, "bold"),
+            styled(str(int(row["units"]))),
+            styled(format_seconds(row["median"])),
+            styled(format_interval(row["ci_low"], row["ci_high"], like=row["median"])),
+            styled(f"{n}{star}", "yellow" if star else ""),
         ]
         if "throughput" not in hidden:
-            cells.append(_styled(thr, "dim" if name in latency else ""))
+            cells.append(styled(thr, "dim" if name in latency else ""))
         if strong:
             sp = row["speedup"]
-            cells.append(_styled("—" if is_missing(sp) else f"{sp:.2f}x"))
+            cells.append(styled("—" if is_missing(sp) else f"{sp:.2f}x"))
         cells.append(_efficiency_cell(row["efficiency"]))
         if "eff_ci" not in hidden:
             base = int(row["point_id"]) in bases
             eff_ci = format_ratio_interval(row["efficiency_low"], row["efficiency_high"])
-            cells.append(_styled("base" if base else eff_ci, "dim" if base else ""))
+            cells.append(styled("base" if base else eff_ci, "dim" if base else ""))
         if "ended" not in hidden:
             cells.append(_ending_cell(row))
         if dominant:
-            cells.append(_styled(dominant_text(row)))
+            cells.append(styled(dominant_text(row)))
         if numbers:
             marks = [str(numbers[t]) for t in notes.get(int(row["point_id"]), [])]
-            cells.append(_styled(",".join(marks), "magenta"))
+            cells.append(styled(",".join(marks), "magenta"))
         if show_status:
             cells.append(_status_cell(row))
         table.add_row(*cells)
@@ -274,7 +196,7 @@ def _caption(
         endings = ", ".join(sorted({ending(r) for r in imprecise}))
         lines.append(
             f"* imprecise: the {ci} of the median is wider than the target "
-            f"(±{_target(run) * 100:g} %); ended: {endings}"
+            f"(±{target_of(run) * 100:g} %); ended: {endings}"
         )
     if any(int(r["n"]) > 0 and is_missing(r["ci_low"]) for r in records):
         lines.append(f"{ci} —: too few repetitions for an interval of the median")

@@ -1,4 +1,4 @@
-"""Plot helpers shared by every figure: axes, legends, colours, rendering.
+"""Plot helpers shared by the figures: blank figures, colours, run labels, the units axis.
 
 Figures are built on :class:`matplotlib.figure.Figure` with an Agg canvas, never
 through pyplot, so that rendering does not depend on (or leak into) global state
@@ -7,12 +7,11 @@ and works without a display.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from matplotlib import colormaps, rc_context
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -21,12 +20,9 @@ from matplotlib.ticker import FixedLocator, NullLocator
 from dask_bench.report._format import format_layout
 from dask_bench.store.schema import Run
 
-#: Size of one figure in inches, and the resolution of its PNG (sharp on high-density screens).
+#: Size of one figure in inches.
 FIGSIZE = (7.0, 4.4)
-DPI = 150
 IDEAL_COLOR = "0.35"
-#: Formats a figure can be written in; the HTML page embeds the SVG.
-FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 def blank_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
@@ -81,34 +77,3 @@ def sizes(points: pd.DataFrame) -> list[int]:
 def no_data(ax: Axes, text: str = "no successful points") -> None:
     """Say so in the middle of an empty axes."""
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
-
-
-def figure_bytes(fig: Figure, fmt: str = "png", dpi: int = DPI) -> bytes:
-    """Render a figure to the bytes of a PNG, SVG or PDF file.
-
-    Parameters
-    ----------
-    fig
-        A figure of this package (or any Agg-renderable figure).
-    fmt
-        One of :data:`FIGURE_FORMATS`.
-    dpi
-        Resolution of raster output.
-
-    Returns
-    -------
-    bytes
-        The file's content.
-    """
-    buffer = io.BytesIO()
-    # Fixed metadata and ids keep SVG and PDF output identical from one run to the next;
-    # SVG text stays text (smaller, sharper and quicker to write than glyph outlines).
-    metadata = {"Date": None} if fmt in ("svg", "pdf") else None
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "dask-bench"}):
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
-    return buffer.getvalue()
-
-
-def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
-    """Render a figure to PNG bytes (see :func:`figure_bytes`)."""
-    return figure_bytes(fig, "png", dpi)

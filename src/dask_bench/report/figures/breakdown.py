@@ -16,8 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from dask_bench.report._format import format_layout
-from dask_bench.report.console.tables import BREAKDOWN_SHORT
+from dask_bench.report._format import BREAKDOWN_SHORT, format_layout
 from dask_bench.report.figures._canvas import Series
 from dask_bench.report.figures._grid import figure_labels, figure_legend, panel_grid
 from dask_bench.report.figures._plot import run_colors, run_label, sizes

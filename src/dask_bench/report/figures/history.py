@@ -5,9 +5,7 @@ Built on :class:`matplotlib.figure.Figure` with an Agg canvas, never through pyp
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,10 +13,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dask_bench.errors import ConfigError
 from dask_bench.report.analysis.history import PACKAGES, changed_packages, series
-from dask_bench.report.export import atomic_output, check_output
-from dask_bench.report.figures._plot import FIGURE_FORMATS, blank_figure, figure_bytes, no_data
+from dask_bench.report.figures._plot import blank_figure, no_data
 
 
 def _run_axis(frame: pd.DataFrame) -> tuple[dict[int, Any], str]:
@@ -52,7 +48,8 @@ def history_figure(frame: pd.DataFrame) -> Figure:
     Parameters
     ----------
     frame
-        As returned by :func:`history_frame` (best for one workload).
+        As returned by :func:`~dask_bench.report.analysis.history.history_frame` (best for
+        one workload).
 
     Returns
     -------
@@ -98,35 +95,3 @@ def history_figure(frame: pd.DataFrame) -> Figure:
         fig.autofmt_xdate()
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
     return fig
-
-
-def figure_format(path: str | os.PathLike[str]) -> str:
-    """The format of a figure file from its suffix, once its folder is checked.
-
-    Raises
-    ------
-    ConfigError
-        For a suffix other than .png, .svg or .pdf, or a missing output folder.
-    """
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in FIGURE_FORMATS:
-        raise ConfigError(
-            f"cannot tell the figure format of {os.fspath(path)!r}; end the file name with "
-            f"{', '.join('.' + f for f in FIGURE_FORMATS)}"
-        )
-    check_output(path)
-    return fmt
-
-
-def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write a figure to ``path`` atomically, in the format its suffix names.
-
-    Raises
-    ------
-    ConfigError
-        As :func:`figure_format`.
-    """
-    fmt = figure_format(path)
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(figure_bytes(fig, fmt))
-    return Path(path)

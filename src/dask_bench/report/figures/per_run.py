@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dask_bench.report.console.tables import suite_frames
+from dask_bench.report.analysis.suites import suite_frames
 from dask_bench.report.figures.heatmap import heatmap_figure
 from dask_bench.report.figures.scaling import metric_figure
 from dask_bench.store import Store

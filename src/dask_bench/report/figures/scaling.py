@@ -21,8 +21,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from dask_bench.report._format import HIGH_EFFICIENCY, ci_label, confidence_of, format_layout
+from dask_bench.report._format import ci_label, format_layout
+from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
 from dask_bench.report.analysis.metric import is_latency
+from dask_bench.report.analysis.precision import confidence_of
 from dask_bench.report.figures._canvas import Canvas, Panel, Series
 from dask_bench.report.figures._grid import (
     Grid,
@@ -170,7 +172,7 @@ def metric_figure(
     runs
         The runs, in legend order (one run: a single-run figure).
     colors
-        Run id to colour (default :func:`run_colors`).
+        Run id to colour (default :func:`~._plot.run_colors`).
 
     Returns
     -------
@@ -296,3 +298,29 @@ def _legend(
 def has_throughput(suite: str, points: pd.DataFrame) -> bool:
     """Whether a suite has a workload judged by its throughput (see ``analysis.metric``)."""
     return bool(_workloads(suite, "throughput", points))
+
+
+def overlay_figure(
+    suite: str, metric: str, points: pd.DataFrame, runs: Sequence[Run], colors: Mapping[int, Any]
+) -> Figure:
+    """One panel per workload of a suite, one line per run, in the runs' colours.
+
+    Parameters
+    ----------
+    suite
+        Name of the suite.
+    metric
+        ``efficiency``, ``throughput`` or ``walltime`` (see :func:`metric_figure`).
+    points
+        That suite's rows of :func:`dask_bench.store.run_summaries` over ``runs``.
+    runs
+        The runs, in legend order.
+    colors
+        Run id to colour (:func:`~._plot.run_colors`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels share their axes; each keeps its ideal and the intervals as error bars.
+    """
+    return metric_figure(suite, metric, points, runs, colors)

@@ -1,9 +1,7 @@
-"""Figures that put several runs side by side, and the startup-latency figure.
+"""The startup-latency figure: how long workers took to arrive after each scale request.
 
-Every run keeps one colour in every figure of a report (:func:`run_colors`), so a
-deployment is recognised at a glance across suites and metrics. The scaling figures
-themselves are drawn by :func:`dask_bench.report.figures.scaling.metric_figure`, for one run
-or several alike.
+One line per run, in the run's colour in every figure of a report
+(:func:`~dask_bench.report.figures._plot.run_colors`).
 """
 
 from __future__ import annotations
@@ -12,44 +10,11 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from dask_bench.report.figures._plot import IDEAL_COLOR, new_figure, no_data, run_label, units_axis
-from dask_bench.report.figures._plot import run_colors as run_colors  # re-exported
-from dask_bench.report.figures.heatmap import heatmaps_figure as heatmaps_figure  # re-exported
-from dask_bench.report.figures.scaling import METRICS as METRICS  # re-exported
-from dask_bench.report.figures.scaling import TITLES as TITLES  # re-exported
-from dask_bench.report.figures.scaling import metric_figure
 from dask_bench.store.schema import Run
-
-
-def overlay_figure(
-    suite: str, metric: str, points: pd.DataFrame, runs: Sequence[Run], colors: Mapping[int, Any]
-) -> Figure:
-    """One panel per workload of a suite, one line per run, in the runs' colours.
-
-    Parameters
-    ----------
-    suite
-        Name of the suite.
-    metric
-        ``efficiency``, ``throughput`` or ``walltime`` (see
-        :func:`~dask_bench.report.figures.scaling.metric_figure`).
-    points
-        That suite's rows of :func:`dask_bench.store.run_summaries` over ``runs``.
-    runs
-        The runs, in legend order.
-    colors
-        Run id to colour (:func:`run_colors`).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Panels share their axes; each keeps its ideal and the intervals as error bars.
-    """
-    return metric_figure(suite, metric, points, runs, colors)
 
 
 def startup_figure(runs: Sequence[Run], colors: Mapping[int, Any]) -> Figure:
@@ -61,7 +26,7 @@ def startup_figure(runs: Sequence[Run], colors: Mapping[int, Any]) -> Figure:
         The runs whose scale steps to draw (scale-ups only: a scale-down has no
         arrival time).
     colors
-        Run id to colour (:func:`run_colors`).
+        Run id to colour (:func:`~dask_bench.report.figures._plot.run_colors`).
 
     Returns
     -------

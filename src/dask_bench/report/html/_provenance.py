@@ -12,9 +12,8 @@ from dask_bench.report._format import (
     format_date,
     format_layout,
     format_seconds,
-    nested,
-    package_version,
 )
+from dask_bench.report._values import nested, package_version
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error, baseline_facts
 from dask_bench.report.html._markup import esc, kv_table, table, td
 from dask_bench.store.schema import Run

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from matplotlib.figure import Figure
 
-from dask_bench.report.figures import _plot
+from dask_bench.report.figures import output
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def render_files(fig: Figure, formats: Sequence[str]) -> dict[str, bytes]:
     """A figure's file contents in each format, laid out once."""
     files = {}
     for fmt in formats:
-        files[fmt] = _plot.figure_bytes(fig, fmt)
+        # Looked up on the module at each call, so that tests can make rendering fail.
+        files[fmt] = output.figure_bytes(fig, fmt)
         # The first format has laid the figure out; the others reuse the positions
         # instead of running the (costly) constrained layout again.
         fig.set_layout_engine("none")

@@ -20,10 +20,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from dask_bench.errors import ConfigError
+from dask_bench.report._files import ISO_FORMAT
 from dask_bench.report.analysis.compare import compare_runs
+from dask_bench.report.analysis.export import points_export
+from dask_bench.report.analysis.suites import split_suites
 from dask_bench.report.analysis.summary import suite_summary
-from dask_bench.report.console.compare import comparison_html
-from dask_bench.report.export import ISO_FORMAT, points_export
 from dask_bench.report.figures._plot import run_colors
 from dask_bench.report.figures.breakdown import breakdowns_figure, has_breakdown
 from dask_bench.report.figures.heatmap import heatmaps_figure
@@ -31,10 +32,11 @@ from dask_bench.report.figures.scaling import METRICS, TITLES, has_throughput, m
 from dask_bench.report.figures.startup import startup_figure
 from dask_bench.report.html._markup import esc
 from dask_bench.report.html._render import FigureJob, background, rendering
-from dask_bench.report.html.page import GENERATOR, Page, RenderedFigure, points_tables, render_page
+from dask_bench.report.html.compare import comparison_html
+from dask_bench.report.html.page import GENERATOR, Page, RenderedFigure, render_page
+from dask_bench.report.html.points import points_tables
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
 from dask_bench.store.schema import Run
-from dask_bench.study.catalogue import suite_rank
 
 #: What a report folder holds besides ``index.html``; replaced as a whole.
 PARTS = ("figures", "data")
@@ -90,19 +92,6 @@ def _check_target(out_dir: Path) -> None:
             )
 
 
-def _sorted_suites(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    names = list(dict.fromkeys(frame["suite"]))
-    names.sort(key=suite_rank)
-    out = {}
-    for suite in names:
-        part = frame[frame["suite"] == suite].copy()
-        order = {w: i for i, w in enumerate(dict.fromkeys(part["workload"]))}
-        part["_order"] = part["workload"].map(order)
-        part = part.sort_values(["_order", "units", "run_id", "point_id"], kind="stable")
-        out[suite] = part.drop(columns="_order").reset_index(drop=True)
-    return out
-
-
 def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJob]:
     """Every figure of the report, as jobs that draw it when called.
 
@@ -120,16 +109,16 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
                 continue
             job = partial(metric_figure, suite, metric, points, present, colors)
             alt = f"{suite}: {TITLES[metric]}" + (" by run" if several else "")
-            jobs.append(FigureJob(f"{suite}-{metric}", suite, alt, job))
+            jobs.append(FigureJob(name=f"{suite}-{metric}", section=suite, alt=alt, draw=job))
         job = partial(heatmaps_figure, suite, points, present, colors)
         alt = f"{suite}: efficiency heatmap" + (" by run" if several else "")
-        jobs.append(FigureJob(f"{suite}-heatmap", suite, alt, job))
+        jobs.append(FigureJob(name=f"{suite}-heatmap", section=suite, alt=alt, draw=job))
         if has_breakdown(points):
             job = partial(breakdowns_figure, suite, points, present, colors)
             alt = f"{suite}: where the worker time goes" + (" by run" if several else "")
-            jobs.append(FigureJob(f"{suite}-breakdown", suite, alt, job))
+            jobs.append(FigureJob(name=f"{suite}-breakdown", section=suite, alt=alt, draw=job))
     job = partial(startup_figure, runs, colors)
-    jobs.append(FigureJob("startup", "startup", "startup latency", job))
+    jobs.append(FigureJob(name="startup", section="startup", alt="startup latency", draw=job))
     return jobs
 
 
@@ -237,7 +226,7 @@ def build_report(
     with background(forked if _apart(store) else inline, inline) as unshared:
         # Comparisons and the repetitions file are made while the points are summarised.
         points = run_summaries(store, runs)
-        suites = _sorted_suites(points) if not points.empty else {}
+        suites = split_suites(points)
         jobs = _jobs(runs, suites)
         for run in runs:  # loaded here, not by a forked figure process on a shared connection
             _ = run.scale_events, run.points
@@ -252,8 +241,15 @@ def build_report(
             }
             exported = points_export(points, list(runs))
             data = {"points.csv": exported.to_csv(index=False, date_format=ISO_FORMAT).encode()}
-            page = Page(runs, suites, [], summaries, _LINKS, folder=str(target))
-            tables = points_tables(page)
+            page = Page(
+                runs=runs,
+                suites=suites,
+                figures=[],
+                summaries=summaries,
+                data_files=_LINKS,
+                folder=str(target),
+            )
+            tables = points_tables(runs, suites, page.folder)
             comparisons, data["measurements.csv"] = unshared()
             figures = [
                 RenderedFigure(name=j.name, section=j.section, alt=j.alt, files=f)
