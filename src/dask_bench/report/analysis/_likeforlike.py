@@ -12,7 +12,7 @@ from typing import Any
 
 from dask_bench.report._format import format_bytes
 from dask_bench.report._values import nested, package_version
-from dask_bench.store.schema import Point, Run
+from dask_bench.store.schema import Point, Run, RunStatus
 
 
 def _processes(run: Run) -> bool | None:
@@ -121,6 +121,6 @@ def notes(run_a: Run, run_b: Run) -> list[str]:
         if va != vb and "unknown" not in (va, vb):
             out.append(f"different {package} versions: {va} in A, {vb} in B")
     for letter, run in (("A", run_a), ("B", run_b)):
-        if run.status != "complete":
+        if run.status != RunStatus.COMPLETE:
             out.append(f"{letter} (run {run.id}) is {run.status}: its results may be partial")
     return out

@@ -201,4 +201,6 @@ def check_run(
         for key, by_units in references.items()
         for units in sorted(by_units)
     ]
-    return CheckResult(run.id, run.name, source or "given references", rows)
+    return CheckResult(
+        run_id=run.id, run_name=run.name, source=source or "given references", rows=rows
+    )

@@ -38,7 +38,7 @@ from dask_bench.report.analysis.twosample import (
     verdict_of,
 )
 from dask_bench.store import Store, timed_samples
-from dask_bench.store.schema import Point, Run
+from dask_bench.store.schema import Point, PointStatus, Run
 from dask_bench.study.catalogue import suite_rank
 
 #: A point's identity across runs: (suite, workload, units).
@@ -51,9 +51,22 @@ COMPARED = (FASTER, SLOWER, SAME)
 MIN_SAMPLES = 2
 #: Columns of :attr:`Comparison.rows`, in order.
 COLUMNS = [
-    "suite", "workload", "units", "n_a", "n_b", "median_a", "median_b", "ratio", "ci_low",
-    "ci_high", "ci_method", "verdict", "delta", "effect", "p_value",
-]  # fmt: skip
+    "suite",
+    "workload",
+    "units",
+    "n_a",
+    "n_b",
+    "median_a",
+    "median_b",
+    "ratio",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "verdict",
+    "delta",
+    "effect",
+    "p_value",
+]
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,7 @@ def _order(keys: list[Key]) -> list[Key]:
 
 
 def _ref(letter: str, run: Run) -> RunRef:
-    return RunRef(letter, run.id, run.name, run.backend, run.mode)
+    return RunRef(letter=letter, id=run.id, name=run.name, backend=run.backend, mode=run.mode)
 
 
 def compare_runs(
@@ -225,13 +238,22 @@ def _row(
 ) -> dict[str, Any]:
     nan = math.nan
     row: dict[str, Any] = {
-        "suite": key[0], "workload": key[1], "units": key[2], "n_a": len(a), "n_b": len(b),
+        "suite": key[0],
+        "workload": key[1],
+        "units": key[2],
+        "n_a": len(a),
+        "n_b": len(b),
         "median_a": float(np.median(a)) if len(a) else nan,
         "median_b": float(np.median(b)) if len(b) else nan,
-        "ratio": nan, "ci_low": nan, "ci_high": nan, "ci_method": "", "delta": nan,
-        "effect": "", "p_value": nan,
-    }  # fmt: skip
-    failed = [s for s, p in (("A", pa), ("B", pb)) if p.status == "failed"]
+        "ratio": nan,
+        "ci_low": nan,
+        "ci_high": nan,
+        "ci_method": "",
+        "delta": nan,
+        "effect": "",
+        "p_value": nan,
+    }
+    failed = [s for s, p in (("A", pa), ("B", pb)) if p.status == PointStatus.FAILED]
     if failed:
         row["verdict"] = "failed in " + ("both" if len(failed) == 2 else failed[0])
     elif min(len(a), len(b)) < MIN_SAMPLES:
@@ -242,8 +264,13 @@ def _row(
         )
         delta, p_value = cliffs_delta(a, b)
         row.update(
-            ratio=row["median_b"] / row["median_a"], ci_low=low, ci_high=high, ci_method=used,
-            verdict=verdict_of(low, high, p_value, confidence, len(a), len(b)), delta=delta,
-            effect=effect_label(delta), p_value=p_value,
-        )  # fmt: skip
+            ratio=row["median_b"] / row["median_a"],
+            ci_low=low,
+            ci_high=high,
+            ci_method=used,
+            verdict=verdict_of(low, high, p_value, confidence, len(a), len(b)),
+            delta=delta,
+            effect=effect_label(delta),
+            p_value=p_value,
+        )
     return row

@@ -25,10 +25,26 @@ PACKAGES = ("dask", "distributed")
 SERIES = ["suite", "workload", "units"]
 #: Columns of :func:`history_frame`, in order.
 HISTORY_COLUMNS = [
-    "run_id", "run_name", "started_at", "backend", "run_status", *SERIES, "status", "problem",
-    *PACKAGES, "median", "ci_low", "ci_high", "ci_halfwidth", "n", "throughput",
-    "throughput_unit", "efficiency", "changed", "problem_changed",
-]  # fmt: skip
+    "run_id",
+    "run_name",
+    "started_at",
+    "backend",
+    "run_status",
+    *SERIES,
+    "status",
+    "problem",
+    *PACKAGES,
+    "median",
+    "ci_low",
+    "ci_high",
+    "ci_halfwidth",
+    "n",
+    "throughput",
+    "throughput_unit",
+    "efficiency",
+    "changed",
+    "problem_changed",
+]
 #: How many names an error message lists at most.
 _LISTED = 8
 

@@ -50,9 +50,19 @@ NOISY_FLOOR = 0.05
 
 #: The columns the checks read.
 _COLUMNS = (
-    "point_id", "run_id", "suite", "workload", "units", "n", "ci_rel", "efficiency",
-    "efficiency_low", "efficiency_high", "precise", "core_share",
-)  # fmt: skip
+    "point_id",
+    "run_id",
+    "suite",
+    "workload",
+    "units",
+    "n",
+    "ci_rel",
+    "efficiency",
+    "efficiency_low",
+    "efficiency_high",
+    "precise",
+    "core_share",
+)
 
 
 def _records(points: pd.DataFrame) -> list[dict[str, Any]]:

@@ -99,8 +99,9 @@ def _trust(records: list[dict[str, Any]], points: pd.DataFrame) -> list[str]:
         out.append(
             f"{len(imprecise)} of {len(measured)} points missed the precision target ({how})."
         )
-    checked = Counter(note.split(":")[0] for notes in plausibility_notes(points).values()
-                      for note in notes)  # fmt: skip
+    checked = Counter(
+        note.split(":")[0] for notes in plausibility_notes(points).values() for note in notes
+    )
     if checked:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(checked.items()))
         out.append(f"To check (see the notes in the table): {kinds}.")

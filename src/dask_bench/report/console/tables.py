@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dask_bench.report._format import (
+    ENDING_SHORT,
     breakdown_legend,
     ci_label,
     dominant_text,
@@ -35,7 +36,7 @@ from dask_bench.report.analysis.precision import confidence_of, is_imprecise, ta
 from dask_bench.report.analysis.suites import suite_frames
 from dask_bench.report.console._style import EFFICIENCY_STYLES, STATUS_STYLES, styled
 from dask_bench.store import Store
-from dask_bench.store.schema import PointStatus, Run
+from dask_bench.store.schema import Ending, PointStatus, Run
 
 
 def _efficiency_cell(value: float | None) -> Text:
@@ -52,7 +53,11 @@ def _status_cell(row: Mapping[str, Any]) -> Text:
 
 def _ending_cell(row: Mapping[str, Any]) -> Text:
     text = ending_text(row)
-    style = "red" if text.startswith("failed") else ("yellow" if is_imprecise(row) else "")
+    style = (
+        "red"
+        if text.startswith(ENDING_SHORT[Ending.FAILURE])
+        else ("yellow" if is_imprecise(row) else "")
+    )
     return styled(text, style)
 
 

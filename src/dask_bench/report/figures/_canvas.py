@@ -152,9 +152,18 @@ class Canvas:
         return tuple(color) if isinstance(color, (list, np.ndarray)) else color
 
     def segments(
-        self, panel: Panel, p: np.ndarray, q: np.ndarray, *, color: Any, width: float = 0.9,
-        style: str = "-", alpha: float = 1.0, zorder: float = 2.0, clip: bool = True,
-    ) -> None:  # fmt: skip
+        self,
+        panel: Panel,
+        p: np.ndarray,
+        q: np.ndarray,
+        *,
+        color: Any,
+        width: float = 0.9,
+        style: str = "-",
+        alpha: float = 1.0,
+        zorder: float = 2.0,
+        clip: bool = True,
+    ) -> None:
         """Straight segments from ``p`` to ``q`` (canvas inches, n x 2), cut to the panel."""
         if clip:
             p, q = _clip(p, q, panel.box)
@@ -163,9 +172,17 @@ class Canvas:
             self._lines.setdefault(key, []).extend(np.stack([p, q], axis=1))
 
     def polyline(
-        self, panel: Panel, xs: Any, ys: Any, *, color: Any, width: float = 1.2,
-        style: str = "-", alpha: float = 1.0, zorder: float = 3.0,
-    ) -> None:  # fmt: skip
+        self,
+        panel: Panel,
+        xs: Any,
+        ys: Any,
+        *,
+        color: Any,
+        width: float = 1.2,
+        style: str = "-",
+        alpha: float = 1.0,
+        zorder: float = 3.0,
+    ) -> None:
         """A line through data points of a panel (cut to the panel)."""
         cx, cy = panel.at(xs, ys)
         pts = np.column_stack([cx, cy])
@@ -177,13 +194,23 @@ class Canvas:
             key = (zorder, self._key(color), width, style, alpha)
             self._lines.setdefault(key, []).append(pts)
             return
-        self.segments(panel, pts[:-1], pts[1:], color=color, width=width, style=style,
-                      alpha=alpha, zorder=zorder)  # fmt: skip
+        starts, ends = pts[:-1], pts[1:]
+        self.segments(
+            panel, starts, ends, color=color, width=width, style=style, alpha=alpha, zorder=zorder
+        )
 
     def marks(
-        self, panel: Panel, xs: Any, ys: Any, *, color: Any, marker: str = "o",
-        size: float = 3.2, hollow: bool = False, axes_y: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        panel: Panel,
+        xs: Any,
+        ys: Any,
+        *,
+        color: Any,
+        marker: str = "o",
+        size: float = 3.2,
+        hollow: bool = False,
+        axes_y: bool = False,
+    ) -> None:
         """Markers at data points (``axes_y``: y is a fraction of the panel's height)."""
         if axes_y:
             cx = panel.at(xs, np.ones(len(np.atleast_1d(xs))))[0]
@@ -209,27 +236,26 @@ class Canvas:
         _, ys = panel.at([1.0, 1.0], [low, high])
         y_low, y_high = (float(np.clip(y, panel.box[1], panel.box[1] + panel.box[3])) for y in ys)
         if y_high > y_low:
-            rect = np.array([(x0, y_low), (x0 + w, y_low), (x0 + w, y_high), (x0, y_high)])
+            rect = rectangle(x0, y_low, x0 + w, y_high)
             self._fills.setdefault((0.5, self._key(color)), []).append(rect)
 
     def bars(
         self, panel: Panel, xs: Any, bottoms: Any, heights: Any, *, color: Any, width: float
     ) -> None:
         """Filled bars of ``width`` (in x units) from ``bottoms`` up by ``heights``."""
-        for x, b, h in zip(np.asarray(xs, float), np.asarray(bottoms, float),
-                           np.asarray(heights, float), strict=True):  # fmt: skip
+        columns = (np.asarray(values, float) for values in (xs, bottoms, heights))
+        for x, b, h in zip(*columns, strict=True):
             if not h > 0:
                 continue
             cx, cy = panel.at([x - width / 2, x + width / 2], [b, b + h])
-            rect = np.array([(cx[0], cy[0]), (cx[1], cy[0]), (cx[1], cy[1]), (cx[0], cy[1])])
+            rect = rectangle(cx[0], cy[0], cx[1], cy[1])
             self._fills.setdefault((1.5, self._key(color)), []).append(rect)
 
     def outlines(self, panel: Panel, xs: Any, height: float, width: float, *, color: Any) -> None:
         """Rectangles outlined (not filled) from 0 up to ``height``, ``width`` wide at ``xs``."""
         for x in np.asarray(xs, dtype=float):
             cx, cy = panel.at([x - width / 2, x + width / 2], [0.0, height])
-            rect = np.array([(cx[0], cy[0]), (cx[1], cy[0]), (cx[1], cy[1]), (cx[0], cy[1]),
-                             (cx[0], cy[0])])  # fmt: skip
+            rect = rectangle(cx[0], cy[0], cx[1], cy[1], closed=True)
             key = (3.5, self._key(color), 1.1, "-", 1.0)
             self._lines.setdefault(key, []).append(rect)
 
@@ -263,8 +289,8 @@ class Canvas:
         p = [*([x, y0] for x in cx), *([x0, y] for y in cy)]
         q = [*([x, y0 + h] for x in cx), *([x0 + w, y] for y in cy)]
         if p:
-            self.segments(panel, np.array(p, float), np.array(q, float), color=GRID_COLOR,
-                          width=0.6, zorder=1.0)  # fmt: skip
+            starts, ends = np.array(p, float), np.array(q, float)
+            self.segments(panel, starts, ends, color=GRID_COLOR, width=0.6, zorder=1.0)
 
     def ticks(
         self, panel: Panel, which: str, values: Sequence[float], labels: Sequence[str]
@@ -292,8 +318,9 @@ class Canvas:
         x0, y0, w, h = panel.box
         panel.title = text
         extra = {} if color is None else {"color": color}
-        self.text(x0 + w / 2, y0 + h + 0.05, text, ha="center", va="bottom", fontsize=SMALL + 0.5,
-                  **extra)  # fmt: skip
+        self.text(
+            x0 + w / 2, y0 + h + 0.05, text, ha="center", va="bottom", fontsize=SMALL + 0.5, **extra
+        )
 
     def note(self, panel: Panel, text: str) -> None:
         """A remark in the middle of a panel (e.g. that it has no data)."""
@@ -310,23 +337,50 @@ class Canvas:
         per segment costs more than all the rest of a figure.
         """
         for (zorder, color), polygons in self._fills.items():
-            patch = PathPatch(_compound(polygons, closed=True), facecolor=color, linewidth=0,
-                              zorder=zorder)  # fmt: skip
+            patch = PathPatch(
+                _compound(polygons, closed=True), facecolor=color, linewidth=0, zorder=zorder
+            )
             self.ax.add_artist(patch)  # not add_patch: limits are fixed, no need to measure
         for (zorder, color, width, style, alpha), lines in self._lines.items():
-            patch = PathPatch(_compound(lines, closed=False), fill=False, edgecolor=color,
-                              linewidth=width, linestyle=style, alpha=alpha, zorder=zorder,
-                              capstyle="butt", joinstyle="round")  # fmt: skip
+            patch = PathPatch(
+                _compound(lines, closed=False),
+                fill=False,
+                edgecolor=color,
+                linewidth=width,
+                linestyle=style,
+                alpha=alpha,
+                zorder=zorder,
+                capstyle="butt",
+                joinstyle="round",
+            )
             self.ax.add_artist(patch)  # not add_patch: limits are fixed, no need to measure
         for (color, marker, size, hollow), groups in self._marks.items():
             xs = np.concatenate([g[0] for g in groups])
             ys = np.concatenate([g[1] for g in groups])
             face = "white" if hollow else color
-            self.ax.plot(xs, ys, linestyle="none", marker=marker, markersize=size, color=color,
-                         markerfacecolor=face, zorder=5.0 if hollow else 4.5, scalex=False,
-                         scaley=False)  # fmt: skip
+            self.ax.plot(
+                xs,
+                ys,
+                linestyle="none",
+                marker=marker,
+                markersize=size,
+                color=color,
+                markerfacecolor=face,
+                zorder=5.0 if hollow else 4.5,
+                scalex=False,
+                scaley=False,
+            )
         self._lines, self._fills, self._marks = {}, {}, {}
         return self.fig
+
+
+def rectangle(x0: float, y0: float, x1: float, y1: float, *, closed: bool = False) -> np.ndarray:
+    """The corners of a rectangle from ``(x0, y0)``: ``(x1, y0)``, ``(x1, y1)``, then ``(x0, y1)``.
+
+    ``closed`` repeats the first corner at the end, for an outline drawn as a line.
+    """
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    return np.array([*corners, corners[0]] if closed else corners, dtype=float)
 
 
 def _compound(parts: list[np.ndarray], closed: bool) -> Path:
@@ -347,6 +401,8 @@ def _within(pts: np.ndarray, box: tuple[float, float, float, float]) -> bool:
     x0, y0, w, h = box
     eps = 1e-9
     return bool(
-        (pts[:, 0] >= x0 - eps).all() and (pts[:, 0] <= x0 + w + eps).all()
-        and (pts[:, 1] >= y0 - eps).all() and (pts[:, 1] <= y0 + h + eps).all()
-    )  # fmt: skip
+        (pts[:, 0] >= x0 - eps).all()
+        and (pts[:, 0] <= x0 + w + eps).all()
+        and (pts[:, 1] >= y0 - eps).all()
+        and (pts[:, 1] <= y0 + h + eps).all()
+    )

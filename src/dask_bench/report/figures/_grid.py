@@ -165,7 +165,7 @@ def panel_grid(
         x0 = left + col * (PANEL[0] + gap_x)
         y0 = height - top - (row + 1) * PANEL[1] - row * TITLE_ROOM
         panels.append(canvas.panel(name, (x0, y0, PANEL[0], PANEL[1])))
-    return Grid(canvas, panels, cols, sharey, legend_cols=legend_cols)
+    return Grid(canvas=canvas, panels=panels, ncols=cols, sharey=sharey, legend_cols=legend_cols)
 
 
 def figure_labels(grid: Grid, title: str, xlabel: str, ylabel: str) -> None:
@@ -176,8 +176,9 @@ def figure_labels(grid: Grid, title: str, xlabel: str, ylabel: str) -> None:
     top, bottom = boxes[0][1] + boxes[0][3], min(b[1] for b in boxes)
     centre = (left + right) / 2
     canvas.text(centre, canvas.height - 0.1, title, ha="center", va="top", fontsize=9.5)
-    canvas.text(left - 0.6, (top + bottom) / 2, ylabel, rotation=90, ha="left", va="center",
-                fontsize=8.5)  # fmt: skip
+    canvas.text(
+        left - 0.6, (top + bottom) / 2, ylabel, rotation=90, ha="left", va="center", fontsize=8.5
+    )
     canvas.text(centre, bottom - 0.38, xlabel, ha="center", va="top", fontsize=8.5)
 
 
@@ -198,10 +199,17 @@ def figure_legend(grid: Grid, handles: Sequence[Any], labels: Sequence[str]) -> 
     """A legend below the panels, in the room :func:`panel_grid` left for it."""
     height = grid.canvas.height
     grid.fig.legend(
-        handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.06 / height),
-        ncols=grid.legend_cols, fontsize=7.5, frameon=False, handlelength=2.2,
-        columnspacing=1.4, borderaxespad=0.0,
-    )  # fmt: skip
+        handles,
+        labels,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.06 / height),
+        ncols=grid.legend_cols,
+        fontsize=7.5,
+        frameon=False,
+        handlelength=2.2,
+        columnspacing=1.4,
+        borderaxespad=0.0,
+    )
 
 
 def dodge(units: Sequence[float], index: int, count: int, log: bool) -> list[float]:

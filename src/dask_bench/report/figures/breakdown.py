@@ -126,10 +126,12 @@ def breakdowns_figure(
                     np.nan_to_num(values[:, k]), totals, out=np.zeros(len(xs)), where=totals > 0
                 )
                 if share.any():
-                    canvas.bars(panel, xs, bottom, share, color=COLORS[category],
-                                width=width * 0.9)  # fmt: skip
-                    panel.series.append(Series((run.id, category), COLORS[category], tuple(xs),
-                                               tuple(share), kind="bar"))  # fmt: skip
+                    canvas.bars(panel, xs, bottom, share, color=COLORS[category], width=width * 0.9)
+                    key = (run.id, category)
+                    drawn_bars = Series(
+                        key=key, color=COLORS[category], x=tuple(xs), y=tuple(share), kind="bar"
+                    )
+                    panel.series.append(drawn_bars)
                 bottom += share
             if several:
                 canvas.outlines(panel, xs[totals > 0], 1.0, width * 0.9, color=colors[run.id])

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from dask_bench.report._format import format_layout
 from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
-from dask_bench.report.figures._canvas import Canvas, Panel, Series
+from dask_bench.report.figures._canvas import Canvas, Panel, Series, rectangle
 from dask_bench.report.figures._plot import sizes
 from dask_bench.store.schema import Run
 
@@ -73,12 +73,11 @@ def _panel(canvas: Canvas, panel: Panel, grid: np.ndarray, failed: list[tuple[in
     rows, cols = grid.shape
     x0, y0, _, _ = panel.box
     cells = [
-        np.array([(x0 + j * CELL[0], top), (x0 + (j + 1) * CELL[0], top),
-                  (x0 + (j + 1) * CELL[0], top - CELL[1]), (x0 + j * CELL[0], top - CELL[1])])
+        rectangle(x0 + j * CELL[0], top, x0 + (j + 1) * CELL[0], top - CELL[1])
         for i in range(rows)
         for j in range(cols)
         for top in [y0 + (rows - i) * CELL[1]]
-    ]  # fmt: skip
+    ]
     canvas.ax.add_collection(
         PolyCollection(cells, facecolors=_cell_colors(grid), edgecolors="white", linewidths=0.5),
         autolim=False,
@@ -101,14 +100,12 @@ def _colorbar(canvas: Canvas, x0: float, y0: float, height: float) -> None:
     steps = 50
     cmap = colormaps[HEATMAP_CMAP]
     h = height * 0.85 / steps
-    slices = [np.array([(x0, y0 + k * h), (x0 + 0.12, y0 + k * h), (x0 + 0.12, y0 + (k + 1) * h),
-                        (x0, y0 + (k + 1) * h)]) for k in range(steps)]  # fmt: skip
+    slices = [rectangle(x0, y0 + k * h, x0 + 0.12, y0 + (k + 1) * h) for k in range(steps)]
     colors: list[Any] = [cmap((k + 0.5) / steps) for k in range(steps)]
     top = y0 + steps * h
     slices.append(np.array([(x0, top + 0.04), (x0 + 0.12, top + 0.04), (x0 + 0.06, top + 0.2)]))
     colors.append(IMPLAUSIBLE_COLOR)
-    canvas.ax.add_collection(PolyCollection(slices, facecolors=colors, linewidths=0),
-                             autolim=False)  # fmt: skip
+    canvas.ax.add_collection(PolyCollection(slices, facecolors=colors, linewidths=0), autolim=False)
     for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
         canvas.text(x0 + 0.17, y0 + frac * steps * h, f"{frac * 100:.0f}%", va="center")
     canvas.text(x0 + 0.17, top + 0.12, "> 110%: implausible", va="center")
@@ -150,21 +147,24 @@ def heatmaps_figure(
         panel = canvas.panel(f"run {run.id}", (x0, bottom, panel_w, panel_h))
         grid, failed = efficiency_grid(points[points["run_id"] == run.id], workloads, units)
         _panel(canvas, panel, grid, failed)
-        panel.series.append(Series(run.id, None, tuple(units), tuple(grid.flat), kind="grid"))
+        shown = Series(key=run.id, color=None, x=tuple(units), y=tuple(grid.flat), kind="grid")
+        panel.series.append(shown)
         for j, u in enumerate(units):
             canvas.text(x0 + (j + 0.5) * CELL[0], bottom - 0.05, str(u), ha="center", va="top")
         if k == 0:
             for i, name in enumerate(workloads):
-                canvas.text(x0 - 0.06, bottom + (len(workloads) - i - 0.5) * CELL[1], name,
-                            ha="right", va="center")  # fmt: skip
+                y = bottom + (len(workloads) - i - 0.5) * CELL[1]
+                canvas.text(x0 - 0.06, y, name, ha="right", va="center")
         if len(runs) > 1:
             canvas.title(panel, f"run {run.id}: {run.name}", (colors or {}).get(run.id))
     _colorbar(canvas, NAMES_ROOM + len(runs) * (panel_w + gap), bottom, max(panel_h, 1.2))
     canvas.text(NAMES_ROOM, 0.08, "processing units (threads over all workers)", fontsize=8.5)
     if len(runs) == 1:
         run = runs[0]
-        title = (f"{suite}: efficiency heatmap (x: failed) — {run.mode} scaling\n"
-                 f"back-end {run.backend}, {format_layout(run.layout)}")  # fmt: skip
+        title = (
+            f"{suite}: efficiency heatmap (x: failed) — {run.mode} scaling\n"
+            f"back-end {run.backend}, {format_layout(run.layout)}"
+        )
     else:
         title = f"{suite}: efficiency heatmap by run (x: failed)"
     canvas.text(0.15, height - 0.08, title, va="top", fontsize=9.5)

@@ -36,10 +36,16 @@ def _change_lines(ax: Axes, frame: pd.DataFrame, x_of: dict[int, Any]) -> None:
             label = ", ".join(f"{p} {row[p]}" for p in PACKAGES if p in new)
             # At the bottom: times start at 0, so the data rarely reaches there.
             ax.text(
-                x, 0.02, f" {label if column == 'changed' else 'problem changed'}", rotation=90,
-                va="bottom", ha="left", fontsize="x-small", color="0.3",
+                x,
+                0.02,
+                f" {label if column == 'changed' else 'problem changed'}",
+                rotation=90,
+                va="bottom",
+                ha="left",
+                fontsize="x-small",
+                color="0.3",
                 transform=ax.get_xaxis_transform(),
-            )  # fmt: skip
+            )
 
 
 def history_figure(frame: pd.DataFrame) -> Figure:

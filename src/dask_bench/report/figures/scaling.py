@@ -48,9 +48,21 @@ TITLES = {"efficiency": "parallel efficiency", "throughput": "throughput", "wall
 IMPLAUSIBLE_SHADE = "#efe4f7"
 #: The columns the figures read.
 _COLUMNS = (
-    "run_id", "suite", "workload", "units", "n", "median", "ci_low", "ci_high", "precise",
-    "throughput", "throughput_unit", "efficiency", "efficiency_low", "efficiency_high",
-)  # fmt: skip
+    "run_id",
+    "suite",
+    "workload",
+    "units",
+    "n",
+    "median",
+    "ci_low",
+    "ci_high",
+    "precise",
+    "throughput",
+    "throughput_unit",
+    "efficiency",
+    "efficiency_low",
+    "efficiency_high",
+)
 #: y axes are shared when all panels' values lie within this factor of each other.
 SHARE_SPAN = 100.0
 
@@ -91,9 +103,14 @@ def bar_ends(
 
 
 def _draw_run(
-    canvas: Canvas, panel: Panel, metric: str, rows: pd.DataFrame, run: Run, color: Any,
+    canvas: Canvas,
+    panel: Panel,
+    metric: str,
+    rows: pd.DataFrame,
+    run: Run,
+    color: Any,
     x: list[float],
-) -> None:  # fmt: skip
+) -> None:
     """One run's line, its error bars and its imprecise points (hollow markers)."""
     value, low, high = _values(metric, rows)
     low, high = bar_ends(value, low, high, METRICS[metric][1])
@@ -103,9 +120,12 @@ def _draw_run(
     if "precise" in rows:
         imprecise = ~rows["precise"].fillna(False).astype(bool).to_numpy()
         if imprecise.any():
-            canvas.marks(panel, np.asarray(x)[imprecise], value[imprecise], color=color,
-                         size=4.2, hollow=True)  # fmt: skip
-    panel.series.append(Series(run.id, color, tuple(x), tuple(value), tuple(low), tuple(high)))
+            xs, ys = np.asarray(x)[imprecise], value[imprecise]
+            canvas.marks(panel, xs, ys, color=color, size=4.2, hollow=True)
+    drawn = Series(
+        key=run.id, color=color, x=tuple(x), y=tuple(value), low=tuple(low), high=tuple(high)
+    )
+    panel.series.append(drawn)
 
 
 def _ideal(metric: str, rows: pd.DataFrame, units: Sequence[int], mode: str) -> np.ndarray:
@@ -124,8 +144,9 @@ def _failed(canvas: Canvas, panel: Panel, part: pd.DataFrame) -> None:
     """Red crosses on the x axis where points failed (they have no value to plot)."""
     failed = part[part["n"] == 0]
     if not failed.empty:
-        canvas.marks(panel, failed["units"].to_numpy(dtype=float), np.full(len(failed), 0.04),
-                     color="red", marker="x", size=4.5, axes_y=True)  # fmt: skip
+        xs = failed["units"].to_numpy(dtype=float)
+        ys = np.full(len(xs), 0.04)  # a fraction of the panel's height: just above the x axis
+        canvas.marks(panel, xs, ys, color="red", marker="x", size=4.5, axes_y=True)
 
 
 def _workloads(suite: str, metric: str, points: pd.DataFrame) -> list[str]:
@@ -219,10 +240,14 @@ def metric_figure(
             _draw_run(canvas, panel, metric, rows, run, colors[run.id], x)
             if metric != "efficiency":
                 ideal = _ideal(metric, rows, units, run.mode)
-                canvas.polyline(panel, ideal[:, 0], ideal[:, 1], color=colors[run.id], width=0.9,
-                                style="--", alpha=0.6, zorder=2.0)  # fmt: skip
-                panel.series.append(Series(run.id, colors[run.id], tuple(ideal[:, 0]),
-                                           tuple(ideal[:, 1]), kind="ideal"))  # fmt: skip
+                xs, ys, color = ideal[:, 0], ideal[:, 1], colors[run.id]
+                canvas.polyline(
+                    panel, xs, ys, color=color, width=0.9, style="--", alpha=0.6, zorder=2.0
+                )
+                drawn_ideal = Series(
+                    key=run.id, color=color, x=tuple(xs), y=tuple(ys), kind="ideal"
+                )
+                panel.series.append(drawn_ideal)
         _failed(canvas, panel, part)
         if not drawn:
             canvas.note(panel, "no data")
@@ -276,8 +301,17 @@ def _legend(
     labels.append(
         "median, with its interval" if metric != "efficiency" else "efficiency, with its interval"
     )
-    handles.append(Line2D([], [], color=grey, marker="o", markersize=4.2, linestyle="none",
-                          markerfacecolor="white"))  # fmt: skip
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color=grey,
+            marker="o",
+            markersize=4.2,
+            linestyle="none",
+            markerfacecolor="white",
+        )
+    )
     labels.append("hollow: imprecise (interval wider than the target)")
     ideal = {
         "efficiency": "dashed: ideal (100%)",

@@ -53,9 +53,13 @@ def startup_figure(runs: Sequence[Run], colors: Mapping[int, Any]) -> Figure:
             ax.plot(xs, first, marker=".", linestyle=":", color=color)
             queued = [ev for ev in ok if ev.queue_seconds is not None]
             if queued:  # batch schedulers: the part of the wait spent in the queue
-                ax.plot([ev.requested for ev in queued],
-                        [float(ev.queue_seconds or 0.0) for ev in queued],
-                        marker="s", linestyle="--", color=color)  # fmt: skip
+                ax.plot(
+                    [ev.requested for ev in queued],
+                    [float(ev.queue_seconds or 0.0) for ev in queued],
+                    marker="s",
+                    linestyle="--",
+                    color=color,
+                )
                 any_queue = True
         bad = [ev.requested for ev in steps if not ev.ok]
         if bad:

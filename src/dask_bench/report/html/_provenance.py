@@ -23,9 +23,13 @@ KEY_PACKAGES = ("dask", "distributed", "python", "numpy", "pandas", "pyarrow", "
 #: Rows never highlighted as differences: they identify a run, or are measured and so
 #: differ a little between any two runs (a different machine shows in host and CPU).
 UNCOMPARED = (
-    "run", "started", "finished", "duration", "hardware baseline",
+    "run",
+    "started",
+    "finished",
+    "duration",
+    "hardware baseline",
     *(f"{kind} bandwidth" for kind in KINDS),
-)  # fmt: skip
+)
 
 
 def _duration(run: Run) -> str | None:
