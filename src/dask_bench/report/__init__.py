@@ -41,11 +41,7 @@ from dask_bench.report.figures.per_run import (
 from dask_bench.report.figures.scaling import metric_figure, overlay_figure
 from dask_bench.report.figures.startup import startup_figure
 from dask_bench.report.html.build import build_report, default_report_dir
-from dask_bench.report.html.compare import (
-    comparison_html,
-    comparison_page,
-    save_comparison_page,
-)
+from dask_bench.report.html.compare import comparison_html, comparison_page, save_comparison_page
 from dask_bench.report.summarise import summarise_runs
 
 __all__ = [

@@ -24,7 +24,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
-from matplotlib.path import Path
+
+from dask_bench.report.figures._geometry import clip_segments, compound, rectangle, within
 
 #: Font size (points) of tick labels and panel titles.
 SMALL = 7.5
@@ -96,26 +97,6 @@ def panels_of(fig: Figure) -> dict[str, Panel]:
     return _PANELS.get(fig, {})
 
 
-def _clip(
-    p: np.ndarray, q: np.ndarray, box: tuple[float, float, float, float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Segments ``p -> q`` (n x 2 arrays) cut to a box (Liang-Barsky); empty ones dropped."""
-    x0, y0, w, h = box
-    d = q - p
-    t0, t1 = np.zeros(len(p)), np.ones(len(p))
-    keep = np.isfinite(p).all(axis=1) & np.isfinite(q).all(axis=1)
-    for axis, low, high in ((0, x0, x0 + w), (1, y0, y0 + h)):
-        for step, room in ((-d[:, axis], p[:, axis] - low), (d[:, axis], high - p[:, axis])):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = room / step
-            keep &= ~((step == 0) & (room < 0))
-            t0 = np.where(step < 0, np.maximum(t0, ratio), t0)
-            t1 = np.where(step > 0, np.minimum(t1, ratio), t1)
-    keep &= t0 <= t1
-    start, end = p + t0[:, None] * d, p + t1[:, None] * d
-    return start[keep], end[keep]
-
-
 class Canvas:
     """A figure of ``width`` x ``height`` inches whose panels are drawn as shared collections.
 
@@ -166,7 +147,7 @@ class Canvas:
     ) -> None:
         """Straight segments from ``p`` to ``q`` (canvas inches, n x 2), cut to the panel."""
         if clip:
-            p, q = _clip(p, q, panel.box)
+            p, q = clip_segments(p, q, panel.box)
         if len(p):
             key = (zorder, self._key(color), width, style, alpha)
             self._lines.setdefault(key, []).extend(np.stack([p, q], axis=1))
@@ -190,7 +171,7 @@ class Canvas:
             return
         inside = np.isfinite(pts).all(axis=1)
         box = panel.box
-        if inside.all() and _within(pts, box):
+        if inside.all() and within(pts, box):
             key = (zorder, self._key(color), width, style, alpha)
             self._lines.setdefault(key, []).append(pts)
             return
@@ -338,12 +319,12 @@ class Canvas:
         """
         for (zorder, color), polygons in self._fills.items():
             patch = PathPatch(
-                _compound(polygons, closed=True), facecolor=color, linewidth=0, zorder=zorder
+                compound(polygons, closed=True), facecolor=color, linewidth=0, zorder=zorder
             )
             self.ax.add_artist(patch)  # not add_patch: limits are fixed, no need to measure
         for (zorder, color, width, style, alpha), lines in self._lines.items():
             patch = PathPatch(
-                _compound(lines, closed=False),
+                compound(lines, closed=False),
                 fill=False,
                 edgecolor=color,
                 linewidth=width,
@@ -372,37 +353,3 @@ class Canvas:
             )
         self._lines, self._fills, self._marks = {}, {}, {}
         return self.fig
-
-
-def rectangle(x0: float, y0: float, x1: float, y1: float, *, closed: bool = False) -> np.ndarray:
-    """The corners of a rectangle from ``(x0, y0)``: ``(x1, y0)``, ``(x1, y1)``, then ``(x0, y1)``.
-
-    ``closed`` repeats the first corner at the end, for an outline drawn as a line.
-    """
-    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    return np.array([*corners, corners[0]] if closed else corners, dtype=float)
-
-
-def _compound(parts: list[np.ndarray], closed: bool) -> Path:
-    """One path made of many polylines (or polygons): each starts with a move."""
-    if closed:  # CLOSEPOLY's own vertex is ignored: give each polygon one more
-        parts = [np.vstack([p, p[:1]]) for p in parts]
-    vertices = np.concatenate(parts)
-    codes = np.full(len(vertices), Path.LINETO, dtype=Path.code_type)
-    starts = np.cumsum([0, *(len(p) for p in parts[:-1])])
-    codes[starts] = Path.MOVETO
-    if closed:
-        ends = np.cumsum([len(p) for p in parts]) - 1
-        codes[ends] = Path.CLOSEPOLY
-    return Path(vertices, codes)
-
-
-def _within(pts: np.ndarray, box: tuple[float, float, float, float]) -> bool:
-    x0, y0, w, h = box
-    eps = 1e-9
-    return bool(
-        (pts[:, 0] >= x0 - eps).all()
-        and (pts[:, 0] <= x0 + w + eps).all()
-        and (pts[:, 1] >= y0 - eps).all()
-        and (pts[:, 1] <= y0 + h + eps).all()
-    )

@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 
 from dask_bench.report._format import format_layout
 from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
-from dask_bench.report.figures._canvas import Canvas, Panel, Series, rectangle
+from dask_bench.report.figures._canvas import Canvas, Panel, Series
+from dask_bench.report.figures._geometry import rectangle
 from dask_bench.report.figures._plot import sizes
 from dask_bench.store.schema import Run
 

@@ -26,13 +26,7 @@ from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
 from dask_bench.report.analysis.metric import is_latency
 from dask_bench.report.analysis.precision import confidence_of
 from dask_bench.report.figures._canvas import Canvas, Panel, Series
-from dask_bench.report.figures._grid import (
-    Grid,
-    dodge,
-    figure_labels,
-    figure_legend,
-    panel_grid,
-)
+from dask_bench.report.figures._grid import Grid, dodge, figure_labels, figure_legend, panel_grid
 from dask_bench.report.figures._plot import IDEAL_COLOR, run_colors, run_label, sizes
 from dask_bench.store.schema import Run
 

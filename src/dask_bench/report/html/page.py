@@ -16,10 +16,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from dask_bench.report._format import (
-    format_date,
-    format_layout,
-)
+from dask_bench.report._format import format_date, format_layout
 from dask_bench.report.analysis.trust import warnings_of
 from dask_bench.report.html._markup import CSS, esc
 from dask_bench.report.html._provenance import (
