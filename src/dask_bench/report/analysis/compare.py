@@ -10,7 +10,8 @@ a difference is. Reasons why the two runs are not like for like (layout, problem
 size, workload versions and options, mode) are listed as confounders.
 
 The interval is a percentile bootstrap; :mod:`dask_bench.report.analysis.twosample`
-says why, and holds the statistics of two samples.
+says why, and holds the statistics of two samples. The comparison in words (its
+cells and one-line summary) is :mod:`dask_bench.report.analysis.compare_text`.
 """
 
 from __future__ import annotations

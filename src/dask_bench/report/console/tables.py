@@ -1,4 +1,4 @@
-"""Terminal tables of stored runs, as rich objects; printing them is the CLI's job.
+"""Terminal tables of stored runs, as rich objects; printing them is the caller's job.
 
 Values are formatted by :mod:`dask_bench.report._format`, shared with the HTML
 report, so that the terminal and the file show the same numbers in the same way.
