@@ -40,9 +40,7 @@ from rich.table import Table
 from sqlalchemy import insert
 
 from dask_bench._version import __version__
-from dask_bench.report import build_report
-from dask_bench.report.compare import compare_runs
-from dask_bench.report.history import history_frame
+from dask_bench.report import build_report, compare_runs, history_frame
 from dask_bench.runner.checks import build_study
 from dask_bench.runner.provenance import PACKAGES, environment
 from dask_bench.store import Store

@@ -14,7 +14,7 @@ from distributed import Client, LocalCluster
 from rich.console import Console
 
 from dask_bench.report import build_report, run_header
-from dask_bench.report.tables import format_bandwidth
+from dask_bench.report._format import format_bandwidth
 from dask_bench.runner import plan_study, run_study
 from dask_bench.runner.baseline import hardware_baseline
 from dask_bench.runner.checks import build_study

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dask_bench.errors import ConfigError
-from dask_bench.report.check import CheckResult, check_run, check_table
+from dask_bench.report import CheckResult, check_run, check_table
 from dask_bench.runner.checks import build_study, load_study
 from dask_bench.store import Store
 from dask_bench.store.schema import Run

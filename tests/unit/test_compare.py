@@ -18,7 +18,15 @@ from rich.panel import Panel
 from rich.table import Table
 
 from dask_bench.errors import ConfigError
-from dask_bench.report._twosample import (
+from dask_bench.report import (
+    Comparison,
+    compare_runs,
+    comparison_html,
+    comparison_page,
+    comparison_summary,
+    comparison_table,
+)
+from dask_bench.report.analysis.twosample import (
     SAME,
     UNDECIDABLE,
     cliffs_delta,
@@ -26,8 +34,6 @@ from dask_bench.report._twosample import (
     ratio_interval,
     verdict_of,
 )
-from dask_bench.report.compare import Comparison, compare_runs, comparison_summary
-from dask_bench.report.compare_view import comparison_html, comparison_page, comparison_table
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 

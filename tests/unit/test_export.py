@@ -190,7 +190,7 @@ def test_run_without_measurements_exports_header_only(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_points_level_round_trip(tmp_path: Path, fmt: str) -> None:
-    from dask_bench.report.export import POINT_COLUMNS
+    from dask_bench.report.analysis.export import POINT_COLUMNS
 
     store, run = build_store(tmp_path)
     point = next(p for p in run.points if p.workload == "map-sleep" and p.units == 2)
@@ -220,7 +220,7 @@ def test_points_level_round_trip(tmp_path: Path, fmt: str) -> None:
 
 
 def test_points_level_of_an_empty_run_has_the_header(tmp_path: Path) -> None:
-    from dask_bench.report.export import POINT_COLUMNS
+    from dask_bench.report.analysis.export import POINT_COLUMNS
 
     store = Store(str(tmp_path / "r.db"), create=True)
     run = store.create_run(name="e", mode="weak", backend="local", layout={}, study={},

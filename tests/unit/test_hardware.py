@@ -14,9 +14,9 @@ from rich.console import Console
 
 from dask_bench.errors import ConfigError
 from dask_bench.report import build_report, run_header
-from dask_bench.report._provenance import provenance_rows, provenance_section
-from dask_bench.report.html import Page, _dask_report_links
-from dask_bench.report.tables import format_bandwidth
+from dask_bench.report._format import format_bandwidth
+from dask_bench.report.html._provenance import provenance_rows, provenance_section
+from dask_bench.report.html.points import dask_report_links
 from dask_bench.runner.baseline import baseline_size
 from dask_bench.runner.checks import build_study
 from dask_bench.runner.perfreport import report_folder, report_path
@@ -199,7 +199,6 @@ def test_points_link_their_dask_report(tmp_path: Path) -> None:
     (href,) = re.findall(r'<a href="([^"]+)">report</a>', html)
     assert href_target(index, href) == target
     # With the report folder known, the link is relative, so both can move together.
-    page = Page([run], {}, [], {}, folder=str(tmp_path / "rep"))
-    (relative,) = _dask_report_links(page).values()
+    (relative,) = dask_report_links([run], folder=str(tmp_path / "rep")).values()
     assert not relative.startswith(("/", "file:"))
     assert href_target(tmp_path / "rep" / "index.html", relative) == target

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from dask_bench.cli import cli
 from dask_bench.errors import ConfigError, StoreError
-from dask_bench.report.history import HISTORY_COLUMNS, history_frame, history_table
-from dask_bench.report.history_plot import history_figure, save_figure
+from dask_bench.report import history_figure, history_frame, history_table, save_figure
+from dask_bench.report.analysis.history import HISTORY_COLUMNS
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 

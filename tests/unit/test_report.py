@@ -24,8 +24,8 @@ from dask_bench.report import (
     suite_figures,
     suite_tables,
 )
-from dask_bench.report._canvas import panels_of
-from dask_bench.report.tables import suite_frames
+from dask_bench.report.analysis.suites import suite_frames
+from dask_bench.report.figures._canvas import panels_of
 from tests.unit.report_data import (
     GIB,
     NBYTES,
@@ -307,7 +307,7 @@ def test_figures_are_small_multiples_with_intervals(tmp_path: Path) -> None:
 def test_error_bars_never_cross_zero() -> None:
     import numpy as np
 
-    from dask_bench.report.figures import bar_ends
+    from dask_bench.report.figures.scaling import bar_ends
 
     value = np.array([1.0, 2.0, 3.0])
     low, high = np.array([-0.5, np.nan, 2.5]), np.array([1.5, np.nan, 2.9])
@@ -318,7 +318,7 @@ def test_error_bars_never_cross_zero() -> None:
 
 
 def test_latency_workloads_show_time_not_throughput(tmp_path: Path) -> None:
-    from dask_bench.report._metric import is_latency, workload_metric
+    from dask_bench.report.analysis.metric import is_latency, workload_metric
 
     assert is_latency("arrays", "random-access") and is_latency("dataframes", "random-access")
     assert workload_metric("arrays", "std") == "throughput"
@@ -356,7 +356,7 @@ def test_several_runs_share_panels_axes_and_ideals(tmp_path: Path) -> None:
 
 
 def test_heatmap_marks_failed_and_implausible_points(tmp_path: Path) -> None:
-    from dask_bench.report.heatmap import IMPLAUSIBLE_COLOR, _cell_colors
+    from dask_bench.report.figures.heatmap import IMPLAUSIBLE_COLOR, _cell_colors
 
     store, run = build_store(tmp_path)
     tasks = suite_frames(store, run)["tasks"]
@@ -430,7 +430,7 @@ def test_many_workloads_get_one_panel_each(tmp_path: Path) -> None:
 
 
 def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
-    from dask_bench.report.breakdown import breakdown_figure
+    from dask_bench.report.figures.breakdown import breakdown_figure
 
     store, run = build_store(tmp_path)
     points = {(p.workload, p.units): p for p in run.points}
@@ -466,7 +466,7 @@ def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
 
 
 def test_breakdown_of_several_runs_puts_their_bars_side_by_side(tmp_path: Path) -> None:
-    from dask_bench.report.breakdown import breakdowns_figure
+    from dask_bench.report.figures.breakdown import breakdowns_figure
     from dask_bench.store import run_summaries
     from tests.unit.report_data import add_run
 
@@ -485,7 +485,7 @@ def test_breakdown_of_several_runs_puts_their_bars_side_by_side(tmp_path: Path) 
 
 
 def test_a_package_missing_on_workers_is_called_missing(tmp_path: Path) -> None:
-    from dask_bench.report.run_info import warnings_of
+    from dask_bench.report.analysis.trust import warnings_of
 
     env = full_environment()
     env["version_mismatches"] = [

@@ -13,7 +13,7 @@ import pytest
 
 from dask_bench.errors import ConfigError
 from dask_bench.report import build_report, default_report_dir
-from dask_bench.report._markup import esc
+from dask_bench.report.html._markup import esc
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 from tests.unit.report_data import PNG_MAGIC, add_point, add_run, build_store, full_environment
@@ -156,7 +156,7 @@ def test_several_runs_share_colours_and_flag_differences(tmp_path: Path) -> None
 
 def test_overlay_gives_each_run_one_colour_everywhere(tmp_path: Path) -> None:
     from dask_bench.report import overlay_figure, run_colors
-    from dask_bench.report._canvas import panels_of
+    from dask_bench.report.figures._canvas import panels_of
     from dask_bench.store import run_summaries
 
     store, first = build_store(tmp_path)
@@ -228,7 +228,7 @@ def test_failed_render_keeps_old_report(tmp_path: Path, monkeypatch: pytest.Monk
     def boom(*_: Any, **__: Any) -> bytes:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("dask_bench.report._plot.figure_bytes", boom)
+    monkeypatch.setattr("dask_bench.report.figures.output.figure_bytes", boom)
     with pytest.raises(RuntimeError):
         build_report(store, [run], out)
     assert (out / "index.html").read_text() == before

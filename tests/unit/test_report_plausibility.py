@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from dask_bench.report.plausibility import (
+from dask_bench.report.analysis.plausibility import (
     IDEAL,
     NOISY_BASE,
     OVERSUBSCRIBED,

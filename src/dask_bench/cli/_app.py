@@ -46,7 +46,7 @@ class _Group(click.Group):
 
 def _one_line(message: str) -> None:
     """Print an error on stderr (one line, unless it carries a table), secrets hidden."""
-    from dask_bench.report._format import printable
+    from dask_bench.report import printable
     from dask_bench.secrets import scrub_text
 
     # control characters (an ANSI sequence in a run name) are shown, never obeyed; the

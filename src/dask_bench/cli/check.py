@@ -26,7 +26,7 @@ def check(run_ref: str, references_file: str | None, database: str) -> None:
     2 on bad input.
     """
     from dask_bench.errors import ConfigError
-    from dask_bench.report.check import check_run, check_table
+    from dask_bench.report import check_run, check_table
 
     references = None
     if references_file is not None:

@@ -35,12 +35,13 @@ def compare(run_a: str, run_b: str, confidence: float, output: Path | None, data
     runs not like for like (worker layout, problem sizes, workload versions or
     options, scaling mode) are listed first. Exits 0 whatever the verdicts.
     """
-    from dask_bench.report.compare import compare_runs, comparison_summary
-    from dask_bench.report.compare_view import (
-        comparison_page,
+    from dask_bench.report import (
+        check_output,
+        compare_runs,
+        comparison_summary,
         comparison_table,
+        save_comparison_page,
     )
-    from dask_bench.report.export import atomic_output, check_output
 
     if output is not None:
         check_output(output)  # before the work, not after it
@@ -50,6 +51,5 @@ def compare(run_a: str, run_b: str, confidence: float, output: Path | None, data
     out.print(comparison_table(cmp))
     out.print(comparison_summary(cmp), markup=False, highlight=False)
     if output is not None:
-        with atomic_output(output) as tmp:
-            tmp.write_text(comparison_page(cmp), encoding="utf-8")
+        save_comparison_page(cmp, output)
         out.print(f"wrote {output}", markup=False, highlight=False)

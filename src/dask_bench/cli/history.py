@@ -58,8 +58,13 @@ def history(
     Without: one row per workload and size.
     """
     from dask_bench.errors import ConfigError
-    from dask_bench.report.history import history_frame, history_table
-    from dask_bench.report.history_plot import figure_format, history_figure, save_figure
+    from dask_bench.report import (
+        figure_format,
+        history_figure,
+        history_frame,
+        history_table,
+        save_figure,
+    )
 
     start = _parse_date(since)
     if output is not None:

@@ -46,14 +46,14 @@ def image(extras: tuple[str, ...], everything: bool, base: str | None, output: P
 
     name = "Containerfile" if output is None else str(output)
     if output is not None:
-        from dask_bench.report.export import check_output
+        from dask_bench.report import check_output
 
         check_output(output)  # before the work, not after it
     text = containerfile(extras, everything=everything, base=base, filename=name)
     if output is None:
         click.echo(text, nl=False)
         return
-    from dask_bench.report.export import atomic_output
+    from dask_bench.report import atomic_output
 
     with atomic_output(output) as tmp:
         tmp.write_text(text, encoding="utf-8")

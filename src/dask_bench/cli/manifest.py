@@ -34,7 +34,7 @@ def manifest(
     """
     from dask_bench.deploy.kubernetes.backend import runs_on_kubernetes, study_manifest
     from dask_bench.errors import ConfigError
-    from dask_bench.report.export import atomic_output
+    from dask_bench.report import atomic_output
     from dask_bench.runner.checks import load_study
 
     study = load_study(

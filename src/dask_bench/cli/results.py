@@ -8,7 +8,6 @@ import click
 from rich.console import Console
 
 from dask_bench.cli._app import cli, db_option, open_store
-from dask_bench.cli.run import summarise_runs
 
 
 @cli.command(name="list")
@@ -54,6 +53,8 @@ def show(run_ref: str | None, study_id: str | None, database: str) -> None:
 
     With --study, every variant of the study is shown and compared with the first.
     """
+    from dask_bench.report import summarise_runs
+
     with open_store(database) as store:
         if study_id is not None:
             ids = [r.id for r in store.study_runs(study_id)]

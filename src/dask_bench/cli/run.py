@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
-from dask_bench.cli._app import EXIT_INTERRUPTED, cli, open_store
+from dask_bench.cli._app import EXIT_INTERRUPTED, cli
 
 if TYPE_CHECKING:
     from dask_bench.envfile import EnvMapping
@@ -122,10 +122,12 @@ def run(
     then compares each with the first and writes one report of all of them.
     """
     from dask_bench.errors import ConfigError
+    from dask_bench.report import summarise_runs
     from dask_bench.runner import Reporter, RichReporter, run_variants
     from dask_bench.runner._setup import preflight
     from dask_bench.runner.estimate import estimate_runs
     from dask_bench.runner.variants import resume_run
+    from dask_bench.store.schema import RunStatus
 
     overrides = {
         "deployment.workers": flags["workers"],
@@ -183,13 +185,13 @@ def run(
             results = [resumed]
         else:
             results = run_variants(study, reporter)
-    complete = all(r.status == "complete" for r in results)
+    complete = all(r.status == RunStatus.COMPLETE for r in results)
     summarise_runs(study.database, [r.run_id for r in results], write=study.report and complete)
     err = Console(stderr=True, highlight=False)
     for result in results:
         if result.error is not None:
             err.print(f"[red]variant {result.variant} failed:[/red] {result.error}")
-    stopped = [r for r in results if r.status == "interrupted"]
+    stopped = [r for r in results if r.status == RunStatus.INTERRUPTED]
     if stopped:
         result = stopped[0]
         ids = " ".join(str(r.run_id) for r in results)
@@ -252,43 +254,3 @@ def build_run_study(
     raw, env = merge_env(data, study_from_env(env_file), overrides)
     source = f"{study_file or 'default study'} with {env_file}"
     return build_study(raw, overrides, source=source), env
-
-
-def summarise_runs(database: str, run_ids: list[int], write: bool) -> None:
-    """Print each run's header and tables, compare each with the first, write the report.
-
-    Parameters
-    ----------
-    database
-        Where the runs are stored.
-    run_ids
-        The runs of one study, in order (one per variant).
-    write
-        Also write one HTML report of all the runs.
-    """
-    from rich.markup import escape
-
-    from dask_bench.report import build_report, default_report_dir, run_header, suite_tables
-    from dask_bench.report._format import printable
-    from dask_bench.report.compare import compare_runs, comparison_summary
-    from dask_bench.report.compare_view import comparison_table
-
-    with open_store(database) as store:
-        runs = [store.run(i) for i in run_ids]
-        out = Console()
-        for run_ in runs:
-            out.print(run_header(run_))
-            for table in suite_tables(store, run_, width=out.width):
-                out.print(table)
-        first, *others = runs
-        for other in others:
-            if not (first.points and other.points):
-                continue  # a variant that measured nothing has nothing to compare
-            cmp = compare_runs(store, first, other)
-            names = (escape(printable(other.name)), escape(printable(first.name)))
-            out.print(f"\n[bold]{names[0]}[/bold] compared with [bold]{names[1]}[/bold]")
-            out.print(comparison_table(cmp))
-            out.print(comparison_summary(cmp), markup=False, highlight=False)
-        if write:
-            path = build_report(store, runs, default_report_dir(database, runs))
-            out.print(f"report: {path}")

@@ -1,23 +1,20 @@
-"""How values are written: shared by the terminal tables, the HTML report and the exports.
+"""How values are written, shared by the terminal tables, figures, HTML report and exports.
 
 One place for every number's format, so that ``show``, the report and ``history``
-print the same median, interval and efficiency the same way.
+print the same median, interval and efficiency the same way; and for the short names
+of the breakdown categories, which the terminal tables, the page and the figures share.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from dask_bench.store.schema import Ending, Run
+from dask_bench.report._values import finite, is_missing
+from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Ending, PointStatus
 
-#: Efficiency below these fractions is flagged (yellow, then red).
-WARN_EFFICIENCY = 0.80
-BAD_EFFICIENCY = 0.50
-#: Efficiency above this is implausible: never shown as good (green), always explained.
-HIGH_EFFICIENCY = 1.10
 #: Longest error text shown in a table cell; the full text stays in the database.
 ERROR_WIDTH = 60
 #: How each way a point can end is named in tables (see :class:`Ending`).
@@ -29,16 +26,6 @@ ENDING_SHORT = {
     Ending.DISTURBED: "disturbed",
     Ending.FAILURE: "failed",
 }
-
-
-def is_missing(value: Any) -> bool:
-    """Whether a cell value is absent (None, NaN or pandas' NA)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN and NaT are the values unequal to themselves
-    except (TypeError, ValueError):  # pandas.NA refuses to be a bool
-        return True
 
 
 def _time_scale(seconds: float) -> tuple[float, str]:
@@ -126,23 +113,6 @@ def format_throughput(value: float | None, unit: str) -> str:
     return f"{number} {unit}".strip()
 
 
-def efficiency_level(value: float | None) -> str:
-    """How an efficiency is flagged.
-
-    ``ok``; ``warn`` below 80 %; ``bad`` below 50 %; ``high`` above 110 % (too good
-    to be true: never shown as good); ``none`` when unknown.
-    """
-    if value is None or is_missing(value):
-        return "none"
-    if value > HIGH_EFFICIENCY:
-        return "high"
-    if value < BAD_EFFICIENCY:
-        return "bad"
-    if value < WARN_EFFICIENCY:
-        return "warn"
-    return "ok"
-
-
 def error_text(error: Any) -> str | None:
     """A stored error as text; None when absent (pandas turns a missing one into NaN)."""
     return None if is_missing(error) or error == "" else str(error)
@@ -162,9 +132,9 @@ def point_status(row: Mapping[str, Any]) -> str:
     status = str(row.get("status") or "unknown")
     error = short_error(row.get("error"))
     n_failed = int(row.get("n_failed") or 0)
-    if status == "ok" and n_failed:
+    if status == PointStatus.OK and n_failed:
         return f"ok ({n_failed} failed rep.)"
-    if status != "ok" and error:
+    if status != PointStatus.OK and error:
         return f"{status}: {error}"
     return status
 
@@ -181,7 +151,7 @@ def ending(row: Mapping[str, Any]) -> str:
         except ValueError:
             return stopped.replace("_", " ")
     status = str(row.get("status") or "")
-    return "failed" if status == "failed" else (status if status not in ("", "ok") else "—")
+    return status if status not in ("", PointStatus.OK) else "—"
 
 
 def ending_text(row: Mapping[str, Any]) -> str:
@@ -194,42 +164,6 @@ def ending_text(row: Mapping[str, Any]) -> str:
     if count:
         return f"{text} ({count})"
     return text
-
-
-def is_imprecise(row: Mapping[str, Any]) -> bool:
-    """Whether a measured point missed its precision target (its interval is too wide)."""
-    n = finite(row.get("n"))
-    if n is None or n == 0:
-        return False
-    precise = row.get("precise")
-    if precise is not None and not is_missing(precise):
-        return not bool(precise)
-    return row.get("stopped_by") not in (None, Ending.PRECISION.value)
-
-
-#: The columns a table of points shows (narrow frames are much quicker to turn into rows).
-TABLE_COLUMNS = (
-    "run_id", "point_id", "suite", "workload", "units", "workers", "threads_per_worker",
-    "mode", "status", "n", "n_failed", "n_disturbed", "disturbance", "precise", "stopped_by",
-    "median", "ci_low", "ci_high", "ci_rel", "throughput", "throughput_unit", "speedup",
-    "efficiency", "efficiency_low", "efficiency_high", "dominant", "dominant_share", "error",
-    "notes", "metrics_note",
-)  # fmt: skip
-
-
-def table_rows(points: Any) -> list[dict[str, Any]]:
-    """The rows of a point frame as dicts, with the :data:`TABLE_COLUMNS` it has."""
-    records: list[dict[str, Any]] = points[[c for c in TABLE_COLUMNS if c in points]].to_dict(
-        "records"
-    )
-    return records
-
-
-def confidence_of(run: Run) -> float:
-    """The confidence level of a run's intervals (its study's ``measurement.confidence``)."""
-    study = run.study if isinstance(run.study, Mapping) else {}
-    value = nested(study, "measurement", "confidence")
-    return float(value) if isinstance(value, (int, float)) else 0.95
 
 
 def ci_label(confidence: float) -> str:
@@ -253,32 +187,6 @@ def format_layout(layout: Mapping[str, Any] | None) -> str:
     return f"{threads_text}, {format_bytes(memory)} per worker"
 
 
-def nested(mapping: Any, *keys: str) -> Any:
-    """``mapping[k1][k2]...`` or None when any level is missing (provenance may be partial)."""
-    for key in keys:
-        if not isinstance(mapping, Mapping):
-            return None
-        mapping = mapping.get(key)
-    return mapping
-
-
-def package_version(run: Run, package: str) -> str:
-    """A package's version on the client, as recorded; ``unknown`` when not recorded."""
-    version = nested(run.environment, "versions", "client", package)
-    return str(version) if version else "unknown"
-
-
-def finite(value: Any) -> float | None:
-    """``value`` as a finite float, or None (missing, NaN or infinite)."""
-    if is_missing(value):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def printable(text: str) -> str:
     """``text`` for a terminal: control characters (ANSI sequences, bells) shown escaped.
 
@@ -288,3 +196,38 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+#: Short names of the breakdown categories in terminal tables and figure legends.
+BREAKDOWN_SHORT = {
+    "compute-cpu": "cpu",
+    "compute-other": "noncpu",
+    "transfer": "xfer",
+    "shuffle": "shuffle",
+    "serialization": "serde",
+    "spill": "spill",
+    "overhead": "ovhd",
+    "idle": "idle",
+}
+
+
+def dominant_text(row: Mapping[str, object]) -> str:
+    """``xfer 45%``: the category that took most of a point's worker time."""
+    name, share = row.get("dominant"), row.get("dominant_share")
+    if not isinstance(name, str) or not isinstance(share, float) or math.isnan(share):
+        return "—"
+    return f"{BREAKDOWN_SHORT.get(name, name)} {share * 100:.0f}%"
+
+
+def breakdown_legend(names: Iterable[str] | None = None) -> str:
+    """What each short category name stands for, e.g. ``cpu = task compute, CPU; ...``.
+
+    Parameters
+    ----------
+    names
+        The categories to explain (default: all of them), in any order.
+    """
+    wanted = set(BREAKDOWN_CATEGORIES if names is None else names)
+    return "; ".join(
+        f"{BREAKDOWN_SHORT[c]} = {BREAKDOWN_LABELS[c]}" for c in BREAKDOWN_CATEGORIES if c in wanted
+    )

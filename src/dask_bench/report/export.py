@@ -7,122 +7,21 @@ ended, what was left out, where the worker time went, memory, tasks/s and the no
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from dask_bench.errors import ConfigError
-from dask_bench.report._format import confidence_of, ending_text
-from dask_bench.report._metric import metrics_of
-from dask_bench.report.plausibility import plausibility_notes
+from dask_bench.report._files import ISO_FORMAT, atomic_output, check_output
+from dask_bench.report.analysis.export import points_export
 from dask_bench.store import Store, measurements_frame, run_summaries
-from dask_bench.store.read import BREAKDOWN_PREFIX
-from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Run
+from dask_bench.store.schema import Run
 
 #: Formats :func:`export_run` writes.
 EXPORT_FORMATS = ("csv", "parquet", "json")
 #: What :func:`export_run` can write: a row per repetition, or a row per point.
 EXPORT_LEVELS = ("repetitions", "points")
-#: Leading columns of the point level, in order; any other column of the summaries follows.
-POINT_COLUMNS = [
-    "run_id", "run_name", "backend", "mode", "started_at", "point_id", "suite", "workload",
-    "metric", "workload_version", "workers", "threads_per_worker", "memory_per_worker", "units",
-    "chunks", "chunk_size", "nbytes", "ntasks", "status", "stopped_by", "ended", "precise",
-    "n", "n_failed", "n_disturbed", "disturbance", "confidence", "median", "ci_low", "ci_high",
-    "ci_rel", "mean", "std", "min", "max", "throughput", "throughput_unit", "speedup",
-    "speedup_low", "speedup_high", "efficiency", "efficiency_low", "efficiency_high",
-    *(f"{BREAKDOWN_PREFIX}{c}" for c in BREAKDOWN_CATEGORIES), "dominant", "dominant_share",
-    "scheduler_tasks", "tasks_per_second", "submit_seconds", "memory_peak", "memory_mean",
-    "metrics_complete", "metrics_note", "notes", "checks", "error",
-]  # fmt: skip
-#: How dates are written in CSV, matching the ISO dates of the JSON export.
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
-
-
-def check_output(path: str | os.PathLike[str]) -> Path:
-    """Check that an output file can be placed at ``path``.
-
-    Raises
-    ------
-    ConfigError
-        When the parent folder is missing or not a folder, or ``path`` is a folder.
-    """
-    target = Path(path).expanduser()
-    parent = target.parent
-    if not parent.exists():
-        raise ConfigError(
-            f"folder {parent} does not exist; create it or choose another output path"
-        )
-    if not parent.is_dir():
-        raise ConfigError(f"{parent} is not a folder; choose another output path")
-    if target.is_dir():
-        raise ConfigError(f"{target} is a folder; give a file name such as {target}/run.csv")
-    return target
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``, moved onto ``path`` only on success.
-
-    The temporary file lives in the same folder so that :func:`os.replace` is an
-    atomic rename: readers see the old file or the complete new one, never a
-    partial one, and a failure leaves no temporary file behind.
-
-    Raises
-    ------
-    ConfigError
-        As :func:`check_output`.
-    """
-    target = check_output(path)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        # mkstemp creates the file 0600; an export should be readable like any written file.
-        tmp.chmod(0o644)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def points_export(points: pd.DataFrame, runs: list[Run]) -> pd.DataFrame:
-    """The point-level export of summaries: one row per point, in :data:`POINT_COLUMNS` order.
-
-    Parameters
-    ----------
-    points
-        Rows of :func:`dask_bench.store.run_summaries` over ``runs``.
-    runs
-        The runs the points belong to (for the confidence level of their intervals).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Adds ``metric`` (throughput or latency), ``ended`` (how the point ended, in
-        words), ``confidence`` (of ``ci_low``/``ci_high`` and the efficiency
-        interval) and ``checks`` (notes on implausible results, see
-        :mod:`dask_bench.report.plausibility`, joined by ``; ``).
-    """
-    if points.empty:
-        return pd.DataFrame(columns=POINT_COLUMNS)
-    frame = points.copy()
-    levels = {r.id: confidence_of(r) for r in runs}
-    checks = plausibility_notes(frame)
-    frame["metric"] = metrics_of(frame)
-    how = frame[[c for c in ("stopped_by", "status", "n_disturbed") if c in frame]]
-    frame["ended"] = [ending_text(r) for r in how.to_dict("records")]
-    frame["confidence"] = [levels.get(int(i), 0.95) for i in frame["run_id"]]
-    frame["checks"] = ["; ".join(checks.get(int(p), [])) or None for p in frame["point_id"]]
-    for column in POINT_COLUMNS:
-        if column not in frame:
-            frame[column] = None
-    rest = [c for c in frame.columns if c not in POINT_COLUMNS]
-    return frame[[*POINT_COLUMNS, *rest]]
 
 
 def export_run(
@@ -142,7 +41,8 @@ def export_run(
         The output file; an existing file is replaced atomically.
     level
         ``repetitions`` (default): a row per repetition with its point's and run's
-        columns; ``points``: a row per point (see :func:`points_export`).
+        columns; ``points``: a row per point (see
+        :func:`~dask_bench.report.analysis.export.points_export`).
 
     Returns
     -------
