@@ -329,21 +329,7 @@ def measure(
     median; never run more than ``max_repeats``; with a ``point_budget``, stop once
     the point's timed phase has used it and ``min_repeats`` are done. The first
     failed repetition ends the point; a disturbed one is kept aside and repeated.
-
-    Parameters
-    ----------
-    trial
-        The prepared workload.
-    settings
-        The study's measurement settings.
-    on_repetition
-        Called after every repetition (warm-ups included), e.g. to store it.
-    clock
-        Monotonic clock in seconds.
-    observer
-        Puts every repetition in a context of its own.
-    watch
-        Tells whether a worker left, arrived or paused during a repetition.
+    The parameters are those of :class:`PointRun`, which does the work.
     """
     point = PointRun(
         trial, settings, on_repetition=on_repetition, clock=clock, observer=observer, watch=watch

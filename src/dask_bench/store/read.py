@@ -346,21 +346,10 @@ def run_summaries(
     suite: str | None = None,
     workload: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`point_summaries` of several runs, one frame, with run columns first.
+    """:func:`point_summaries` of ``runs`` (in that order), one frame, run columns first.
 
-    Parameters
-    ----------
-    store
-        The results database.
-    runs
-        The runs, in the order wanted.
-    suite, workload
-        Only the points of this suite and/or workload.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Adds ``run_name``, ``backend``, ``mode`` and ``started_at`` to every row.
+    Each row gains ``run_name``, ``backend``, ``mode`` and ``started_at``; ``suite`` and
+    ``workload`` restrict the points as in :func:`timed_samples`.
     """
     parts = []
     for run in runs:
