@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from dask_bench.store.provenance import Provenance, confidence_of, read_provenance
+
 #: Bump on every change to the tables below, and add a migration.
 SCHEMA_VERSION = 6
 
@@ -102,6 +104,16 @@ class Run(Base):
     scale_events: Mapped[list[ScaleEventRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan"
     )
+
+    @property
+    def provenance(self) -> Provenance:
+        """The typed provenance (:attr:`environment`, read with the model's defaults)."""
+        return read_provenance(self.environment)
+
+    @property
+    def confidence(self) -> float:
+        """The confidence level of the run's intervals (its study's, or the default)."""
+        return confidence_of(self.study)
 
 
 class Point(Base):
