@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from dask_bench import Store, build_study
+from dask_bench.deploy import get_backend
 from dask_bench.deploy.base import WorkerLayout
 from dask_bench.deploy.jobqueue.sbatch import allocation_script
 from dask_bench.deploy.scaling import subset
@@ -66,6 +67,26 @@ def test_allocation_script_is_valid_bash_with_the_layout(tmp_path):
     assert "#SBATCH --account=proj7" in text and "#SBATCH --partition=debug" in text
     assert "--nthreads 2 --memory-limit 1073741824" in text
     assert f"run {study.resolve()} --scheduler-file" in text and "--db r.db" in text
+
+
+@pytest.mark.parametrize(
+    ("backend", "command"),
+    [
+        ("slurm", "scancel"),
+        ("sge", "qdel"),
+        ("pbs", "qdel"),
+        ("lsf", "bkill"),
+        ("htcondor", "condor_rm"),
+    ],
+)
+def test_each_batch_system_cancels_with_its_command_and_ignores_its_status(
+    monkeypatch, backend, command
+):
+    batch = get_backend(backend).batch
+    calls = []
+    monkeypatch.setattr(batch, "run", lambda args, check=True: calls.append((args, check)) or "")
+    batch.cancel(["12", "13"])
+    assert calls == [([command, "12", "13"], False)]
 
 
 def test_open_files_limit_is_raised_to_what_is_allowed():

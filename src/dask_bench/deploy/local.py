@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.deploy._failures import LastError, failed_specs
-from dask_bench.deploy.base import Backend, Launcher, study_sets
+from dask_bench.deploy.base import Launcher, study_sets
 from dask_bench.deploy.registry import register_backend
+from dask_bench.deploy.spec_cluster import SpecClusterBackend
 from dask_bench.deploy.tls import dashboard_tls
 from dask_bench.errors import BackendError, ConfigError
 
 if TYPE_CHECKING:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
 #: Most local worker processes per core: beyond it a study measures only contention,
 #: and the machine runs out of memory and processes before the workers start.
@@ -22,7 +22,7 @@ LOCAL_WORKERS_PER_CORE = 4
     "local",
     "distributed.LocalCluster on this machine (worker processes, or threads with processes: false)",
 )
-class LocalBackend(Backend):
+class LocalBackend(SpecClusterBackend):
     """LocalCluster with the study's worker layout; ``options`` go to LocalCluster unchanged."""
 
     launcher = Launcher.LOCAL_PROCESS
@@ -35,12 +35,6 @@ class LocalBackend(Backend):
             "security": "security.tls",
         }
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._cluster: LocalCluster | None = None
-        self._client: Client | None = None
-        self._errors: LastError | None = None
 
     def check(self) -> None:
         """Refuse a layout this machine cannot hold, before anything starts."""
@@ -74,7 +68,7 @@ class LocalBackend(Backend):
         kwargs.update(self.options)
         if self.security is not None:
             kwargs["security"] = self.security  # LocalCluster then listens on tls://
-        self._errors = LastError.attach()
+        self.watch_errors()
         try:
             with dashboard_tls(self.security):
                 self._cluster = LocalCluster(
@@ -101,12 +95,10 @@ class LocalBackend(Backend):
 
     def startup_problem(self) -> str | None:
         """The error of a worker process that failed to start (every one would)."""
-        if self._cluster is None:
+        problem = self.failed_start("the worker process exited at start")
+        if problem is None:
             return None
-        if not failed_specs(self._cluster):
-            return None
-        cause = self._errors.last if self._errors is not None else None
-        return (cause or "the worker process exited at start") + (
+        return problem + (
             "; check deployment.options (LocalCluster and worker keywords), and that a "
             "script starting a study does so under 'if __name__ == \"__main__\":'"
         )
@@ -116,18 +108,6 @@ class LocalBackend(Backend):
         if self._cluster is None:
             raise RuntimeError("request() before start()")
         self._cluster.scale(workers)
-
-    def close(self) -> None:
-        """Close the client, then the cluster (and with it every worker process)."""
-        client, cluster = self._client, self._cluster
-        self._client = self._cluster = None
-        if self._errors is not None:
-            self._errors.detach()
-            self._errors = None
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
 
     def describe(self) -> dict[str, Any]:
         """Back-end, layout, options and whether workers are processes."""

@@ -56,14 +56,19 @@ class BatchSystem(ABC):
     title: str
     #: Environment variables that name a job's node inside the job, first found wins.
     node_variables: tuple[str, ...] = ()
+    #: The command that cancels jobs given their ids, e.g. "scancel".
+    cancel_command: str
 
     @abstractmethod
     def jobs(self, name: str) -> list[JobInfo]:
         """The jobs called ``name`` (also those of other back-end instances)."""
 
-    @abstractmethod
     def cancel(self, job_ids: Sequence[str]) -> None:
-        """Cancel these jobs; jobs that have ended already are no error."""
+        """Cancel these jobs (:attr:`cancel_command`); jobs that have ended already are no error.
+
+        The command ignores those or only complains, so its exit status is not checked.
+        """
+        self.run([self.cancel_command, *job_ids], check=False)
 
     def cancel_named(self, name: str) -> list[str]:
         """Cancel every job called ``name``; returns their ids."""

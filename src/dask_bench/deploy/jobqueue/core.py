@@ -22,11 +22,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dask_bench.deploy._failures import LastError, failed_specs
-from dask_bench.deploy.base import Backend, Launcher
+from dask_bench.deploy.base import Launcher
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.registry import register_backend
+from dask_bench.deploy.spec_cluster import SpecClusterBackend
 from dask_bench.deploy.tls import dashboard_tls, is_temporary
 from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
 
@@ -76,7 +76,7 @@ def batch_backend(name: str, title: str) -> Callable[[B], B]:
     return register_backend(name, description, extra="jobqueue", requires=("dask_jobqueue",))
 
 
-class JobQueueBackend(Backend):
+class JobQueueBackend(SpecClusterBackend):
     """A dask-jobqueue cluster class with the study's layout; options pass through unchanged."""
 
     #: Name of the cluster class in ``dask_jobqueue``, e.g. ``"SLURMCluster"``.
@@ -93,13 +93,10 @@ class JobQueueBackend(Backend):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._cluster: SpecCluster | None = None
-        self._client: Client | None = None
         self._shapes: dict[str, int] = {}  # job (spec) name -> workers in it
         self._new: list[str] = []  # jobs added by the last request
         self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
         self._jobs_made = 0  # every job gets a name never used before (see request)
-        self._errors: LastError | None = None  # why a job submission failed
 
     # --- the jobs of a size, as data ---
 
@@ -167,7 +164,7 @@ class JobQueueBackend(Backend):
             options["security"] = self.security
             # said explicitly, so dask-jobqueue does not warn that it chose the same
             options.setdefault("shared_temp_directory", os.getcwd())
-        self._errors = LastError.attach()
+        self.watch_errors()
         try:
             with dashboard_tls(self.security):
                 self._cluster = getattr(self._module(), self.cluster_class)(
@@ -188,10 +185,8 @@ class JobQueueBackend(Backend):
         """A job whose submission failed (``sbatch`` refused it): the command's own message."""
         if self._errors is not None and self._errors.submit_failure:
             return f"{self._errors.submit_failure}; check deployment.options"
-        if self._cluster is None or not failed_specs(self._cluster):
-            return None
-        cause = self._errors.last if self._errors is not None else None
-        return f"{cause or 'the job submission failed'}; check deployment.options"
+        problem = self.failed_start("the job submission failed")
+        return None if problem is None else f"{problem}; check deployment.options"
 
     def make_room(self, workers: int) -> None:
         """Cancel every job when the new size's layout does not extend the current one."""
@@ -235,16 +230,9 @@ class JobQueueBackend(Backend):
 
     def close(self) -> None:
         """Close client and cluster (which cancels its jobs), then cancel any job left by name."""
-        client, cluster = self._client, self._cluster
-        self._client = self._cluster = None
-        if self._errors is not None:
-            self._errors.detach()
-            self._errors = None
+        cluster = self._cluster
         try:
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
+            super().close()
         finally:
             if cluster is not None:
                 # a job submitted while closing, or one whose cancel failed

@@ -8,7 +8,7 @@ jobs of a run are found by ``JobBatchName`` as on the other batch systems.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +89,7 @@ class HTCondor(BatchSystem):
     """condor_q and condor_rm."""
 
     title = "HTCondor"
+    cancel_command = "condor_rm"
     node_variables = ()  # the worker's host name says where it runs
 
     def jobs(self, name: str) -> list[JobInfo]:
@@ -98,10 +99,6 @@ class HTCondor(BatchSystem):
             ["condor_q", "-constraint", f'JobBatchName == "{literal}"', "-af:t", *_ATTRS]
         )
         return parse_condor_q(out)
-
-    def cancel(self, job_ids: Sequence[str]) -> None:
-        """``condor_rm`` the jobs (ended ones only make condor_rm complain)."""
-        self.run(["condor_rm", *job_ids], check=False)
 
 
 @batch_backend("htcondor", "HTCondor")

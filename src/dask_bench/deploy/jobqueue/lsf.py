@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
@@ -67,6 +66,7 @@ class LSF(BatchSystem):
     """bjobs and bkill."""
 
     title = "LSF"
+    cancel_command = "bkill"
     # LSB_HOSTS lists every slot of the job: the worker's host name says where it runs
     node_variables = ()
 
@@ -75,10 +75,6 @@ class LSF(BatchSystem):
         # no matching job makes bjobs exit non-zero ("Job <name> is not found")
         out = self.run(["bjobs", "-J", name, "-noheader", "-o", _FORMAT], check=False)
         return [job for job in parse_bjobs(out) if job.name == name]
-
-    def cancel(self, job_ids: Sequence[str]) -> None:
-        """``bkill`` the jobs (ended ones only make bkill complain)."""
-        self.run(["bkill", *job_ids], check=False)
 
 
 @batch_backend("lsf", "IBM LSF")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
@@ -82,6 +80,7 @@ class PBS(BatchSystem):
     """qselect, qstat and qdel."""
 
     title = "PBS"
+    cancel_command = "qdel"
     # PBS_NODEFILE names a file, not a node: the worker's host name says where it runs
     node_variables = ()
 
@@ -92,10 +91,6 @@ class PBS(BatchSystem):
             return []
         # a job that ends between the two commands makes qstat fail for it alone
         return parse_qstat(self.run(["qstat", "-f", *ids], check=False))
-
-    def cancel(self, job_ids: Sequence[str]) -> None:
-        """``qdel`` the jobs (ended ones only make qdel complain)."""
-        self.run(["qdel", *job_ids], check=False)
 
 
 @batch_backend("pbs", "PBS / Torque")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -101,6 +100,7 @@ class SGE(BatchSystem):
     """qstat and qdel."""
 
     title = "SGE"
+    cancel_command = "qdel"
     # SGE sets HOSTNAME in a job to the execution host's name as SGE knows it
     node_variables = ("HOSTNAME",)
 
@@ -124,10 +124,6 @@ class SGE(BatchSystem):
                 )
             )
         return jobs
-
-    def cancel(self, job_ids: Sequence[str]) -> None:
-        """``qdel`` the jobs (ended ones only make qdel complain)."""
-        self.run(["qdel", *job_ids], check=False)
 
 
 @batch_backend("sge", "Sun Grid Engine")

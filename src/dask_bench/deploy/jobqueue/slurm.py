@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
@@ -16,6 +14,7 @@ class Slurm(BatchSystem):
     """squeue and scancel."""
 
     title = "Slurm"
+    cancel_command = "scancel"
     node_variables = ("SLURMD_NODENAME",)
 
     def jobs(self, name: str) -> list[JobInfo]:
@@ -39,10 +38,6 @@ class Slurm(BatchSystem):
                 )
             )
         return jobs
-
-    def cancel(self, job_ids: Sequence[str]) -> None:
-        """``scancel`` the jobs (ended ones are ignored by scancel)."""
-        self.run(["scancel", *job_ids], check=False)
 
 
 @batch_backend("slurm", "Slurm")

@@ -1,0 +1,55 @@
+"""Back-ends that start a distributed ``SpecCluster`` here: LocalCluster, dask-jobqueue's.
+
+The scheduler runs in dask-bench's process, and the cluster starts the workers (or the
+jobs that hold them). While they start, the errors of distributed and dask-jobqueue are
+kept (:class:`~dask_bench.deploy._failures.LastError`), so that a worker or job that
+failed says why; closing closes the client, then the cluster.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dask_bench.deploy._failures import LastError, failed_specs
+from dask_bench.deploy.base import Backend
+
+if TYPE_CHECKING:
+    from distributed import Client
+    from distributed.deploy.spec import SpecCluster
+
+
+class SpecClusterBackend(Backend):
+    """A SpecCluster started by :meth:`start`, its client, and why its workers failed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cluster: SpecCluster | None = None
+        self._client: Client | None = None
+        #: Listens from :meth:`start` (:meth:`watch_errors`) until :meth:`close`.
+        self._errors: LastError | None = None
+
+    def watch_errors(self) -> None:
+        """Keep the errors logged from now on, for :meth:`failed_start` (call before starting)."""
+        self._errors = LastError.attach()
+
+    def failed_start(self, unknown: str) -> str | None:
+        """Why a worker (or job) of the cluster failed to start; None when none failed.
+
+        The last error logged, or ``unknown`` when none was.
+        """
+        if self._cluster is None or not failed_specs(self._cluster):
+            return None
+        cause = self._errors.last if self._errors is not None else None
+        return cause or unknown
+
+    def close(self) -> None:
+        """Close the client, then the cluster (and with it every worker); stop listening."""
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        if self._errors is not None:
+            self._errors.detach()
+            self._errors = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
