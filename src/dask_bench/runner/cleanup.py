@@ -10,7 +10,6 @@ import psutil
 from dask_bench.deploy import get_backend, job_tag
 from dask_bench.errors import ConfigError
 from dask_bench.store import Store
-from dask_bench.store.provenance import read_provenance
 from dask_bench.store.schema import PointStatus, Run, RunStatus
 
 
@@ -26,12 +25,12 @@ class Cleaned:
 
 def recorded_pid(run: Run) -> object:
     """The process id the run recorded for itself (None when it did not)."""
-    return read_provenance(run.environment).process.get("pid")
+    return run.provenance.process.get("pid")
 
 
 def study_alive(run: Run) -> bool:
     """Whether the process that runs ``run`` still lives (on this host; elsewhere: unknown)."""
-    process = read_provenance(run.environment).process
+    process = run.provenance.process
     if process.get("host") != socket.gethostname() or not process.get("pid"):
         return False
     try:

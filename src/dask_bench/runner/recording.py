@@ -20,7 +20,7 @@ from dask_bench.runner.provenance import (
     require_tls,
     transport,
 )
-from dask_bench.store.provenance import Provenance, read_provenance
+from dask_bench.store.provenance import Provenance
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -48,7 +48,7 @@ class Recorder:
     @property
     def provenance(self) -> Provenance:
         """The run's provenance as stored so far."""
-        return read_provenance(self.run.environment)
+        return self.run.provenance
 
     def calibration(self, calibration: Calibration) -> None:
         """Store what calibration chose and what reading the metrics cost."""

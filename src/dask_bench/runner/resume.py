@@ -17,7 +17,6 @@ from dask_bench.errors import ConfigError
 from dask_bench.runner.cleanup import recorded_pid, study_alive
 from dask_bench.runner.plan import Plan, PlannedPoint, Step
 from dask_bench.store import Store
-from dask_bench.store.provenance import read_provenance
 from dask_bench.store.schema import Point, PointStatus, Run, RunStatus
 
 #: Study keys that may differ on resume without changing what is measured.
@@ -101,7 +100,7 @@ def plan_resume(
             f"run {run.id} has every planned point measured; mark it complete with "
             f"'dask-bench cleanup {run.id}', or start a new run"
         )
-    measuring = read_provenance(run.environment).measuring
+    measuring = run.provenance.measuring
     return Resumption(
         run=run,
         plan=dataclasses.replace(plan, steps=steps),

@@ -28,7 +28,7 @@ from dask_bench.store._opening import (
 )
 from dask_bench.store._scrub import scrub_before_flush
 from dask_bench.store.migrate import migrate, record_formats
-from dask_bench.store.provenance import Provenance, read_provenance, updated
+from dask_bench.store.provenance import Provenance, updated
 from dask_bench.store.schema import (
     SCHEMA_VERSION,
     Base,
@@ -170,7 +170,7 @@ class Store:
         """
         run.environment = updated(run.environment, sections)
         self._commit(run)
-        return read_provenance(run.environment)
+        return run.provenance
 
     def set_environment(self, run: Run, environment: Mapping[str, Any]) -> None:
         """Replace the run's provenance with ``environment`` (validated like every update)."""
@@ -190,7 +190,7 @@ class Store:
 
     def reopen_run(self, run: Run, resume: Mapping[str, Any]) -> None:
         """Mark a run ``running`` again, recording the resume in its provenance."""
-        resumes = [r.model_dump(mode="json") for r in read_provenance(run.environment).resumes]
+        resumes = [r.model_dump(mode="json") for r in run.provenance.resumes]
         run.status, run.message, run.finished_at = RunStatus.RUNNING, None, None
         run.environment = updated(run.environment, {"resumes": [*resumes, dict(resume)]})
         self._commit(run)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from dask_bench.stats import efficiency, efficiency_ci, summarize, throughput
 from dask_bench.store.db import Store
-from dask_bench.store.provenance import confidence_of, read_provenance
+from dask_bench.store.provenance import confidence_of
 from dask_bench.store.schema import (
     BREAKDOWN_CATEGORIES,
     Breakdown,
@@ -282,7 +282,7 @@ def _core_share(run: Run, frame: pd.DataFrame) -> pd.Series:
     At 1 or more, the scheduler and the client compete with the workers for the
     cores (a local cluster on a small machine): timings get noisy. NaN elsewhere.
     """
-    host = read_provenance(run.environment).host
+    host = run.provenance.host
     cores = host.get("cores") if isinstance(host, dict) else None
     if run.backend != "local" or not isinstance(cores, int) or cores <= 0:
         return pd.Series(math.nan, index=frame.index)
