@@ -429,6 +429,18 @@ def test_many_workloads_get_one_panel_each(tmp_path: Path) -> None:
     assert [name for name, p in panels.items() if "y" in p.ticks] == ["w0", "w4", "w8"]
 
 
+def test_run_points_reads_one_run_of_either_frame(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from dask_bench.report.figures._plot import run_points
+
+    _, run = build_store(tmp_path)
+    single = pd.DataFrame({"workload": ["a", "b"], "units": [1, 2]})  # point_summaries
+    assert list(run_points(run, single)["run_id"]) == [run.id, run.id]
+    several = single.assign(run_id=[run.id, run.id + 1])  # run_summaries
+    assert list(run_points(run, several)["workload"]) == ["a"]
+
+
 def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
     from dask_bench.report.figures.breakdown import breakdown_figure
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -65,6 +66,17 @@ def db_option() -> Callable[[_F], _F]:
         default=DEFAULT_DATABASE,
         show_default=True,
         help="SQLite file or SQLAlchemy URL of the results database.",
+    )
+
+
+def file_option(text: str, *, required: bool = False) -> Callable[[_F], _F]:
+    """The ``-o/--output`` option of the commands that write one file, with its help text."""
+    return click.option(
+        "-o",
+        "--output",
+        required=required,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=text,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from dask_bench.cli._app import cli, db_option, open_store
+from dask_bench.cli._app import cli, db_option, file_option, open_store
 
 
 @cli.command()
@@ -20,12 +20,7 @@ from dask_bench.cli._app import cli, db_option, open_store
     show_default=True,
     help="Confidence level of the interval of each ratio B/A.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the comparison as an HTML page to this file.",
-)
+@file_option("Also write the comparison as an HTML page to this file.")
 @db_option()
 def compare(run_a: str, run_b: str, confidence: float, output: Path | None, database: str) -> None:
     """Compare run B with run A (ids or names): is B faster, slower or no different.

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from dask_bench.cli._app import cli, db_option, open_store
+from dask_bench.cli._app import cli, db_option, file_option, open_store
 from dask_bench.study.catalogue import suite_names
 
 
@@ -35,12 +35,7 @@ def _parse_date(text: str | None) -> date | None:
     type=click.Choice(suite_names()),
     help="Only this suite (some workload names exist in several suites).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the figure of WORKLOAD's history (.png, .svg or .pdf).",
-)
+@file_option("Also write the figure of WORKLOAD's history (.png, .svg or .pdf).")
 @db_option()
 def history(
     workload: str | None,

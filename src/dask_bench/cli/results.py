@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from dask_bench.cli._app import cli, db_option, open_store
+from dask_bench.cli._app import cli, db_option, file_option, open_store
 
 
 @cli.command(name="list")
@@ -80,13 +80,7 @@ def show(run_ref: str | None, study_id: str | None, database: str) -> None:
     show_default=True,
     help="One row per repetition, or one row per point (its summary, how it ended, notes).",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write.",
-)
+@file_option("File to write.", required=True)
 @db_option()
 def export(run_ref: str, fmt: str, level: str, output: Path, database: str) -> None:
     """Export a run to a file: every repetition (default) or every point.

@@ -11,7 +11,7 @@ from dask_bench.report._format import ending_text
 from dask_bench.report.analysis.metric import metrics_of
 from dask_bench.report.analysis.plausibility import plausibility_notes
 from dask_bench.report.analysis.precision import confidence_of
-from dask_bench.store.read import BREAKDOWN_PREFIX
+from dask_bench.store.read import BREAKDOWN_PREFIX, POINT_FIELDS, SCALING_FIELDS, SCHEDULER_FIELDS
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Run
 
 #: Leading columns of the point level, in order; any other column of the summaries follows.
@@ -22,18 +22,9 @@ POINT_COLUMNS = [
     "mode",
     "started_at",
     "point_id",
-    "suite",
-    "workload",
+    *POINT_FIELDS[:2],  # suite, workload
     "metric",
-    "workload_version",
-    "workers",
-    "threads_per_worker",
-    "memory_per_worker",
-    "units",
-    "chunks",
-    "chunk_size",
-    "nbytes",
-    "ntasks",
+    *POINT_FIELDS[2:],
     "status",
     "stopped_by",
     "ended",
@@ -53,22 +44,11 @@ POINT_COLUMNS = [
     "max",
     "throughput",
     "throughput_unit",
-    "speedup",
-    "speedup_low",
-    "speedup_high",
-    "efficiency",
-    "efficiency_low",
-    "efficiency_high",
+    *SCALING_FIELDS,
     *(f"{BREAKDOWN_PREFIX}{c}" for c in BREAKDOWN_CATEGORIES),
     "dominant",
     "dominant_share",
-    "scheduler_tasks",
-    "tasks_per_second",
-    "submit_seconds",
-    "memory_peak",
-    "memory_mean",
-    "metrics_complete",
-    "metrics_note",
+    *SCHEDULER_FIELDS,
     "notes",
     "checks",
     "error",

@@ -1,4 +1,4 @@
-"""Plot helpers shared by the figures: blank figures, colours, run labels, the units axis.
+"""Plot helpers shared by the figures: blank figures, colours, run labels, axes, a run's rows.
 
 Figures are built on :class:`matplotlib.figure.Figure` with an Agg canvas, never
 through pyplot, so that rendering does not depend on (or leak into) global state
@@ -72,6 +72,16 @@ def units_axis(ax: Axes, units: Sequence[int], log: bool) -> None:
 def sizes(points: pd.DataFrame) -> list[int]:
     """The measured processing units, ascending."""
     return sorted({int(u) for u in points["units"]})
+
+
+def run_points(run: Run, points: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``points`` that belong to ``run``, with a ``run_id`` column.
+
+    The figures of one run take that run's :func:`dask_bench.store.point_summaries`
+    (no ``run_id`` column: all its rows) or rows of :func:`dask_bench.store.run_summaries`.
+    """
+    frame = points if "run_id" in points else points.assign(run_id=run.id)
+    return frame[frame["run_id"] == run.id]
 
 
 def no_data(ax: Axes, text: str = "no successful points") -> None:

@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 from dask_bench.report._format import BREAKDOWN_SHORT, format_layout
 from dask_bench.report.figures._canvas import Series
 from dask_bench.report.figures._grid import figure_labels, figure_legend, panel_grid
-from dask_bench.report.figures._plot import run_colors, run_label, sizes
+from dask_bench.report.figures._plot import run_colors, run_label, run_points, sizes
 from dask_bench.store.read import BREAKDOWN_PREFIX
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Run
 
@@ -60,8 +60,7 @@ def breakdown_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         The legend names every category with the short name the terminal tables use
         (``cpu``, ``noncpu``, ``xfer``, ``shuffle``, ...) and what it holds.
     """
-    frame = points if "run_id" in points else points.assign(run_id=run.id)
-    return breakdowns_figure(suite, frame[frame["run_id"] == run.id], [run])
+    return breakdowns_figure(suite, run_points(run, points), [run])
 
 
 def breakdowns_figure(

@@ -21,7 +21,7 @@ from dask_bench.report._format import format_layout
 from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
 from dask_bench.report.figures._canvas import Canvas, Panel, Series
 from dask_bench.report.figures._geometry import rectangle
-from dask_bench.report.figures._plot import sizes
+from dask_bench.report.figures._plot import run_points, sizes
 from dask_bench.store.schema import Run
 
 #: Colour map of the efficiency heatmap: red (0 %) through yellow to green (100 %).
@@ -191,5 +191,4 @@ def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
         cell a size that was not measured; above 110 % is marked ``!`` in a colour
         of its own.
     """
-    frame = points if "run_id" in points else points.assign(run_id=run.id)
-    return heatmaps_figure(suite, frame[frame["run_id"] == run.id], [run])
+    return heatmaps_figure(suite, run_points(run, points), [run])

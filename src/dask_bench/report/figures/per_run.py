@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dask_bench.report.analysis.suites import suite_frames
+from dask_bench.report.figures._plot import run_points
 from dask_bench.report.figures.heatmap import heatmap_figure
 from dask_bench.report.figures.scaling import metric_figure
 from dask_bench.store import Store
@@ -17,8 +18,7 @@ from dask_bench.store.schema import Run
 
 
 def _single(metric: str, run: Run, suite: str, points: pd.DataFrame) -> Figure:
-    frame = points if "run_id" in points else points.assign(run_id=run.id)
-    return metric_figure(suite, metric, frame, [run])
+    return metric_figure(suite, metric, run_points(run, points), [run])
 
 
 def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:

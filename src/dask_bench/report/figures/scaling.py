@@ -331,24 +331,8 @@ def has_throughput(suite: str, points: pd.DataFrame) -> bool:
 def overlay_figure(
     suite: str, metric: str, points: pd.DataFrame, runs: Sequence[Run], colors: Mapping[int, Any]
 ) -> Figure:
-    """One panel per workload of a suite, one line per run, in the runs' colours.
+    """:func:`metric_figure` of several runs, each line in its run's colour in ``colors``.
 
-    Parameters
-    ----------
-    suite
-        Name of the suite.
-    metric
-        ``efficiency``, ``throughput`` or ``walltime`` (see :func:`metric_figure`).
-    points
-        That suite's rows of :func:`dask_bench.store.run_summaries` over ``runs``.
-    runs
-        The runs, in legend order.
-    colors
-        Run id to colour (:func:`~._plot.run_colors`).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Panels share their axes; each keeps its ideal and the intervals as error bars.
+    The colours are those of every figure of a report (:func:`~._plot.run_colors`).
     """
     return metric_figure(suite, metric, points, runs, colors)
