@@ -116,14 +116,5 @@ _BUILT_IN = (
     ("dataframes", "dask.dataframe workloads.", "MB/s",
      "Rows per partition.", 20_000, 4),
 )  # fmt: skip
-for _name, _title, _unit, _chunk, _size, _per_unit in _BUILT_IN:
-    register_suite(
-        SuiteInfo(
-            name=_name,
-            title=_title,
-            unit=_unit,
-            chunk=_chunk,
-            chunk_size=_size,
-            per_unit=_per_unit,
-        )
-    )
+for _row in _BUILT_IN:
+    register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

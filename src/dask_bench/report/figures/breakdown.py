@@ -45,20 +45,9 @@ def has_breakdown(points: pd.DataFrame) -> bool:
 def breakdown_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     """Stacked bars of one run's breakdown shares, one panel per workload, one bar per size.
 
-    Parameters
-    ----------
-    run
-        The run the points belong to (for the title).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The legend names every category with the short name the terminal tables use
-        (``cpu``, ``noncpu``, ``xfer``, ``shuffle``, ...) and what it holds.
+    Takes the run, the suite's name and that suite's rows of point summaries (as every per-run
+    figure does). The legend names every category with the short name the terminal tables use
+    (``cpu``, ``noncpu``, ``xfer``, ``shuffle``, ...) and what it holds.
     """
     return breakdowns_figure(suite, run_points(run, points), [run])
 

@@ -175,20 +175,8 @@ def heatmaps_figure(
 def heatmap_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     """Efficiency of every workload (rows) at every size (columns) of one run.
 
-    Parameters
-    ----------
-    run
-        The run the points belong to.
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Cells show the efficiency in %; ``x`` marks a failed point and an empty
-        cell a size that was not measured; above 110 % is marked ``!`` in a colour
-        of its own.
+    Takes the run, the suite's name and that suite's rows of point summaries (as every per-run
+    figure does). Cells show the efficiency in %; ``x`` marks a failed point and an empty cell a
+    size that was not measured; above 110 % is marked ``!`` in a colour of its own.
     """
     return heatmaps_figure(suite, run_points(run, points), [run])

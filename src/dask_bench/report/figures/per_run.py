@@ -24,18 +24,8 @@ def _single(metric: str, run: Run, suite: str, points: pd.DataFrame) -> Figure:
 def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     """Parallel efficiency of one run's suite, one panel per workload (see :func:`metric_figure`).
 
-    Parameters
-    ----------
-    run
-        The run the points belong to (for the title and mode).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    Takes the run, the suite's name and that suite's rows of point summaries (as every per-run
+    figure does).
     """
     return _single("efficiency", run, suite, points)
 
@@ -43,19 +33,8 @@ def efficiency_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
 def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     """Throughput of one run's suite, one panel per throughput workload (log-log).
 
-    Parameters
-    ----------
-    run
-        The run the points belong to (for the title and mode).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Latency workloads are left out: see :func:`walltime_figure`.
+    Takes the run, the suite's name and that suite's rows of point summaries (as every per-run
+    figure does). Latency workloads are left out: see :func:`walltime_figure`.
     """
     return _single("throughput", run, suite, points)
 
@@ -63,19 +42,8 @@ def throughput_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
 def walltime_figure(run: Run, suite: str, points: pd.DataFrame) -> Figure:
     """Median wall time of one run's suite, one panel per workload, with ideals (log-log).
 
-    Parameters
-    ----------
-    run
-        The run the points belong to (the ideal depends on its mode).
-    suite
-        Name of the suite.
-    points
-        That suite's rows of :func:`dask_bench.store.point_summaries`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Latency workloads are titled as such: their time is their result.
+    Takes the run, the suite's name and that suite's rows of point summaries (as every per-run
+    figure does). Latency workloads are titled as such: their time is their result.
     """
     return _single("walltime", run, suite, points)
 
