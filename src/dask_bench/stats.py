@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats as _st
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
+
 _FloatArray = npt.NDArray[np.float64]
 
 #: Resamples of the bootstrap interval of a ratio of medians.
@@ -85,7 +87,9 @@ def median_ci_ranks(n: int, confidence: float) -> tuple[int, int] | None:
     return k - 1, n - k
 
 
-def median_ci(seconds: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+def median_ci(
+    seconds: Sequence[float], confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float]:
     """Distribution-free confidence interval of the median; NaNs with too few timings."""
     ranks = median_ci_ranks(len(seconds), confidence)
     if ranks is None:
@@ -94,7 +98,7 @@ def median_ci(seconds: Sequence[float], confidence: float = 0.95) -> tuple[float
     return float(ordered[ranks[0]]), float(ordered[ranks[1]])
 
 
-def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
+def summarize(seconds: Sequence[float], confidence: float = DEFAULT_CONFIDENCE) -> Summary:
     """Summarise timings.
 
     Parameters
@@ -125,7 +129,7 @@ def summarize(seconds: Sequence[float], confidence: float = 0.95) -> Summary:
     )
 
 
-def relative_halfwidth(seconds: Sequence[float], confidence: float = 0.95) -> float:
+def relative_halfwidth(seconds: Sequence[float], confidence: float = DEFAULT_CONFIDENCE) -> float:
     """Half-width of the median's interval relative to the median; inf while unknown.
 
     The runner calls this after every repetition, so it avoids building a Summary.
@@ -141,7 +145,11 @@ def relative_halfwidth(seconds: Sequence[float], confidence: float = 0.95) -> fl
 
 
 def precise_enough(
-    seconds: Sequence[float], *, target: float, min_repeats: int, confidence: float = 0.95
+    seconds: Sequence[float],
+    *,
+    target: float,
+    min_repeats: int,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> bool:
     """Whether the median's interval is within ``target`` of the median.
 
@@ -186,7 +194,7 @@ def efficiency(
 
 
 def ratio_ci(
-    base: Sequence[float], other: Sequence[float], confidence: float = 0.95
+    base: Sequence[float], other: Sequence[float], confidence: float = DEFAULT_CONFIDENCE
 ) -> tuple[float, float]:
     """Bootstrap (percentile) interval of ``median(base) / median(other)``.
 
@@ -248,7 +256,7 @@ def efficiency_ci(
     units: int,
     other: Sequence[float],
     mode: str,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """Bootstrap intervals of speedup and efficiency: ``((s_low, s_high), (e_low, e_high))``.
 

@@ -31,6 +31,7 @@ FLOORS = {
     "secrets": 1,
     "stats": 1,
     "_version": 1,
+    "_defaults": 0,
 }
 #: Lines a module may have.
 MAX_LINES = 400

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.cli._app import cli, db_option, file_option, open_store
 
 
@@ -16,7 +17,7 @@ from dask_bench.cli._app import cli, db_option, file_option, open_store
 @click.option(
     "--confidence",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.95,
+    default=DEFAULT_CONFIDENCE,
     show_default=True,
     help="Confidence level of the interval of each ratio B/A.",
 )

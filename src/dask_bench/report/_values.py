@@ -46,7 +46,7 @@ def nested(mapping: Any, *keys: str) -> Any:
 
 def package_version(run: Run, package: str) -> str:
     """A package's version on the client, as recorded; ``unknown`` when not recorded."""
-    version = nested(run.environment, "versions", "client", package)
+    version = nested(run.provenance.versions, "client", package)
     return str(version) if version else "unknown"
 
 

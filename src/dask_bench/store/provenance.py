@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
+
 #: Bump on every change in meaning of the document below, and add a migration.
 PROVENANCE_FORMAT = 1
-#: The confidence level of the intervals when a stored study does not say (its default).
-DEFAULT_CONFIDENCE = 0.95
 
 
 class _Document(BaseModel):

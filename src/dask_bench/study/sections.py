@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.study.variants import PositiveFloat, PositiveInt, _Model
 
 #: Where results go when neither the study nor ``--db`` says otherwise.
@@ -116,7 +117,9 @@ class Measurement(_Model):
         description="Stop when the half-width of the median's confidence interval is within "
         "this fraction of the median.",
     )
-    confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the CI.")
+    confidence: float = Field(
+        DEFAULT_CONFIDENCE, gt=0, lt=1, description="Confidence level of the CI."
+    )
     min_repetition_seconds: PositiveFloat = Field(
         0.1,
         description="Shortest repetition worth timing: suites left at their default sizes "

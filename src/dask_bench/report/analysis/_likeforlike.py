@@ -17,8 +17,9 @@ from dask_bench.store.schema import Point, Run, RunStatus
 
 def _processes(run: Run) -> bool | None:
     """Whether workers were processes, when the back-end recorded it."""
-    for path in (("deployment", "processes"), ("deployment", "options", "processes")):
-        value = nested(run.environment, *path)
+    deployment = run.provenance.deployment
+    for path in (("processes",), ("options", "processes")):
+        value = nested(deployment, *path)
         if isinstance(value, bool):
             return value
     return None

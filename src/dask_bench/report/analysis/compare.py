@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.errors import ConfigError
 from dask_bench.report.analysis._likeforlike import confounders, notes
 from dask_bench.report.analysis.twosample import (
@@ -148,7 +149,7 @@ def compare_runs(
     run_a: Run,
     run_b: Run,
     *,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
     n_resamples: int = 2000,
     seed: int = 0,
     method: Method = "percentile",
@@ -187,7 +188,9 @@ def compare_runs(
         confidence outside (0, 1).
     """
     if not 0 < confidence < 1:
-        raise ConfigError(f"confidence {confidence} is not between 0 and 1; use e.g. 0.95")
+        raise ConfigError(
+            f"confidence {confidence} is not between 0 and 1; use e.g. {DEFAULT_CONFIDENCE}"
+        )
     if n_resamples < 1:
         raise ConfigError(f"n_resamples is {n_resamples}; use a positive number such as 2000")
     if run_a.id == run_b.id:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.report._format import ending_text
 from dask_bench.report.analysis.metric import metrics_of
 from dask_bench.report.analysis.plausibility import plausibility_notes
@@ -81,7 +82,7 @@ def points_export(points: pd.DataFrame, runs: list[Run]) -> pd.DataFrame:
     frame["metric"] = metrics_of(frame)
     how = frame[[c for c in ("stopped_by", "status", "n_disturbed") if c in frame]]
     frame["ended"] = [ending_text(r) for r in how.to_dict("records")]
-    frame["confidence"] = [levels.get(int(i), 0.95) for i in frame["run_id"]]
+    frame["confidence"] = [levels.get(int(i), DEFAULT_CONFIDENCE) for i in frame["run_id"]]
     frame["checks"] = ["; ".join(checks.get(int(p), [])) or None for p in frame["point_id"]]
     for column in POINT_COLUMNS:
         if column not in frame:

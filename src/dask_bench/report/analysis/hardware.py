@@ -16,8 +16,7 @@ KINDS = ("memory", "disk", "network")
 
 
 def _hardware(run: Run) -> Mapping[str, Any] | None:
-    hardware = (run.environment or {}).get("hardware")
-    return hardware if isinstance(hardware, Mapping) else None
+    return run.provenance.hardware
 
 
 def _size(label: str) -> int | None:

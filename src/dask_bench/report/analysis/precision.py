@@ -11,9 +11,7 @@ from dask_bench.store.schema import Ending, Run
 
 def confidence_of(run: Run) -> float:
     """The confidence level of a run's intervals (its study's ``measurement.confidence``)."""
-    study = run.study if isinstance(run.study, Mapping) else {}
-    value = nested(study, "measurement", "confidence")
-    return float(value) if isinstance(value, (int, float)) else 0.95
+    return run.confidence
 
 
 def target_of(run: Run) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dask_bench.report._values import nested
 from dask_bench.store.schema import Run, RunStatus
 
 
@@ -22,8 +21,7 @@ def warnings_of(run: Run) -> list[str]:
     if run.status != RunStatus.COMPLETE:
         why = f": {run.message}" if run.message else ""
         out.append(f"run status is {run.status!r}, results may be partial{why}")
-    mismatches = nested(run.environment, "version_mismatches") or []
-    for m in mismatches if isinstance(mismatches, list) else []:
+    for m in run.provenance.version_mismatches:
         if not isinstance(m, Mapping):
             continue
         workers = m.get("workers") or {}

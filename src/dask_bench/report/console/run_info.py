@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dask_bench.report._format import format_bandwidth, format_date, format_layout
-from dask_bench.report._values import nested, package_version
+from dask_bench.report._values import package_version
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.report.analysis.trust import warnings_of
 from dask_bench.report.console._style import STATUS_STYLES, styled
@@ -50,7 +50,7 @@ def run_header(run: Run) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    host = nested(run.environment, "host") or {}
+    host = run.provenance.host
     rows: list[tuple[str, Text]] = [
         ("run", styled(f"{run.name} (id {run.id})")),
         ("status", styled(run.status, STATUS_STYLES.get(run.status, ""))),
@@ -78,14 +78,13 @@ def run_header(run: Run) -> RenderableType:
 
 
 def _transport(run: Run) -> str:
-    security = nested(run.environment, "security") or {}
-    address = str(security.get("scheduler_address") or "")
+    security = run.provenance.security
+    address = security.scheduler_address or ""
     scheme = address.partition("://")[0] if "://" in address else "?"
     tls = {"auto": "TLS, temporary certificates", "files": "TLS, own certificates"}
-    text = f"{scheme}:// ({tls.get(str(security.get('tls')), 'no TLS asked')})"
-    dashboard = security.get("dashboard")
-    if isinstance(dashboard, list) and dashboard:
-        text += f"; dashboard on {', '.join(map(str, dashboard))}"
+    text = f"{scheme}:// ({tls.get(security.tls, 'no TLS asked')})"
+    if security.dashboard:
+        text += f"; dashboard on {', '.join(security.dashboard)}"
     return text
 
 

@@ -13,7 +13,7 @@ from dask_bench.report._format import (
     format_layout,
     format_seconds,
 )
-from dask_bench.report._values import nested, package_version
+from dask_bench.report._values import package_version
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error, baseline_facts
 from dask_bench.report.html._markup import esc, kv_table, table, td
 from dask_bench.store.schema import Run
@@ -56,9 +56,8 @@ def hardware_rows(run: Run) -> list[tuple[str, Any]]:
 
 def provenance_rows(run: Run) -> list[tuple[str, Any]]:
     """The facts that identify a run's deployment and environment, as (key, value) rows."""
-    env = run.environment or {}
-    host = nested(env, "host") or {}
-    deployment = nested(env, "deployment") or {}
+    env = run.provenance
+    host, deployment = env.host, env.deployment
     options = deployment.get("options") if isinstance(deployment, Mapping) else None
     processes = deployment.get("processes") if isinstance(deployment, Mapping) else None
     rows: list[tuple[str, Any]] = [
@@ -74,7 +73,7 @@ def provenance_rows(run: Run) -> list[tuple[str, Any]]:
         ("duration", _duration(run)),
         ("dask", package_version(run, "dask")),
         ("distributed", package_version(run, "distributed")),
-        ("dask-bench", nested(env, "dask_bench") or run.dask_bench_version),
+        ("dask-bench", env.dask_bench or run.dask_bench_version),
     ]
     if isinstance(host, Mapping) and host:
         rows += [
@@ -111,7 +110,7 @@ def provenance_section(runs: Sequence[Run]) -> str:
 
 def versions_table(run: Run) -> str:
     """Package versions on client, scheduler and workers; differing rows highlighted."""
-    versions = nested(run.environment, "versions")
+    versions = run.provenance.versions
     if not isinstance(versions, Mapping):
         return "<p>No package versions were recorded for this run.</p>"
     client = versions.get("client") or {}

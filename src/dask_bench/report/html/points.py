@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.report._format import (
     breakdown_legend,
     ci_label,
@@ -57,7 +58,7 @@ def points_tables(
     dict
         Suite name to its table. The report makes them while its figures are drawn.
     """
-    confidence = confidence_of(runs[0]) if runs else 0.95
+    confidence = confidence_of(runs[0]) if runs else DEFAULT_CONFIDENCE
     several, links = len(runs) > 1, dask_report_links(runs, folder)
     return {
         suite: _points_table(
@@ -94,7 +95,7 @@ def _points_table(
     *,
     several: bool,
     dask_reports: Mapping[int, str] | None = None,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
     anchor: str = "note",
 ) -> str:
     dask_reports = dask_reports or {}
