@@ -22,7 +22,7 @@ def test_default_workers(cores, expected):
 def test_default_study_runs_every_suite():
     study = load_study()
     assert study.mode == "weak"
-    assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes"]
+    assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes", "climate"]
     assert study.deployment.backend == "local"
     assert study.deployment.threads_per_worker == 1
     assert study.run_name == "local-weak"

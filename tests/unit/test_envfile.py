@@ -99,7 +99,7 @@ def test_the_full_seed_builds_a_valid_slurm_study(tmp_path):
     assert d.cores_per_node == 24 and d.memory_per_worker == 2 * 2**30
     assert d.options["queue"] == "normal" and d.options["walltime"] == "01:30:00"
     assert study.measurement.min_repeats == study.measurement.max_repeats == 5
-    assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes"]
+    assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes", "climate"]
     assert study.suites.get("arrays") is not None and study.suites.get("arrays").chunk_size == 5000
     assert (
         study.suites.get("dataframes") is not None
@@ -305,7 +305,7 @@ def test_problem_sizes_keep_the_suite_selection(tmp_path):
     path = str(env(tmp_path, text))
     # No suites section: every suite runs, two of them resized.
     study, _ = build_run_study(None, {"deployment.backend": "local"}, path)
-    assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes"]
+    assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes", "climate"]
     assert study.suites.get("arrays") is not None and study.suites.get("arrays").chunk_size == 300
     # A study that runs only tasks and arrays does not grow a dataframes suite.
     spec = {"suites": {"tasks": {}, "arrays": {"per_unit": 2}}}

@@ -8,6 +8,7 @@ Checks against the back-ends and workloads a study names belong to planning
 
 from dask_bench.study.catalogue import (
     SuiteInfo,
+    installed_suite_names,
     register_suite,
     suite_info,
     suite_names,
@@ -48,6 +49,7 @@ __all__ = [
     "VariantDeployment",
     "build_study",
     "default_workers",
+    "installed_suite_names",
     "load_study",
     "parse_duration",
     "parse_references",

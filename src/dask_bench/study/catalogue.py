@@ -11,6 +11,7 @@ any workload.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 from dask_bench.errors import ConfigError
@@ -37,6 +38,10 @@ class SuiteInfo:
         Default ``chunk_size``.
     per_unit
         Default chunks per processing unit in weak scaling.
+    extra
+        The pip extra of dask-bench that installs its dependencies, if any.
+    requires
+        The modules of that extra, checked before the suite runs.
     """
 
     name: str
@@ -45,6 +50,16 @@ class SuiteInfo:
     chunk: str
     chunk_size: int
     per_unit: int
+    extra: str | None = None
+    requires: tuple[str, ...] = ()
+
+    def unavailable(self) -> str | None:
+        """Why the suite cannot run here (a module it needs is missing), or None."""
+        missing = next((m for m in self.requires if importlib.util.find_spec(m) is None), None)
+        if missing is None:
+            return None
+        hint = f"pip install 'dask-bench[{self.extra}]'" if self.extra else f"pip install {missing}"
+        return f"suite {self.name!r} needs {missing}; install it with: {hint}"
 
 
 _CATALOGUE: dict[str, SuiteInfo] = {}
@@ -74,6 +89,11 @@ def unregister_suite(name: str) -> None:
 def suite_names() -> tuple[str, ...]:
     """Every registered suite, in registration order (the order of every listing)."""
     return tuple(_CATALOGUE)
+
+
+def installed_suite_names() -> tuple[str, ...]:
+    """The registered suites whose dependencies are installed: a study's default."""
+    return tuple(n for n, info in _CATALOGUE.items() if info.unavailable() is None)
 
 
 def suite_info(name: str) -> SuiteInfo:
@@ -115,8 +135,13 @@ _BUILT_IN = (
      "Edge of a square block (elements).", 1000, 4),
     ("dataframes", "dask.dataframe workloads.", "MB/s",
      "Rows per partition.", 20_000, 4),
+    ("climate", "xarray workloads on a synthetic daily float32 temperature field.", "MB/s",
+     "Days (time steps) of the lat x lon grid per chunk.", 30, 4),
 )  # fmt: skip
+#: suite -> (pip extra, modules it needs) for suites with optional dependencies
+_NEEDS = {"climate": ("climate", ("xarray",))}
 for _name, _title, _unit, _chunk, _size, _per_unit in _BUILT_IN:
+    _extra, _requires = _NEEDS.get(_name, (None, ()))
     register_suite(
         SuiteInfo(
             name=_name,
@@ -125,5 +150,7 @@ for _name, _title, _unit, _chunk, _size, _per_unit in _BUILT_IN:
             chunk=_chunk,
             chunk_size=_size,
             per_unit=_per_unit,
+            extra=_extra,
+            requires=_requires,
         )
     )
