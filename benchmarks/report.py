@@ -59,7 +59,7 @@ SIZES = (1, 2, 4, 8, 16, 32, 64)
 GIB = 2**30
 REPORT_TARGET = 5.0  # seconds
 #: Chunks per unit and chunk size of each suite (the study defaults).
-SUITE_SHAPE = {"tasks": (2, 20), "arrays": (4, 1000), "dataframes": (4, 20_000)}
+SUITE_SHAPE = {"tasks": (2, 20), "arrays": (4, 1000), "dataframes": (4, 20_000), "climate": (4, 30)}
 #: How points that did not fail end, and how often.
 ENDINGS = (Ending.PRECISION, Ending.MAX_REPEATS, Ending.BUDGET, Ending.TIME_BUDGET)
 ENDING_WEIGHTS = (0.7, 0.15, 0.1, 0.05)
@@ -104,6 +104,8 @@ def _problem(w: Workload, units: int) -> dict[str, Any]:
         nbytes, ntasks = None, chunks * chunk_size
     elif w.suite == "arrays":
         nbytes, ntasks = chunks * chunk_size**2 * 8, chunks * 3
+    elif w.suite == "climate":  # days of a 1 degree float32 grid
+        nbytes, ntasks = chunks * chunk_size * 180 * 360 * 4, chunks * 3
     else:
         nbytes, ntasks = chunks * chunk_size * 40, chunks * 4
     return {"chunks": chunks, "chunk_size": chunk_size, "nbytes": nbytes, "ntasks": ntasks}

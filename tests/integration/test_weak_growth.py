@@ -21,7 +21,8 @@ What each pattern's task count is, and so what is asserted of it:
   ``sin2-cos2``, ``dynamic``, ``chain``): exactly proportional. ``chain`` is
   sequential by design: its work grows with the units, its parallelism does not
   (its critical path is every one of its tasks), which no task count can show;
-- tree reductions (``tree-reduce``, ``std*``, ``groupby-mean*``): a task or more per
+- tree reductions (``tree-reduce``, ``std*``, ``groupby-mean*``, the ``climate``
+  suite's means, groupbys and resampling, on time-chunked data): a task or more per
   chunk plus the combine tasks of the tree (``n - 1`` for the binary ``tree-reduce``
   of ``n`` leaves, fewer for dask's wider trees) and a finalize task: at least one
   task more per chunk added, not exactly proportional;
@@ -50,9 +51,9 @@ from dask_bench.workloads import Workload, WorkloadContext, all_workloads
 
 pytestmark = pytest.mark.integration
 
-# Tiny chunk sizes: tasks per chunk, block edge, rows per partition.
-CHUNK_SIZE = {"tasks": 4, "arrays": 32, "dataframes": 200}
-OVERRIDES = {"sleep_seconds": 0.01}
+# Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk.
+CHUNK_SIZE = {"tasks": 4, "arrays": 32, "dataframes": 200, "climate": 10}
+OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0}  # climate: 9 x 18 cells
 UNITS = (1, 2, 4)
 PER_UNIT = (1, 2)
 WORKLOADS = all_workloads()

@@ -69,6 +69,7 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
     ("option-count-zero", "suites: {tasks: {options: {steps: 0}}}\n", "steps"),
     ("option-count-float", "suites: {tasks: {options: {steps: 2.5}}}\n", "steps"),
     ("option-window", "suites: {dataframes: {options: {window: -3}}}\n", "window"),
+    ("option-choice", "suites: {climate: {options: {chunking: diagonal}}}\n", "one of temporal"),
     ("target-zero", "measurement: {target_ci: 0}\n", "target_ci"),
     ("target-negative", "measurement: {target_ci: -0.1}\n", "target_ci"),
     ("confidence-high", "measurement: {confidence: 1.5}\n", "confidence"),

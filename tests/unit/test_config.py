@@ -2,7 +2,7 @@ import pytest
 
 from dask_bench.errors import BackendError, ConfigError
 from dask_bench.runner.checks import build_study, load_study
-from dask_bench.study import Study, default_workers
+from dask_bench.study import Study, default_workers, suite_names
 
 
 def write(tmp_path, text):
@@ -19,10 +19,12 @@ def test_default_workers(cores, expected):
     assert default_workers(cores) == expected
 
 
-def test_default_study_runs_every_suite():
+def test_default_study_runs_the_default_suites():
     study = load_study()
     assert study.mode == "weak"
+    # the classic suites; climate runs when a study names it
     assert list(study.suites.selected()) == ["tasks", "arrays", "dataframes"]
+    assert "climate" in suite_names()
     assert study.deployment.backend == "local"
     assert study.deployment.threads_per_worker == 1
     assert study.run_name == "local-weak"

@@ -19,11 +19,13 @@ def list_(what: str, database: str) -> None:
 
     out = Console()
     if what == "workloads":
-        from dask_bench.workloads import all_workloads
+        from dask_bench.workloads import Choice, all_workloads
 
         table = Table("suite", "workload", "description", "options")
         for w in all_workloads():
-            opts = ", ".join(f"{k}={v}" for k, v in w.options.items())
+            opts = ", ".join(
+                f"{k}={v.describe() if isinstance(v, Choice) else v}" for k, v in w.options.items()
+            )
             table.add_row(w.suite, w.name, w.description, opts)
         out.print(table)
     elif what == "backends":

@@ -21,7 +21,7 @@ from dask_bench.deploy.scaling import POLL_SECONDS
 from dask_bench.envfile._certs import CERT_NAMES as CERT_NAMES  # re-exported
 from dask_bench.envfile._certs import find_certificates
 from dask_bench.errors import ConfigError, DaskBenchError
-from dask_bench.study import default_workers, set_path, suite_names
+from dask_bench.study import default_suite_names, default_workers, set_path
 from dask_bench.study._yaml import YamlRefused, read_text_file
 
 #: KEY -> option of the kubernetes back-end (applied when KUBE is true).
@@ -304,9 +304,9 @@ def merge_env(
             dropped[key] = why
         elif key.startswith("suites."):
             name = key.split(".")[1]
-            # An omitted section means every suite: keep that when setting one of them.
+            # An omitted section means every installed suite: keep that when setting one.
             suites = raw.get("suites")
-            suites = {n: {} for n in suite_names()} if suites is None else suites
+            suites = {n: {} for n in default_suite_names()} if suites is None else suites
             if flags.get("suites") is not None and name not in flags["suites"]:
                 dropped[key] = f"--suite leaves out the {name} suite"
             elif not isinstance(suites, dict) or not isinstance(suites.get(name), dict):

@@ -15,10 +15,10 @@ from typing import Any
 
 from dask_bench.deploy import Launcher, get_backend
 from dask_bench.errors import ConfigError
-from dask_bench.study import Study, suite_names
+from dask_bench.study import Study, suite_info, suite_names
 from dask_bench.study import build_study as _build
 from dask_bench.study import load_study as _load
-from dask_bench.workloads import get_workload, suite_workloads
+from dask_bench.workloads import Choice, get_workload, suite_workloads
 
 
 def build_study(
@@ -64,6 +64,9 @@ def check_study(study: Study, source: str) -> None:
                 f"run it alone: mpirun ... dask-bench run STUDY --variant {each.variant}"
             )
     for suite_name, suite in study.suites.selected().items():
+        unavailable = suite_info(suite_name).unavailable()
+        if unavailable:
+            raise ConfigError(f"{source}: {unavailable}")
         members = suite_workloads(suite_name)
         for name in suite.workloads or []:
             get_workload(suite_name, name)
@@ -99,8 +102,11 @@ def _option_problem(value: Any, default: Any) -> str | None:
     """What a workload option's value should be, judged by its declared default; None if fine.
 
     Workload options are sizes, counts and durations: a count is a whole number of at
-    least 1, any other number at least 0; text and flags keep their kind.
+    least 1, any other number at least 0; a :class:`~dask_bench.workloads.Choice` is
+    one of its values; other text and flags keep their kind.
     """
+    if isinstance(default, Choice):
+        return None if value in default.choices else f"one of {', '.join(default.choices)}"
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "true or false"
     if isinstance(default, int):

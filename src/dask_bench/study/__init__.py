@@ -8,6 +8,7 @@ Checks against the back-ends and workloads a study names belong to planning
 
 from dask_bench.study.catalogue import (
     SuiteInfo,
+    default_suite_names,
     register_suite,
     suite_info,
     suite_names,
@@ -47,6 +48,7 @@ __all__ = [
     "Variant",
     "VariantDeployment",
     "build_study",
+    "default_suite_names",
     "default_workers",
     "load_study",
     "parse_duration",

@@ -11,6 +11,7 @@ any workload.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 from dask_bench.errors import ConfigError
@@ -37,6 +38,13 @@ class SuiteInfo:
         Default ``chunk_size``.
     per_unit
         Default chunks per processing unit in weak scaling.
+    extra
+        The pip extra of dask-bench that installs its dependencies, if any.
+    requires
+        The modules of that extra, checked before the suite runs.
+    default
+        Whether a study without a ``suites`` section runs it (when installed): the
+        quick classic suites do; larger or specialised ones are asked for by name.
     """
 
     name: str
@@ -45,6 +53,17 @@ class SuiteInfo:
     chunk: str
     chunk_size: int
     per_unit: int
+    extra: str | None = None
+    requires: tuple[str, ...] = ()
+    default: bool = True
+
+    def unavailable(self) -> str | None:
+        """Why the suite cannot run here (a module it needs is missing), or None."""
+        missing = next((m for m in self.requires if importlib.util.find_spec(m) is None), None)
+        if missing is None:
+            return None
+        hint = f"pip install 'dask-bench[{self.extra}]'" if self.extra else f"pip install {missing}"
+        return f"suite {self.name!r} needs {missing}; install it with: {hint}"
 
 
 _CATALOGUE: dict[str, SuiteInfo] = {}
@@ -74,6 +93,11 @@ def unregister_suite(name: str) -> None:
 def suite_names() -> tuple[str, ...]:
     """Every registered suite, in registration order (the order of every listing)."""
     return tuple(_CATALOGUE)
+
+
+def default_suite_names() -> tuple[str, ...]:
+    """The suites a study without a ``suites`` section runs: default ones, installed."""
+    return tuple(n for n, info in _CATALOGUE.items() if info.default and info.unavailable() is None)
 
 
 def suite_info(name: str) -> SuiteInfo:
@@ -106,15 +130,18 @@ def suite_rank(name: str) -> tuple[int, str]:
 
 # --- the built-in suites (their workloads: dask_bench.workloads.<name>) -----------
 
-#: name, title, unit, what a chunk is, default chunk_size, default per_unit (a table:
-#: one suite per row reads better than one value per line)
+#: name, title, unit, what a chunk is, default chunk_size, default per_unit, pip extra,
+#: modules it needs, whether a study without a suites section runs it (a table: one suite
+#: per row reads better than one value per line)
 _BUILT_IN = (
     ("tasks", "Task patterns. A chunk is chunk_size tiny tasks.", "tasks/s",
-     "Tiny tasks per chunk.", 20, 2),
+     "Tiny tasks per chunk.", 20, 2, None, (), True),
     ("arrays", "dask.array workloads on float64 arrays made of square blocks.", "MB/s",
-     "Edge of a square block (elements).", 1000, 4),
+     "Edge of a square block (elements).", 1000, 4, None, (), True),
     ("dataframes", "dask.dataframe workloads.", "MB/s",
-     "Rows per partition.", 20_000, 4),
+     "Rows per partition.", 20_000, 4, None, (), True),
+    ("climate", "xarray workloads on a synthetic daily float32 temperature field.", "MB/s",
+     "Days (time steps) of the lat x lon grid per chunk.", 30, 4, "climate", ("xarray",), False),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

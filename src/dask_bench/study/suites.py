@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from dask_bench.study.catalogue import suite_info, suite_names
+from dask_bench.study.catalogue import default_suite_names, suite_info, suite_names
 from dask_bench.study.variants import PositiveInt, _Model
 
-OptionValue = int | float
+#: A workload option: a number, or text (one of the values a workload declares).
+OptionValue = int | float | str
 
 
 class SuiteSettings(_Model):
@@ -52,7 +53,7 @@ class SuiteSettings(_Model):
 
 
 class Suites(_Model):
-    """Suites to run, by name. Omit the whole section to run every suite with defaults."""
+    """Suites to run, by name. Omit the whole section to run the default suites."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     __pydantic_extra__: dict[str, SuiteSettings] = Field(init=False)
@@ -87,8 +88,8 @@ class Suites(_Model):
 
     @classmethod
     def every(cls) -> Suites:
-        """Every registered suite, with its defaults."""
-        return cls.model_validate({name: {} for name in suite_names()})
+        """The default suites (those a study without a suites section runs), with defaults."""
+        return cls.model_validate({name: {} for name in default_suite_names()})
 
     def get(self, name: str) -> SuiteSettings | None:
         """One suite's settings; None when the study does not run it."""

@@ -9,6 +9,7 @@ import importlib
 import pkgutil
 
 from dask_bench.workloads.registry import (
+    Choice,
     Metric,
     Suite,
     Trial,
@@ -26,6 +27,7 @@ for _module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
+    "Choice",
     "Metric",
     "Suite",
     "Trial",

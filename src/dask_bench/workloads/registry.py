@@ -37,8 +37,35 @@ class Metric(StrEnum):
     LATENCY = "latency"
 
 
-OptionValue = int | float
+#: A workload option: a number, or text (declared as a :class:`Choice`).
+OptionValue = int | float | str
 R = TypeVar("R")
+
+
+class Choice(str):
+    """A text option with a fixed set of values; as a string, it is the default.
+
+    ``Choice("temporal", "spatial", "auto")`` declares an option whose default is
+    ``"temporal"`` and which may also be ``"spatial"`` or ``"auto"``; a study giving
+    any other value is refused with the list of choices.
+
+    Attributes
+    ----------
+    choices
+        Every value allowed, the default first.
+    """
+
+    choices: tuple[str, ...]
+
+    def __new__(cls, default: str, *others: str) -> Choice:
+        """The option ``default``, which may also take the values ``others``."""
+        self = super().__new__(cls, default)
+        self.choices = (default, *others)
+        return self
+
+    def describe(self) -> str:
+        """The default followed by the choices, e.g. ``temporal (temporal|spatial|auto)``."""
+        return f"{self} ({'|'.join(self.choices)})"
 
 
 def _noop() -> None:
@@ -223,7 +250,8 @@ def workload(
     version
         Bump when the computation changes meaning.
     options
-        Options the workload understands, with their defaults.
+        Options the workload understands, with their defaults: numbers, or a
+        :class:`Choice` for text with a fixed set of values.
     metric
         Its figure of merit: :attr:`Metric.THROUGHPUT` (work per second, the
         default) or :attr:`Metric.LATENCY` (seconds per repetition).
