@@ -14,7 +14,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 import pytest
-from distributed import Client, LocalCluster, futures_of
+from distributed import Client, futures_of
 
 from dask_bench.errors import WrongResult
 from dask_bench.runner import run_study
@@ -29,17 +29,6 @@ pytestmark = pytest.mark.integration
 DAYS = 10  # chunk_size
 GRID = 20.0  # degrees: 9 x 18 cells
 WORKLOADS = suite_workloads("climate")
-
-
-@pytest.fixture(scope="module")
-def client() -> Any:
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 def context(client: Client, w: Workload, chunks: int, **options: Any) -> WorkloadContext:

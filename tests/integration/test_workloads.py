@@ -11,7 +11,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster, futures_of, get_task_stream, wait
+from distributed import Client, futures_of, get_task_stream, wait
 
 from dask_bench.errors import RepetitionTimeout, WrongResult
 from dask_bench.workloads import Trial, Workload, WorkloadContext, all_workloads, get_workload
@@ -23,17 +23,6 @@ CHUNK_SIZE = {"tasks": 5, "arrays": 16, "dataframes": 500, "climate": 10}
 # A 20 degree grid (9 x 18 cells) for the climate suite.
 OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0}
 WORKLOADS = all_workloads()
-
-
-@pytest.fixture(scope="module")
-def client() -> Any:
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
 
 
 def make_context(client: Client, w: Workload, chunks: int, **kw: Any) -> WorkloadContext:
