@@ -18,8 +18,8 @@ from dask_bench.workloads import Trial, Workload, WorkloadContext, all_workloads
 
 pytestmark = pytest.mark.integration
 
-# Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk.
-CHUNK_SIZE = {"tasks": 5, "arrays": 16, "dataframes": 500, "climate": 10}
+# Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk, rows.
+CHUNK_SIZE = {"tasks": 5, "arrays": 16, "dataframes": 500, "climate": 10, "io": 100}
 # A 20 degree grid (9 x 18 cells) for the climate suite.
 OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0}
 WORKLOADS = all_workloads()

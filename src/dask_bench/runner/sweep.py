@@ -141,6 +141,7 @@ class SizeSweep:
             )
             observer = PointObserver(self.client, tags, share=self.share)
         point = LivePoint(planned, row, trial, observer, default_chunks)
+        point.notes.extend(trial.notes)
         if before is not None:
             point.notes.append(f"before this point: {before}")
         calibrate = None
@@ -223,6 +224,7 @@ class SizeSweep:
             options=planned.options,
             seed=settings.seed,
             timeout=settings.repetition_timeout,
+            io_directory=self.study.io.directory,
         )
 
     def _store(self, point: LivePoint, rep: Repetition) -> None:

@@ -142,6 +142,9 @@ _BUILT_IN = (
      "Rows per partition.", 20_000, 4, None, (), True),
     ("climate", "xarray workloads on a synthetic daily float32 temperature field.", "MB/s",
      "Days (time steps) of the lat x lon grid per chunk.", 30, 4, "climate", ("xarray",), False),
+    ("io", "Writing and reading Parquet, Zarr and netCDF files in io.directory.", "MB/s",
+     "Rows of a table of 4 float64 columns per chunk (a Parquet file, a Zarr chunk, a "
+     "netCDF file).", 125_000, 4, "io", ("zarr", "h5netcdf", "h5py", "xarray"), False),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

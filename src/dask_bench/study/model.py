@@ -25,7 +25,7 @@ from dask_bench.study.file import (
     set_path,
 )
 from dask_bench.study.references import References
-from dask_bench.study.sections import DEFAULT_DATABASE, Deployment, Measurement
+from dask_bench.study.sections import DEFAULT_DATABASE, Deployment, IoSettings, Measurement
 from dask_bench.study.suites import Suites
 from dask_bench.study.variants import (
     VARIANT_NAME,
@@ -43,6 +43,7 @@ class Study(_Model):
     deployment: Deployment = Field(default_factory=Deployment)
     suites: Suites = Field(default_factory=Suites.every)
     measurement: Measurement = Field(default_factory=Measurement)
+    io: IoSettings = Field(default_factory=IoSettings)
     database: str = Field(DEFAULT_DATABASE, description="SQLite file path or any SQLAlchemy URL.")
     report: bool = Field(True, description="Write the HTML report next to the database.")
     references: References = Field(

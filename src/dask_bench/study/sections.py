@@ -195,6 +195,33 @@ class Measurement(_Model):
         return self
 
 
+class IoSettings(_Model):
+    """Where the ``io`` suite writes and reads its files."""
+
+    directory: str | None = Field(
+        None,
+        description="Folder the io suite writes into (each trial in a sub-folder of its own, "
+        "removed afterwards); it must exist, be writable and be visible to every worker; "
+        "null: the system's temporary folder.",
+    )
+
+    @field_validator("directory")
+    @classmethod
+    def _usable(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        path = os.path.abspath(os.path.expanduser(v))
+        if not os.path.isdir(path):
+            raise ValueError(
+                f"folder {path} does not exist; create it or point io.directory elsewhere"
+            )
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError(
+                f"folder {path} is not writable; point io.directory at a scratch folder"
+            )
+        return path
+
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)?", re.IGNORECASE)
 _SECONDS = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0, "": 1.0}
 

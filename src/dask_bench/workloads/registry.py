@@ -90,6 +90,8 @@ class Trial(Generic[R]):
         Tasks one repetition executes.
     release
         Drop prepared data (called once, after the last repetition).
+    notes
+        Lines stored with the point's notes, e.g. the file system the ``io`` suite uses.
     """
 
     run: Callable[[], R]
@@ -98,6 +100,7 @@ class Trial(Generic[R]):
     nbytes: int = field(kw_only=True)
     ntasks: int = field(kw_only=True)
     release: Callable[[], None] = field(default=_noop, kw_only=True)
+    notes: tuple[str, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ class WorkloadContext:
     timeout
         Seconds one repetition may take, or ``None`` for no limit. Use
         :meth:`compute` and :meth:`persist` so that the limit is honoured.
+    io_directory
+        The study's ``io.directory``: where the ``io`` suite writes (visible to
+        every worker and the client); ``None``: the system's temporary folder.
     """
 
     client: Client
@@ -133,6 +139,7 @@ class WorkloadContext:
     options: Mapping[str, OptionValue]
     seed: int = 42
     timeout: float | None = None
+    io_directory: str | None = None
 
     def option(self, name: str) -> OptionValue:
         """Return option ``name`` (declared by the workload, possibly overridden)."""
