@@ -32,6 +32,7 @@ FLOORS = {
     "stats": 1,
     "_version": 1,
     "_defaults": 0,
+    "_mounts": 0,
 }
 #: Lines a module may have.
 MAX_LINES = 400

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from dask_bench._mounts import filesystem_type
 from dask_bench.errors import StoreError
 from dask_bench.store.schema import SCHEMA_VERSION
 
@@ -215,29 +216,6 @@ NETWORK_FILESYSTEMS = frozenset(
         "9p",
     ]
 )
-
-
-def filesystem_type(path: Path, mounts: list[tuple[str, str]] | None = None) -> str:
-    """The type of the file system holding ``path`` (``""`` when unknown).
-
-    Parameters
-    ----------
-    path
-        Any path; the deepest mount point containing it decides.
-    mounts
-        ``(mount point, fs type)`` pairs; default: the machine's mount table.
-    """
-    if mounts is None:
-        import psutil
-
-        mounts = [(m.mountpoint, m.fstype) for m in psutil.disk_partitions(all=True)]
-    target = str(path.resolve())
-    best, kind = "", ""
-    for point, fstype in mounts:
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) > len(best):
-            best, kind = point, fstype
-    return kind
 
 
 def sqlite_pragmas(path: Path | None) -> dict[str, str]:

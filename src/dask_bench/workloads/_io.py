@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from dask_bench._mounts import filesystem_type
 from dask_bench.errors import ConfigError, WrongResult
 from dask_bench.study.catalogue import suite_info
 from dask_bench.workloads._common import fresh_name
@@ -73,24 +74,6 @@ def _remove_all() -> None:
     """Remove the folders of trials never released (an interrupted run)."""
     for path in list(_LIVE):
         _remove(path)
-
-
-def filesystem_type(path: Path) -> str:
-    """The type of the file system holding ``path`` in the mount table (``""``: unknown).
-
-    The deepest mount point containing the path decides (as the store's own lookup,
-    which the workloads' layer may not import).
-    """
-    import psutil
-
-    target = str(path.resolve())
-    best, kind = "", ""
-    for m in psutil.disk_partitions(all=True):
-        point = m.mountpoint
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) > len(best):
-            best, kind = point, m.fstype
-    return kind
 
 
 class IoFolder:
