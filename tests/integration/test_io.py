@@ -107,3 +107,43 @@ def test_a_study_leaves_no_file_behind_even_when_a_point_fails(
     for _, _, notes in rows:
         assert f"io folder {scratch} on file system " in notes
     assert list(scratch.iterdir()) == []
+
+
+def test_ctrl_c_mid_study_leaves_no_file_behind(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    import yaml
+
+    from .helpers import BIN, stored_repetitions
+
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    db = tmp_path / "r.db"
+    spec = tiny_study(
+        db,
+        deployment={"workers": [1], "memory_per_worker": "1GiB"},
+        suites={"io": {"workloads": ["parquet-read"], "chunk_size": ROWS, "per_unit": 2}},
+        measurement={"min_repeats": 40, "max_repeats": 40, "point_budget": None},
+        io={"directory": str(folder)},
+    )
+    study = tmp_path / "study.yaml"
+    study.write_text(yaml.safe_dump(spec))
+    proc = subprocess.Popen(
+        [str(BIN / "dask-bench"), "run", str(study), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (db.exists() and stored_repetitions(db) >= 3):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    # the files of the point being measured are there when Ctrl-C arrives
+    assert any(folder.iterdir())
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert query(db, "select status from runs") == [("interrupted",)]
+    assert list(folder.iterdir()) == []
