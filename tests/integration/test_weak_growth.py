@@ -27,6 +27,8 @@ What each pattern's task count is, and so what is asserted of it:
   of ``n`` leaves, fewer for dask's wider trees) and a finalize task: at least one
   task more per chunk added, not exactly proportional;
 - ``stencil``: ``steps`` tasks per cell plus one gathering them: linear;
+- the ``io`` suite: a task or a few per file (or Zarr chunk) written or read, then a
+  sum of every value: at least one task more per chunk added;
 - neighbour exchanges (``map-overlap``, ``rolling-mean``) and lookups
   (``random-access``: tasks per block hit): at least one task more per chunk added;
 - shuffles (``rechunk``, ``sort-values``, ``set-index``, ``merge``,
@@ -51,8 +53,9 @@ from dask_bench.workloads import Workload, WorkloadContext, all_workloads
 
 pytestmark = pytest.mark.integration
 
-# Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk.
-CHUNK_SIZE = {"tasks": 4, "arrays": 32, "dataframes": 200, "climate": 10}
+# Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk,
+# rows per file.
+CHUNK_SIZE = {"tasks": 4, "arrays": 32, "dataframes": 200, "climate": 10, "io": 100}
 OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0}  # climate: 9 x 18 cells
 UNITS = (1, 2, 4)
 PER_UNIT = (1, 2)
