@@ -66,7 +66,7 @@ def add_run(
         version="0.1.0",
     )
     if environment is not None:
-        store.set_environment(run, environment)
+        store.update_provenance(run, **environment)
     for suite, workloads in TIMINGS.items():
         for workload, by_units in workloads.items():
             for units, seconds in by_units.items():

@@ -109,7 +109,7 @@ def test_subset_is_stable_and_sorted_naturally():
 
 def _running_run(store: Store, pid: int):
     run = store.create_run(name="r", mode="weak", backend="local", layout={}, study={}, version="0")
-    store.set_environment(run, {"process": {"host": os.uname().nodename, "pid": pid}})
+    store.update_provenance(run, process={"host": os.uname().nodename, "pid": pid})
     return run
 
 

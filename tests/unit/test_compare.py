@@ -65,7 +65,7 @@ def make_run(
         version="0.1.0",
     )
     if environment is not None:
-        store.set_environment(run, environment)
+        store.update_provenance(run, **environment)
     return run
 
 

@@ -47,7 +47,7 @@ def add_run(
     run.started_at = started
     store.session.commit()
     client = {k: v for k, v in (("dask", dask), ("distributed", distributed)) if v}
-    store.set_environment(run, {"versions": {"client": client}})
+    store.update_provenance(run, versions={"client": client})
     for (suite, workload, units), seconds in timings.items():
         point = store.add_point(
             run, suite=suite, workload=workload, workload_version=1, workers=units // threads,

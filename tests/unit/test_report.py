@@ -223,8 +223,8 @@ def test_run_header_and_runs_table(tmp_path: Path) -> None:
         name="second", mode="strong", backend="local", layout={}, study={}, version="0.1.0",
         study_id="s9", variant="tls",
     )  # fmt: skip
-    store.set_environment(
-        other, {"security": {"tls": "auto", "scheduler_address": "tls://127.0.0.1:1"}}
+    store.update_provenance(
+        other, security={"tls": "auto", "scheduler_address": "tls://127.0.0.1:1"}
     )
     header = render(run_header(other))
     assert "s9, variant tls" in header and "tls:// (TLS, temporary certificates)" in header

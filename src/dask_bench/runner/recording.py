@@ -20,7 +20,6 @@ from dask_bench.runner.provenance import (
     require_tls,
     transport,
 )
-from dask_bench.store.provenance import Provenance
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -45,11 +44,6 @@ class Recorder:
         #: Seconds spent reading the breakdown's metrics (outside timed regions).
         self.breakdown_seconds = 0.0
 
-    @property
-    def provenance(self) -> Provenance:
-        """The run's provenance as stored so far."""
-        return self.run.provenance
-
     def calibration(self, calibration: Calibration) -> None:
         """Store what calibration chose and what reading the metrics cost."""
         facts = {
@@ -67,7 +61,7 @@ class Recorder:
     def transport(self, client: Client) -> None:
         """Record how scheduler and workers are reached; with TLS asked, insist on tls://."""
         seen = {**transport(client), "dashboard": http_listeners(client)}
-        before = self.provenance
+        before = self.run.provenance
         security = {**before.security.model_dump(exclude_unset=True), **seen}
         enforced = enforced_layout(client)
         if security != before.security.model_dump() or enforced != before.layout_enforced:

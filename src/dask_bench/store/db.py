@@ -172,11 +172,6 @@ class Store:
         self._commit(run)
         return run.provenance
 
-    def set_environment(self, run: Run, environment: Mapping[str, Any]) -> None:
-        """Replace the run's provenance with ``environment`` (validated like every update)."""
-        run.environment = updated({}, environment)
-        self._commit(run)
-
     def finish_run(self, run: Run, status: RunStatus, message: str | None = None) -> None:
         """Close a run as ``complete``, ``interrupted`` or ``failed``."""
         run.status, run.message, run.finished_at = status, message, now()

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from dask_bench.stats import efficiency, efficiency_ci, summarize, throughput
 from dask_bench.store.db import Store
-from dask_bench.store.provenance import confidence_of
 from dask_bench.store.schema import (
     BREAKDOWN_CATEGORIES,
     Breakdown,
@@ -225,7 +224,7 @@ def point_summaries(
     (efficiency never depends on other workloads).
     """
     settings = run.study.get("measurement", {}) if isinstance(run.study, dict) else {}
-    confidence = confidence_of(run.study)
+    confidence = run.confidence
     target = float(settings.get("target_ci", 0.05))
     stmt = _only(select(Point).where(Point.run_id == run.id), suite, workload)
     points = store.session.scalars(stmt.order_by(Point.id))

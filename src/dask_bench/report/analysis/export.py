@@ -11,7 +11,6 @@ from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.report._format import ending_text
 from dask_bench.report.analysis.metric import metrics_of
 from dask_bench.report.analysis.plausibility import plausibility_notes
-from dask_bench.report.analysis.precision import confidence_of
 from dask_bench.store.read import BREAKDOWN_PREFIX, POINT_FIELDS, SCALING_FIELDS, SCHEDULER_FIELDS
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Run
 
@@ -77,7 +76,7 @@ def points_export(points: pd.DataFrame, runs: list[Run]) -> pd.DataFrame:
     if points.empty:
         return pd.DataFrame(columns=POINT_COLUMNS)
     frame = points.copy()
-    levels = {r.id: confidence_of(r) for r in runs}
+    levels = {r.id: r.confidence for r in runs}
     checks = plausibility_notes(frame)
     frame["metric"] = metrics_of(frame)
     how = frame[[c for c in ("stopped_by", "status", "n_disturbed") if c in frame]]

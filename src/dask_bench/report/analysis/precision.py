@@ -9,11 +9,6 @@ from dask_bench.report._values import finite, is_missing, nested
 from dask_bench.store.schema import Ending, Run
 
 
-def confidence_of(run: Run) -> float:
-    """The confidence level of a run's intervals (its study's ``measurement.confidence``)."""
-    return run.confidence
-
-
 def target_of(run: Run) -> float:
     """The relative half-width a point's interval had to reach (``measurement.target_ci``)."""
     value = nested(run.study, "measurement", "target_ci")

@@ -32,7 +32,7 @@ from dask_bench.report._values import is_missing, table_rows
 from dask_bench.report.analysis.efficiency import efficiency_level
 from dask_bench.report.analysis.metric import is_latency
 from dask_bench.report.analysis.plausibility import NOTES, base_points, plausibility_notes
-from dask_bench.report.analysis.precision import confidence_of, is_imprecise, target_of
+from dask_bench.report.analysis.precision import is_imprecise, target_of
 from dask_bench.report.analysis.suites import suite_frames
 from dask_bench.report.console._style import EFFICIENCY_STYLES, STATUS_STYLES, styled
 from dask_bench.store import Store
@@ -80,7 +80,7 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
     strong = run.mode == "strong"
     records = table_rows(points)
     unit = str(records[0]["throughput_unit"]) if records else ""
-    ci = ci_label(confidence_of(run))
+    ci = ci_label(run.confidence)
     notes = plausibility_notes(points)
     bases = base_points(points)
     given = {text for texts in notes.values() for text in texts}
@@ -194,7 +194,7 @@ def _caption(
     latency: set[str],
     dominant: set[str],
 ) -> str | None:
-    ci = ci_label(confidence_of(run))
+    ci = ci_label(run.confidence)
     lines = []
     imprecise = [r for r in records if is_imprecise(r)]
     if imprecise:

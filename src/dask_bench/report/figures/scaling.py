@@ -24,7 +24,6 @@ from matplotlib.patches import Patch
 from dask_bench.report._format import ci_label, format_layout
 from dask_bench.report.analysis.efficiency import HIGH_EFFICIENCY
 from dask_bench.report.analysis.metric import is_latency
-from dask_bench.report.analysis.precision import confidence_of
 from dask_bench.report.figures._canvas import Canvas, Panel, Series
 from dask_bench.report.figures._grid import Grid, dodge, figure_labels, figure_legend, panel_grid
 from dask_bench.report.figures._plot import IDEAL_COLOR, run_colors, run_label, sizes
@@ -261,7 +260,7 @@ def _column(metric: str) -> str:
 
 
 def _labels(grid: Grid, suite: str, metric: str, points: pd.DataFrame, runs: Sequence[Run]) -> None:
-    ci = ci_label(confidence_of(runs[0])) if runs else "CI"
+    ci = ci_label(runs[0].confidence) if runs else "CI"
     if metric == "efficiency":
         mode = runs[0].mode if runs else "weak"
         what = "T(base)/T(n)" if mode == "weak" else "speedup / (n / base)"

@@ -33,7 +33,7 @@ from dask_bench.report.analysis.efficiency import efficiency_level
 from dask_bench.report.analysis.metric import is_latency
 from dask_bench.report.analysis.notes import table_notes
 from dask_bench.report.analysis.plausibility import base_points
-from dask_bench.report.analysis.precision import confidence_of, is_imprecise
+from dask_bench.report.analysis.precision import is_imprecise
 from dask_bench.report.html._markup import esc, table, td
 from dask_bench.report.html._notes import notes_cell, notes_listing
 from dask_bench.store.schema import BREAKDOWN_LABELS, PointStatus, Run
@@ -58,7 +58,7 @@ def points_tables(
     dict
         Suite name to its table. The report makes them while its figures are drawn.
     """
-    confidence = confidence_of(runs[0]) if runs else DEFAULT_CONFIDENCE
+    confidence = runs[0].confidence if runs else DEFAULT_CONFIDENCE
     several, links = len(runs) > 1, dask_report_links(runs, folder)
     return {
         suite: _points_table(
