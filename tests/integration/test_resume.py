@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dask_bench.store import Store
+from dask_bench.store import SCHEMA_VERSION, Store
 
 from .helpers import (
     dask_bench,
@@ -126,5 +126,7 @@ def test_processes_creating_one_new_database_at_once_all_succeed(tmp_path: Path)
         for proc in procs:
             proc.join(timeout=30)
         failures += [o for o in outcomes if o is not None]
-        assert query(Path(path), "select value from meta where key = 'schema_version'") == [("6",)]
+        assert query(Path(path), "select value from meta where key = 'schema_version'") == [
+            (str(SCHEMA_VERSION),)
+        ]
     assert failures == []

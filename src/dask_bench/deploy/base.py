@@ -129,6 +129,9 @@ class Backend(ABC):
     tls_note: ClassVar[str] = "it has no way to pass certificates to its workers"
     #: What :meth:`job_scripts` returns, as ``dask-bench plan`` names it.
     script_label: ClassVar[str] = "job script"
+    #: The scenario events (``scenarios.<name>.kind``) this back-end can produce the way
+    #: its infrastructure would; planning refuses the others.
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -237,6 +240,26 @@ class Backend(ABC):
     @abstractmethod
     def request(self, workers: int) -> None:
         """Ask for ``workers`` workers in total; returns without waiting for them."""
+
+    @classmethod
+    def event_problem(cls, kind: str, options: Mapping[str, Any]) -> str | None:
+        """Why the back-end, with these ``deployment.options``, cannot produce ``kind``."""
+        if kind in cls.events:
+            return None
+        can = ", ".join(sorted(cls.events)) or "none"
+        return f"the {cls.name} back-end cannot produce a {kind} event (it can: {can})"
+
+    def lose_workers(self, client: Client, addresses: Iterable[str], *, replace: bool) -> str:
+        """Remove these workers the way the infrastructure would, at once; say how.
+
+        With ``replace``, the infrastructure may start replacements (a restarted worker
+        process); without, they stay lost (a failed node) until :meth:`restore`.
+        """
+        raise NotImplementedError(f"the {self.name} back-end cannot remove workers")
+
+    def restore(self, workers: int) -> None:
+        """After an event, ask again for ``workers`` workers (the caller waits for them)."""
+        self.request(workers)
 
     @abstractmethod
     def close(self) -> None:

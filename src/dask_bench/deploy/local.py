@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy.base import Launcher, study_sets
@@ -27,6 +28,7 @@ class LocalBackend(SpecClusterBackend):
 
     launcher = Launcher.LOCAL_PROCESS
     supports_tls = True
+    events = frozenset({"worker-loss"})
     owned_options = study_sets(
         {
             "n_workers": "deployment.workers",
@@ -35,6 +37,11 @@ class LocalBackend(SpecClusterBackend):
             "security": "security.tls",
         }
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Spec names of workers a scenario removed for good (no replacement).
+        self._lost: list[Any] = []
 
     def check(self) -> None:
         """Refuse a layout this machine cannot hold, before anything starts."""
@@ -107,6 +114,52 @@ class LocalBackend(SpecClusterBackend):
         """Scale the LocalCluster to ``workers`` workers."""
         if self._cluster is None:
             raise RuntimeError("request() before start()")
+        self._cluster.scale(workers)
+
+    @classmethod
+    def event_problem(cls, kind: str, options: Mapping[str, Any]) -> str | None:
+        """Workers can be lost only when they are processes of their own."""
+        if kind == "worker-loss" and options.get("processes", True) is False:
+            return (
+                "a worker-loss event needs worker processes, and deployment.options sets "
+                "processes: false; remove that option"
+            )
+        return super().event_problem(kind, options)
+
+    def lose_workers(self, client: Client, addresses: Iterable[str], *, replace: bool) -> str:
+        """SIGKILL each worker's process; without ``replace`` its nanny does not restart it."""
+        import os
+        import signal
+
+        if self._cluster is None:
+            raise RuntimeError("lose_workers() before start()")
+        wanted = set(addresses)
+        killed = []
+        for name, nanny in list(self._cluster.workers.items()):
+            if getattr(nanny, "worker_address", None) not in wanted or not nanny.pid:
+                continue
+            if not replace:
+                # the nanny then closes when its worker dies, as a lost node would
+                nanny.close_gracefully(reason="dask-bench worker-loss scenario")
+                self._lost.append(name)
+            os.kill(nanny.pid, signal.SIGKILL)
+            killed.append(str(nanny.pid))
+        if len(killed) != len(wanted):
+            raise BackendError(f"found {len(killed)} of the {len(wanted)} workers to remove")
+        how = "restarted by their nannies" if replace else "not restarted"
+        return f"SIGKILL of worker process(es) {', '.join(killed)}, {how}"
+
+    def restore(self, workers: int) -> None:
+        """Forget the specs of workers lost for good, then ask for ``workers`` again."""
+        if self._cluster is None:
+            raise RuntimeError("restore() before start()")
+        if self._lost:
+            for name in self._lost:
+                self._cluster.worker_spec.pop(name, None)
+            self._lost.clear()
+            # Forget the closed nannies before asking for more: SpecCluster.scale would
+            # reuse their names, and a name it knows is never started again.
+            self._cluster.sync(self._cluster._correct_state)
         self._cluster.scale(workers)
 
     def describe(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dask_bench.errors import ConfigError
 from dask_bench.study import Study, suite_info, suite_names
 from dask_bench.study import build_study as _build
 from dask_bench.study import load_study as _load
+from dask_bench.study.scenarios import Scenario
 from dask_bench.workloads import Choice, get_workload, suite_workloads
 
 
@@ -92,10 +93,43 @@ def check_study(study: Study, source: str) -> None:
             get_workload(*key.split("/"))
         except ConfigError as exc:
             raise ConfigError(f"{source}: 'references.{key}': {exc}") from None
-    if not study.suites.selected():
+    for name, scenario in study.scenarios.items():
+        _check_scenario(study, name, scenario, source)
+    if not study.suites.selected() and not study.scenarios:
         raise ConfigError(
             f"{source}: 'suites' selects no suite; list at least one of {', '.join(suite_names())}"
         )
+
+
+def _check_scenario(study: Study, name: str, scenario: Scenario, source: str) -> None:
+    """A scenario's workload, options, size and event, checked against every variant."""
+    key = f"scenarios.{name}"
+    where = f"{source}: '{key}'"
+    unavailable = suite_info(scenario.suite).unavailable()
+    if unavailable:
+        raise ConfigError(f"{where}: {unavailable}")
+    try:
+        chosen = get_workload(scenario.suite, scenario.workload_name)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    unknown = sorted(set(scenario.options) - set(chosen.options))
+    if unknown:
+        raise ConfigError(
+            f"{source}: '{key}.options' has unknown option(s) {', '.join(unknown)}; "
+            f"{chosen.key} accepts: {', '.join(sorted(chosen.options)) or 'none'}"
+        )
+    for option, value in scenario.options.items():
+        problem = _option_problem(value, chosen.options[option])
+        if problem:
+            raise ConfigError(
+                f"{source}: '{key}.options.{option}' must be {problem} "
+                f"(default {chosen.options[option]!r}), not {value!r}"
+            )
+    for each in study.variant_studies():
+        backend = get_backend(each.deployment.backend)
+        problem = backend.event_problem(scenario.kind, each.deployment.options)
+        if problem:
+            raise ConfigError(f"{where}: {problem}; remove the scenario or change the back-end")
 
 
 def _option_problem(value: Any, default: Any) -> str | None:

@@ -24,6 +24,7 @@ from dask_bench.runner.provenance import (
 )
 from dask_bench.runner.recording import Recorder
 from dask_bench.runner.resume import apply_resume, plan_resume
+from dask_bench.runner.scenarios import ScenarioRunner
 from dask_bench.runner.signals import sigterm_as_interrupt, uninterruptible
 from dask_bench.runner.sweep import SizeSweep
 from dask_bench.runner.watch import WorkerWatch
@@ -71,6 +72,8 @@ class _Execution:
         self.record = Recorder(store, run, backend, reporter, plan.study)
         #: Points of an interrupted size still open (closed as interrupted).
         self.open_points: list[Point] = []
+        #: The study's scenarios, once the sweep is done.
+        self.scenarios: ScenarioRunner | None = None
         #: Calibrated sizes a resumed run started with, per workload key.
         self.preset_calibration: dict[str, dict[str, Any]] = {}
 
@@ -100,6 +103,21 @@ class _Execution:
                 self.record.hardware(hardware_baseline(client))
             self.measure_step(client, step, first=step is self.plan.steps[0])
         self.record.calibration(self.calibration)
+        if study.scenarios:
+            self.scenarios = ScenarioRunner(
+                client=client,
+                backend=self.backend,
+                store=self.store,
+                run=self.run,
+                study=study,
+                layout=self.plan.layout,
+                reporter=self.reporter,
+                scale=lambda workers: self.scale(client, workers, study.deployment.startup_timeout),
+            )
+            try:
+                self.scenarios.run_all()
+            finally:
+                self.failed += self.scenarios.failed
 
     def scale(self, client: Client, workers: int, timeout: float) -> None:
         try:
@@ -314,6 +332,8 @@ def run_study(
                 try:
                     for row in execution.open_points:
                         store.finish_point(row, point_status, message)
+                    for scenario in execution.scenarios.open_rows if execution.scenarios else ():
+                        store.finish_scenario(scenario, point_status, message)
                     store.finish_run(run, status, message)
                 except StoreError:
                     # the database cannot take even this (a full disk): the error that

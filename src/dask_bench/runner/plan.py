@@ -61,7 +61,9 @@ def plan_study(study: Study, total_memory: int | None = None) -> Plan:
     layout = resolve_layout(study, total_memory)
     largest_units = layout.units(max(study.deployment.workers))
     steps = []
-    for workers in study.deployment.workers:
+    # a study of scenarios alone (suites: {}) has no sweep
+    sizes = study.deployment.workers if study.suites.selected() else []
+    for workers in sizes:
         units = layout.units(workers)
         points = []
         for suite_name, suite in study.suites.selected().items():

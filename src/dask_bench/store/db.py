@@ -26,6 +26,7 @@ from dask_bench.store._opening import (
     sqlite_path,
     sqlite_pragmas,
 )
+from dask_bench.store._scenario_rows import ScenarioWrites
 from dask_bench.store._scrub import scrub_before_flush
 from dask_bench.store.migrate import migrate, record_formats
 from dask_bench.store.provenance import Provenance, updated
@@ -48,7 +49,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Store:
+class Store(ScenarioWrites):
     """A results database.
 
     Parameters

@@ -37,6 +37,8 @@ FORMATS: dict[str, int] = {
     "points.options": 1,
     "points.notes": 1,
     "scale_events.details": 1,
+    "scenarios.settings": 1,
+    "scenario_repetitions.figures": 1,
 }
 
 # --- the schema -------------------------------------------------------------------
@@ -96,6 +98,20 @@ def _to_6(conn: Connection) -> None:
             conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, '0')"), {"k": key})
 
 
+def _to_7(conn: Connection) -> None:
+    """Schema 7: scenarios (a workload under a planned event) and their repetitions."""
+    Base.metadata.tables["scenarios"].create(conn)
+    Base.metadata.tables["scenario_repetitions"].create(conn)
+    for column in ("scenarios.settings", "scenario_repetitions.figures"):
+        # new, empty tables: already in the current format
+        key = f"format:{column}"
+        conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
+        conn.execute(
+            text("INSERT INTO meta (key, value) VALUES (:k, :v)"),
+            {"k": key, "v": str(FORMATS[column])},
+        )
+
+
 #: Migrations from schema version N to N + 1, applied in order to older databases.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _to_2,
@@ -103,6 +119,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     3: _to_4,
     4: _to_5,
     5: _to_6,
+    6: _to_7,
 }
 
 # --- the documents in JSON columns ------------------------------------------------
@@ -140,6 +157,8 @@ DOCUMENT_MIGRATIONS: dict[str, dict[int, DocumentStep]] = {
     "points.options": {0: _unchanged},
     "points.notes": {0: _unchanged},
     "scale_events.details": {0: _unchanged},
+    "scenarios.settings": {0: _unchanged},
+    "scenario_repetitions.figures": {0: _unchanged},
 }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from dask_bench.store.provenance import Provenance, confidence_of, read_provenance
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class RunStatus(StrEnum):
@@ -102,6 +102,9 @@ class Run(Base):
 
     points: Mapped[list[Point]] = relationship(back_populates="run", cascade="all, delete-orphan")
     scale_events: Mapped[list[ScaleEventRow]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+    scenarios: Mapped[list[ScenarioRow]] = relationship(
         back_populates="run", cascade="all, delete-orphan"
     )
 
@@ -242,3 +245,54 @@ class ScaleEventRow(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="scale_events")
+
+
+class ScenarioRow(Base):
+    """One scenario of a run (schema 7): a workload repeated under a planned event."""
+
+    __tablename__ = "scenarios"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # a ScenarioKind
+    suite: Mapped[str] = mapped_column(String(32))
+    workload: Mapped[str] = mapped_column(String(64))
+    workload_version: Mapped[int] = mapped_column(Integer)
+    workers: Mapped[int] = mapped_column(Integer)
+    chunks: Mapped[int] = mapped_column(Integer)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    #: The scenario as the study gave it (event, trigger, repeats, options).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    nbytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ntasks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # a PointStatus
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    run: Mapped[Run] = relationship(back_populates="scenarios")
+    repetitions: Mapped[list[ScenarioRepetition]] = relationship(
+        back_populates="scenario", cascade="all, delete-orphan"
+    )
+
+
+class ScenarioRepetition(Base):
+    """One repetition of a scenario, with its event or without it (the pair's control)."""
+
+    __tablename__ = "scenario_repetitions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    #: Pairs count from 0; a warm-up is pair -1.
+    pair: Mapped[int] = mapped_column(Integer)
+    #: Whether the event was provoked in this repetition (False: the control).
+    event: Mapped[bool] = mapped_column(Boolean)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    #: Whether the workload's check passed (None: there was no result to check).
+    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    #: What the scheduler and the back-end saw: see :mod:`dask_bench.runner.scenarios`.
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    scenario: Mapped[ScenarioRow] = relationship(back_populates="repetitions")

@@ -25,6 +25,7 @@ from dask_bench.study.file import (
     set_path,
 )
 from dask_bench.study.references import References
+from dask_bench.study.scenarios import Scenario, check_scenario_names
 from dask_bench.study.sections import DEFAULT_DATABASE, Deployment, IoSettings, Measurement
 from dask_bench.study.suites import Suites
 from dask_bench.study.variants import (
@@ -57,6 +58,11 @@ class Study(_Model):
         description="Deployment variants run in turn with identical workloads, sizes and "
         "layout (name -> deployment keys and security); empty: one run.",
     )
+    scenarios: dict[str, Scenario] = Field(
+        default_factory=dict,
+        description="Scenarios run after the sweep (name -> a workload under a planned "
+        "event, e.g. kind: worker-loss); empty: none.",
+    )
     variant: str | None = Field(
         None, description="Set by dask-bench on each variant's own study; not for study files."
     )
@@ -71,6 +77,11 @@ class Study(_Model):
                     "starting with a letter or digit"
                 )
         return v
+
+    @field_validator("scenarios")
+    @classmethod
+    def _scenario_names(cls, v: dict[str, Scenario]) -> dict[str, Scenario]:
+        return check_scenario_names(v)
 
     @property
     def run_name(self) -> str:

@@ -16,6 +16,7 @@ from dask_bench.report.analysis.compare import compare_runs
 from dask_bench.report.analysis.compare_text import comparison_summary
 from dask_bench.report.console.compare import comparison_table
 from dask_bench.report.console.run_info import run_header
+from dask_bench.report.console.scenarios import scenario_tables
 from dask_bench.report.console.tables import suite_tables
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
@@ -36,6 +37,8 @@ def show_runs(out: Console, store: Store, runs: Sequence[Run]) -> None:
     for run in runs:
         out.print(run_header(run))
         for table in suite_tables(store, run, width=out.width):
+            out.print(table)
+        for table in scenario_tables(run):
             out.print(table)
     first, *others = runs
     for other in others:

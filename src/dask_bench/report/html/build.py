@@ -29,12 +29,14 @@ from dask_bench.report.figures._plot import run_colors
 from dask_bench.report.figures.breakdown import breakdowns_figure, has_breakdown
 from dask_bench.report.figures.heatmap import heatmaps_figure
 from dask_bench.report.figures.scaling import METRICS, TITLES, has_throughput, metric_figure
+from dask_bench.report.figures.scenario import scenario_figure
 from dask_bench.report.figures.startup import startup_figure
 from dask_bench.report.html._markup import esc
 from dask_bench.report.html._render import FigureJob, background, rendering
 from dask_bench.report.html.compare import comparison_html
 from dask_bench.report.html.page import GENERATOR, Page, RenderedFigure, render_page
 from dask_bench.report.html.points import points_tables
+from dask_bench.report.html.scenarios import pairs_of, scenario_key
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
 from dask_bench.store.schema import Run
 
@@ -117,6 +119,12 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
             job = partial(breakdowns_figure, suite, points, present, colors)
             alt = f"{suite}: where the worker time goes" + (" by run" if several else "")
             jobs.append(FigureJob(name=f"{suite}-breakdown", section=suite, alt=alt, draw=job))
+    for run in runs:
+        for name, pairs in pairs_of(run).items():
+            job = partial(scenario_figure, name, pairs)
+            alt = f"scenario {name}: tasks finished over time, with and without the event"
+            key = scenario_key(run, name)
+            jobs.append(FigureJob(name=key, section="scenarios", alt=alt, draw=job))
     job = partial(startup_figure, runs, colors)
     jobs.append(FigureJob(name="startup", section="startup", alt="startup latency", draw=job))
     return jobs

@@ -25,6 +25,7 @@ from dask_bench.report.html._provenance import (
     versions_table,
 )
 from dask_bench.report.html.points import points_tables
+from dask_bench.report.html.scenarios import scenarios_section
 from dask_bench.store.schema import Run
 
 #: Marks a page as a dask-bench report, so that only such folders are overwritten.
@@ -149,6 +150,7 @@ def render_page(page: Page) -> str:
         for w in warnings_of(r)
     )
     nav = "".join(f'<a href="#suite-{esc(s)}">{esc(s)}</a>' for s in page.suites)
+    nav += '<a href="#scenarios">scenarios</a>' if any(r.scenarios for r in runs) else ""
     nav += '<a href="#startup">startup</a>'
     nav += '<a href="#comparison">comparison</a>' if page.comparisons else ""
     nav += '<a href="#data">data</a>' if page.data_files else ""
@@ -164,8 +166,9 @@ def render_page(page: Page) -> str:
     tables = page.tables or points_tables(page.runs, page.suites, page.folder)
     body = "".join(_suite_section(page, s, p, tables[s]) for s, p in page.suites.items())
     if not page.suites:
-        body = "<p>No measured points.</p>"
+        body = "<p>No measured points.</p>" if not any(r.scenarios for r in runs) else ""
     startup = "".join(_figure(f) for f in page.figures if f.section == "startup")
+    timelines = {f.name: _figure(f) for f in page.figures if f.section == "scenarios"}
     comparisons = (
         '<section id="comparison">' + "".join(page.comparisons) + "</section>"
         if page.comparisons
@@ -185,7 +188,7 @@ def render_page(page: Page) -> str:
         f"<style>{CSS}</style></head><body>"
         f"<h1>{esc(title)}</h1><p>{esc(_subtitle(runs))}</p><nav>{nav}</nav>{warnings}"
         f"<h2>Provenance</h2>{provenance_section(runs)}{versions}"
-        f"{body}{comparisons}"
+        f"{body}{comparisons}{scenarios_section(runs, timelines)}"
         f'<section id="startup"><h2>Startup latency</h2><div>{startup}</div>'
         f"{scale_events_table(runs)}</section>{data}"
         f"<footer>Generated {esc(generated)}. Medians of timed repetitions (warm-ups and "

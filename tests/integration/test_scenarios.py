@@ -1,0 +1,128 @@
+"""The worker-loss scenario on a real LocalCluster: workers SIGKILLed mid-computation.
+
+Each test runs a real study: the workers are real processes, the kill is a real
+SIGKILL, and the figures come from the scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from dask_bench.runner import run_study
+from dask_bench.runner.checks import build_study
+from dask_bench.store import Store
+
+from .helpers import dask_bench, query, tiny_study
+
+pytestmark = pytest.mark.integration
+
+
+def _study(db: Path, **scenario):
+    spec = {
+        "kind": "worker-loss",
+        "workload": "tasks/map-sleep",
+        "workers": 2,
+        "repeats": 2,
+        "chunks": 12,
+        "options": {"sleep_seconds": 0.15},
+        **scenario,
+    }
+    return tiny_study(db, suites={}, scenarios={"lose-one": spec})
+
+
+def _repetitions(db: Path) -> list[tuple[int, bool, bool, bool | None, dict]]:
+    rows = query(
+        db,
+        "select pair, event, ok, correct, figures from scenario_repetitions order by id",
+    )
+    return [(p, bool(e), bool(ok), c, json.loads(f)) for p, e, ok, c, f in rows]
+
+
+def _children() -> set[int]:
+    """Worker processes of this test (multiprocessing's resource tracker lives on)."""
+    return {
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if "resource_tracker" not in " ".join(p.cmdline())
+    }
+
+
+def test_losing_a_worker_at_half_the_tasks_is_recovered_and_measured(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    before = _children()
+    result = run_study(build_study(_study(db)))
+    assert result.status == "complete" and result.failed_points == 0
+    assert _children() <= before  # every worker process is gone
+
+    assert query(db, "select name, kind, status, workers from scenarios") == [
+        ("lose-one", "worker-loss", "ok", 2)
+    ]
+    reps = _repetitions(db)
+    assert [(p, e) for p, e, *_ in reps] == [
+        (-1, False),
+        (0, False),
+        (0, True),
+        (1, False),
+        (1, True),
+    ]
+    controls = [f for p, e, ok, c, f in reps if not e]
+    events = [(ok, c, f) for p, e, ok, c, f in reps if e]
+    total = controls[1]["done"]
+    assert total >= 12  # the control's tasks, counted by the scheduler
+    for ok, correct, f in events:
+        assert ok and correct  # the work finished, and its check passed
+        assert f["happened"] and "SIGKILL" in f["how"] and "not restarted" in f["how"]
+        assert len(f["victims"]) == 1
+        assert 0 < f["event_at"] < 10
+        assert 0 <= f["detected_after"] < 5
+        assert f["restored_after"] > 0  # all 2 workers were back before the next pair
+        # map-sleep's results stay on the workers until gathered: the lost ones ran again
+        assert f["lost"] >= 1 and f["recomputed"] >= 1 and f["recomputed_seconds"] > 0
+        assert f["done"] == total + f["recomputed"]
+        timeline = f["timeline"]
+        assert sum(timeline["finished"]) == f["done"] and timeline["workers"] == 2
+        assert len(timeline["removed"]) == 1
+    for f in controls:
+        assert f["recomputed"] == 0 and f["lost"] == 0
+
+
+def test_show_and_the_report_present_the_recovery(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    study = _study(db, at_seconds=0.5, repeats=2)
+    study["report"] = True
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(study))
+    run = dask_bench("run", str(path))
+    assert run.returncode == 0, run.stderr
+    shown = dask_bench("show", "--db", str(db))
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    assert "Scenario lose-one" in text and "after 0.5 s" in text
+    for label in ("slowdown", "detected after", "recomputed", "results correct"):
+        assert label in text
+    report = next(tmp_path.glob("r-report-*/index.html")).read_text()
+    assert 'id="scenarios"' in report and "lose-one" in report and "slowdown" in report
+    assert next(tmp_path.glob("r-report-*/figures/scenario-*-lose-one.svg")).stat().st_size > 0
+
+
+def test_a_replaced_worker_comes_back_by_itself(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    study = _study(db, replace=True, at_seconds=0.3, repeats=2, chunks=16)
+    result = run_study(build_study(study))
+    assert result.status == "complete"
+    for _, event, ok, correct, f in _repetitions(db):
+        if event:
+            assert ok and correct and "restarted by their nannies" in f["how"]
+            # the nanny restarts the process: a worker arrives without being asked
+            assert f["replaced_after"] is not None or f["restored_after"] is not None
+    store = Store(db)
+    try:
+        (row,) = store.run().scenarios
+        assert row.status == "ok" and row.settings["replace"] is True
+    finally:
+        store.close()
