@@ -90,6 +90,71 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
     ("suites-list", "suites: [tasks]\n", "suites"),
     ("deployment-list", "deployment: [1]\n", "deployment"),
     ("variants-list", "variants: 3\n", "variants"),
+    (
+        "scenario-kind",
+        "scenarios: {s: {kind: earthquake, workload: tasks/map-sleep, workers: 2}}\n",
+        "worker-loss",
+    ),
+    (
+        "scenario-lose-all",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, lose: 2}}\n",
+        "fewer than workers",
+    ),
+    (
+        "scenario-two-triggers",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, at_progress: 0.5, at_seconds: 1}}\n",
+        "not both",
+    ),
+    (
+        "scenario-progress-1",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, at_progress: 1}}\n",
+        "at_progress",
+    ),
+    (
+        "scenario-workload-key",
+        "scenarios: {s: {kind: worker-loss, workload: map-sleep, workers: 2}}\n",
+        "<suite>/<workload>",
+    ),
+    (
+        "scenario-suite",
+        "scenarios: {s: {kind: worker-loss, workload: nope/x, workers: 2}}\n",
+        "unknown suite",
+    ),
+    (
+        "scenario-workload",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/nope, workers: 2}}\n",
+        "unknown workload",
+    ),
+    (
+        "scenario-option",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, options: {colour: red}}}\n",
+        "colour",
+    ),
+    (
+        "scenario-option-value",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, options: {sleep_seconds: -1}}}\n",
+        "sleep_seconds",
+    ),
+    (
+        "scenario-repeats",
+        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, repeats: 1}}\n",
+        "repeats",
+    ),
+    (
+        "scenario-name",
+        "scenarios: {'a b': {kind: worker-loss, workload: tasks/map-sleep, workers: 2}}\n",
+        "scenario name",
+    ),
+    (
+        "scenario-backend",
+        "deployment: {backend: existing, options: {address: 'tcp://127.0.0.1:1'}}\nscenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, lose: 1}}\n",
+        "cannot produce",
+    ),
+    (
+        "scenario-threads",
+        "deployment: {options: {processes: false}}\nscenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, lose: 1}}\n",
+        "processes",
+    ),
 ]
 
 #: Studies refused by the local back-end before anything starts (``run`` only).

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 import dask_bench
 from dask_bench.study import Study, VariantDeployment
+from dask_bench.study.scenarios import WorkerLoss
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
@@ -23,6 +24,10 @@ def keys(model, prefix=""):
             yield dotted
             for sub in ("workloads", "chunk_size", "per_unit", "total", "options"):
                 yield f"suites.<suite>.{sub}"
+        elif name == "scenarios":
+            yield dotted
+            for sub in WorkerLoss.model_fields:
+                yield f"scenarios.<name>.{sub}"
         elif name == "variants":
             yield dotted
             for sub in VariantDeployment.model_fields:

@@ -31,12 +31,14 @@ def list_(what: str, database: str) -> None:
     elif what == "backends":
         from dask_bench.deploy import backends
 
-        table = Table("back-end", "installed", "description")
+        table = Table("back-end", "installed", "description", "scenario events")
         for b in backends():
+            installed = b.installed()
             table.add_row(
                 b.name,
-                "yes" if b.installed() else f"no: pip install dask-bench[{b.extra}]",
+                "yes" if installed else f"no: pip install dask-bench[{b.extra}]",
                 b.description,
+                ", ".join(sorted(b.load().events)) or "—" if installed else "—",
             )
         out.print(table)
     else:

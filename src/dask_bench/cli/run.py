@@ -170,8 +170,11 @@ def run(
     if flags["accept_changed_study"] and not flags["resume"]:
         raise ConfigError("--accept-changed-study goes with --resume RUN")
     if not quiet and not flags["resume"]:
+        scenarios = len(study.scenarios) * len(plans)
+        also = f" and {scenarios} scenario{'s' if scenarios != 1 else ''}" if scenarios else ""
         Console(stderr=True, highlight=False).print(
-            f"{total} points; estimated duration: {estimate_runs(plans).text()}", markup=False
+            f"{total} points{also}; estimated duration: {estimate_runs(plans).text()}",
+            markup=False,
         )
     reporter = Reporter() if quiet else RichReporter(total)
     with reporter:

@@ -6,7 +6,8 @@ what the settings guarantee: every repetition lasts at least about
 warm-ups and at least ``min_repeats`` timed repetitions, and at most its
 ``point_budget`` (or ``max_repeats`` repetitions). Each size adds the time its
 workers take to arrive, the run a hardware baseline; a study ``time_budget`` caps
-the measuring part.
+the measuring part. A scenario takes a warm-up and two repetitions per pair (the one
+with the event up to twice as long), and its workers' return after each pair.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def estimate_duration(plan: Plan) -> Estimate:
     if budget is not None:
         high = min(high, budget)
         low = min(low, high)
+    for scenario in plan.study.scenarios.values():
+        # a warm-up, then pairs: each a control, a slower repetition and the workers' return
+        reps = 1 + 2 * scenario.repeats
+        low += reps * rep + scenario.repeats * _SCALE_SECONDS
+        high += 2 * reps * rep + scenario.repeats * _SCALE_SECONDS
     fixed = _SCALE_SECONDS * len(plan.steps) + (_BASELINE_SECONDS if s.hardware_baseline else 0)
     return Estimate(low + fixed, high + fixed, capped)
 

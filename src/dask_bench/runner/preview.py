@@ -64,7 +64,11 @@ class StudyPreview:
                 f"fixed pool: needs at least {max(dep.workers)} workers; each size runs on a "
                 "subset of them"
             )
-        lines.append(f"{self.points} points over {len(self.steps)} sizes; nothing is submitted")
+        scenarios = self.study.scenarios
+        also = f" and {_n(len(scenarios), 'scenario')}" if scenarios else ""
+        lines.append(
+            f"{self.points} points over {len(self.steps)} sizes{also}; nothing is submitted"
+        )
         if self.estimate is not None:
             lines.append(f"estimated duration: {self.estimate.text()}, once the workers run")
         for step in self.steps:
@@ -75,6 +79,9 @@ class StudyPreview:
             for script in step.scripts:
                 lines.append(f"   -- {self.script_label} --")
                 lines.extend(f"   {line}" if line else "" for line in script.rstrip().splitlines())
+        if scenarios:
+            lines += ["", "== scenarios, after the sweep"]
+            lines.extend(f"   {name}: {s.describe()}" for name, s in scenarios.items())
         return "\n".join(lines)
 
 

@@ -131,6 +131,14 @@ class WorkerLoss(_Model):
         assert self.at_progress is not None
         return f"at {self.at_progress:.0%} of tasks"
 
+    def describe(self) -> str:
+        """The scenario in words, for ``plan`` and progress lines."""
+        replaced = "replaced" if self.replace else "not replaced"
+        return (
+            f"{self.kind}: lose {self.lose} of {self.workers} workers {self.trigger} "
+            f"({replaced}); {self.workload}, {self.repeats} pairs"
+        )
+
 
 #: Every scenario model; the ``kind`` key picks one.
 Scenario = WorkerLoss

@@ -52,10 +52,7 @@ class ScenarioRunner:
 
     def _run_all(self) -> None:
         for name, scenario in self.study.scenarios.items():
-            self.reporter.info(
-                f"scenario {name}: {scenario.kind} of {scenario.lose} of {scenario.workers} "
-                f"workers {scenario.trigger}, {scenario.workload}, {scenario.repeats} pairs"
-            )
+            self.reporter.info(f"scenario {name}: {scenario.describe()}")
             self.scale(scenario.workers)
             self.run_one(name, scenario)
 

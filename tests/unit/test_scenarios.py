@@ -1,0 +1,220 @@
+"""Scenarios without a cluster: the study model, the scheduler recorder, the summary."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from matplotlib.figure import Figure
+
+from dask_bench.errors import ConfigError
+from dask_bench.report.analysis.scenarios import summarise_scenario
+from dask_bench.report.figures.scenario import median_pair, scenario_figure
+from dask_bench.runner.checks import build_study
+from dask_bench.runner.scenarios import _recorder
+from dask_bench.runner.scenarios._recorder import PROGRESS_TOPIC, ScenarioRecorder
+from dask_bench.runner.scenarios.worker_loss import control_target
+from dask_bench.store import Store
+from dask_bench.store.schema import ScenarioRepetition, ScenarioRow
+
+LOSS = {"kind": "worker-loss", "workload": "tasks/map-sleep", "workers": 2}
+
+
+def _study(**scenario: Any) -> Any:
+    return build_study({"suites": {}, "scenarios": {"s": {**LOSS, **scenario}}})
+
+
+def test_a_scenario_defaults_to_half_the_tasks_and_five_pairs() -> None:
+    s = _study().scenarios["s"]
+    assert (s.at_progress, s.at_seconds, s.lose, s.repeats, s.replace) == (0.5, None, 1, 5, False)
+    assert s.suite == "tasks" and s.workload_name == "map-sleep"
+    assert s.describe() == (
+        "worker-loss: lose 1 of 2 workers at 50% of tasks (not replaced); tasks/map-sleep, 5 pairs"
+    )
+    timed = _study(at_seconds=1.5, replace=True).scenarios["s"]
+    assert timed.at_progress is None and timed.trigger == "after 1.5 s"
+
+
+def test_a_study_of_scenarios_alone_has_no_sweep() -> None:
+    from dask_bench.runner.plan import plan_study
+
+    assert plan_study(_study()).steps == []
+
+
+def test_a_study_without_suites_or_scenarios_is_refused() -> None:
+    with pytest.raises(ConfigError, match="selects no suite"):
+        build_study({"suites": {}})
+
+
+@pytest.mark.parametrize(
+    ("done", "fraction", "target"),
+    [(100, 0.5, 50), (3, 0.5, 2), (2, 0.9, 1), (1, 0.5, 1), (10, 0.99, 9), (10, 0.01, 1)],
+)
+def test_the_event_fires_before_the_last_task(done: int, fraction: float, target: int) -> None:
+    assert control_target(done, fraction) == target
+
+
+class _Task:
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class _Scheduler:
+    """What the recorder reads of a scheduler: its tasks and workers; its events."""
+
+    def __init__(self) -> None:
+        self.tasks = {"a": _Task("memory"), "b": _Task("released")}
+        self.workers = {"w1": None, "w2": None}
+        self.events: list[tuple[str, Any]] = []
+
+    def log_event(self, topic: str, msg: Any) -> None:
+        self.events.append((topic, msg))
+
+
+def _finish(rec: ScenarioRecorder, key: str, seconds: float = 0.0) -> None:
+    stops = [{"action": "compute", "start": 1.0, "stop": 1.0 + seconds}]
+    rec.transition(key, "processing", "memory", stimulus_id="x", startstops=stops)
+
+
+async def _started(target: int | None = None) -> tuple[ScenarioRecorder, _Scheduler]:
+    rec, scheduler = ScenarioRecorder(target), _Scheduler()
+    await rec.start(scheduler)
+    return rec, scheduler
+
+
+def test_the_recorder_counts_recomputations_and_publishes_progress() -> None:
+    import asyncio
+
+    rec, scheduler = asyncio.run(_started(target=3))
+    assert rec.workers == 2
+    _finish(rec, "b")
+    _finish(rec, "c")
+    assert scheduler.events == []
+    _finish(rec, "a", 0.25)  # was in memory before the repetition: computed again
+    assert scheduler.events == [(PROGRESS_TOPIC, {"done": 3})]
+    _finish(rec, "c", 0.5)  # finished twice in one repetition
+    rec.transition("d", "memory", "released", stimulus_id="x")  # a normal release: not lost
+    rec.log_event(
+        "all",
+        {"action": "remove-worker", "worker": "w2", "lost-computed-tasks": {"c"},
+         "processing-tasks": {"e", "f"}},
+    )  # fmt: skip
+    rec.log_event("w2", {"action": "remove-worker"})  # the worker's own topic: counted once
+    seen = rec.summary()
+    assert (seen["done"], seen["recomputed"], seen["lost"], seen["interrupted"]) == (4, 2, 1, 2)
+    assert seen["recomputed_seconds"] == pytest.approx(0.75)
+    assert [w for _, w in seen["removed"]] == ["w2"]
+    assert sum(seen["bins"]) == 4
+
+
+def test_a_long_repetition_widens_the_time_bins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    rec, _ = asyncio.run(_started())
+    clock = [rec.started]
+    monkeypatch.setattr(_recorder.time, "time", lambda: clock[0])
+    for seconds in (0.0, 1.0, 50.0, 250.0):
+        clock[0] = rec.started + seconds
+        _finish(rec, f"k{seconds}")
+    assert len(rec.bins) <= _recorder.MAX_BINS and sum(rec.bins) == 4
+    assert rec.step > _recorder.BIN_SECONDS  # 250 s at 0.05 s would need 5000 bins
+    assert rec.bins[int(250.0 / rec.step)] == 1 and rec.bins[0] == 1
+
+
+def _row(pairs: list[tuple[float | None, float | None, dict[str, Any]]]) -> ScenarioRow:
+    reps = []
+    at = datetime(2026, 1, 1)
+    for i, (control, event, figures) in enumerate(pairs):
+        reps.append(
+            ScenarioRepetition(
+                pair=i,
+                event=False,
+                seconds=control,
+                ok=control is not None,
+                correct=True,
+                started_at=at,
+                figures={},
+            )
+        )
+        ok = event is not None
+        reps.append(ScenarioRepetition(pair=i, event=True, seconds=event, ok=ok,
+                                       correct=True if ok else None, started_at=at,
+                                       error=None if ok else "KilledWorker: task x",
+                                       figures=figures))  # fmt: skip
+    return ScenarioRow(
+        name="s", kind="worker-loss", suite="tasks", workload="map-sleep", workers=2,
+        settings={**LOSS, "lose": 1, "at_progress": 0.5, "repeats": len(pairs)},
+        status="ok", error=None, repetitions=reps,
+    )  # fmt: skip
+
+
+HIT = {"happened": True, "detected_after": 0.1, "recomputed": 4, "lost": 4}
+
+
+def test_the_summary_gives_the_slowdown_with_its_interval() -> None:
+    row = _row([(1.0, 2.0, HIT), (1.1, 2.4, HIT), (0.9, 1.9, HIT), (1.0, 2.1, HIT)])
+    s = summarise_scenario(row, 0.95)
+    assert s.pairs == 4 and s.planned == 4 and s.correct == "yes" and s.failed_events == 0
+    assert s.slowdown == pytest.approx(2.05 / 1.0)
+    assert s.slowdown_ci is not None and s.slowdown_ci[0] > 1.5 and s.slowdown_ci[1] < 2.7
+    assert s.detected_after == pytest.approx(0.1) and s.recomputed == 4
+    assert s.event == "lose 1 of 2 at 50% of tasks, not replaced"
+
+
+def test_failed_and_missed_events_are_counted_never_averaged() -> None:
+    missed = {"happened": False}
+    row = _row([(1.0, 2.0, HIT), (1.0, None, HIT), (1.0, 1.0, missed)])
+    s = summarise_scenario(row, 0.95)
+    assert s.pairs == 1 and s.failed_events == 1 and s.killed_worker == 1
+    assert s.slowdown == pytest.approx(2.0) and s.slowdown_ci is None
+    assert any("did not happen" in n for n in s.notes)
+    assert any("too few pairs" in n for n in s.notes)
+
+
+def test_a_wrong_result_is_reported() -> None:
+    row = _row([(1.0, 2.0, HIT), (1.0, 2.0, HIT)])
+    row.repetitions[1].correct = False
+    assert summarise_scenario(row, 0.95).correct == "no"
+
+
+def _timeline(counts: list[int]) -> dict[str, Any]:
+    return {"step": 0.5, "finished": counts, "workers": 2, "removed": [1.0], "added": []}
+
+
+def test_the_timeline_figure_draws_the_median_pair() -> None:
+    pairs = [
+        ({"seconds": 1.0, "figures": {"timeline": _timeline([2, 2])}},
+         {"seconds": s, "figures": {"timeline": _timeline([2, 1, 1]), "event_at": 0.9,
+                                    "detected_after": 0.1}})
+        for s in (3.0, 1.5, 2.0)
+    ]  # fmt: skip
+    assert median_pair(pairs) == 2  # slowdowns 3, 1.5, 2: the median is the third pair
+    assert isinstance(scenario_figure("s", pairs), Figure)
+    assert median_pair([]) is None
+    assert isinstance(scenario_figure("s", []), Figure)
+
+
+def test_a_stored_scenario_round_trips(tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.db", create=True)
+    try:
+        run = store.create_run(name="r", mode="weak", backend="local", layout={}, study={},
+                               version="0", study_id="x")  # fmt: skip
+        row = store.add_scenario(run, name="s", kind="worker-loss", suite="tasks",
+                                 workload="map-sleep", workload_version=1, workers=2, chunks=4,
+                                 chunk_size=1, settings={"repeats": 2})  # fmt: skip
+        store.add_scenario_repetition(row, pair=0, event=True, seconds=1.0, ok=True, correct=True,
+                                      error=None, started_at=datetime(2026, 1, 1),
+                                      figures={"happened": True, "x": math.pi})  # fmt: skip
+        store.finish_scenario(row, "ok")
+    finally:
+        store.close()
+    store = Store(tmp_path / "r.db")
+    try:
+        (stored,) = store.run().scenarios
+        assert stored.status == "ok" and stored.finished_at is not None
+        assert stored.repetitions[0].figures == {"happened": True, "x": math.pi}
+    finally:
+        store.close()
