@@ -28,6 +28,10 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
+#: The start of a worker-loss scenario, completed by each case.
+_LOSS = "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, "
+_EXISTING = "deployment: {backend: existing, options: {address: 'tcp://127.0.0.1:1'}}\n"
+
 #: Study files that must be refused: (id, YAML text, words the message must hold).
 BAD_STUDIES: list[tuple[str, str, str]] = [
     ("list", "- 1\n- 2\n", "mapping"),
@@ -97,17 +101,17 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
     ),
     (
         "scenario-lose-all",
-        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, lose: 2}}\n",
+        _LOSS + "lose: 2}}\n",
         "fewer than workers",
     ),
     (
         "scenario-two-triggers",
-        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, at_progress: 0.5, at_seconds: 1}}\n",
+        _LOSS + "at_progress: 0.5, at_seconds: 1}}\n",
         "not both",
     ),
     (
         "scenario-progress-1",
-        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, at_progress: 1}}\n",
+        _LOSS + "at_progress: 1}}\n",
         "at_progress",
     ),
     (
@@ -127,17 +131,17 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
     ),
     (
         "scenario-option",
-        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, options: {colour: red}}}\n",
+        _LOSS + "options: {colour: red}}}\n",
         "colour",
     ),
     (
         "scenario-option-value",
-        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, options: {sleep_seconds: -1}}}\n",
+        _LOSS + "options: {sleep_seconds: -1}}}\n",
         "sleep_seconds",
     ),
     (
         "scenario-repeats",
-        "scenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, repeats: 1}}\n",
+        _LOSS + "repeats: 1}}\n",
         "repeats",
     ),
     (
@@ -147,12 +151,12 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
     ),
     (
         "scenario-backend",
-        "deployment: {backend: existing, options: {address: 'tcp://127.0.0.1:1'}}\nscenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, lose: 1}}\n",
+        _EXISTING + _LOSS + "lose: 1}}\n",
         "cannot produce",
     ),
     (
         "scenario-threads",
-        "deployment: {options: {processes: false}}\nscenarios: {s: {kind: worker-loss, workload: tasks/map-sleep, workers: 2, lose: 1}}\n",
+        "deployment: {options: {processes: false}}\n" + _LOSS + "lose: 1}}\n",
         "processes",
     ),
 ]

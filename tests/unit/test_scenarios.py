@@ -218,3 +218,20 @@ def test_a_stored_scenario_round_trips(tmp_path: Path) -> None:
         assert stored.repetitions[0].figures == {"happened": True, "x": math.pi}
     finally:
         store.close()
+
+
+def test_a_worker_is_found_in_its_batch_job() -> None:
+    from dask_bench.deploy.jobqueue._loss import job_of, jobs_holding
+    from dask_bench.errors import BackendError
+
+    jobs = ["dask-bench-7-1", "dask-bench-7-12"]
+    assert job_of("dask-bench-7-1", jobs) == "dask-bench-7-1"
+    assert job_of("dask-bench-7-12-0", jobs) == "dask-bench-7-12"  # a worker of a group
+    assert job_of("dask-bench-7-1x", jobs) is None
+    workers = {"tcp://a": {"name": "dask-bench-7-12-1"}, "tcp://b": {"name": "dask-bench-7-1"}}
+    assert jobs_holding(workers, ["tcp://a", "tcp://b"], jobs) == [
+        "dask-bench-7-12",
+        "dask-bench-7-1",
+    ]
+    with pytest.raises(BackendError, match="belongs to no job"):
+        jobs_holding(workers, ["tcp://c"], jobs)

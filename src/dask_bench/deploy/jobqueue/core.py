@@ -19,11 +19,12 @@ import importlib
 import os
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dask_bench.deploy.base import Launcher
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo
+from dask_bench.deploy.jobqueue._loss import jobs_holding
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.spec_cluster import SpecClusterBackend
@@ -87,6 +88,7 @@ class JobQueueBackend(SpecClusterBackend):
     #: dask-jobqueue writes temporary certificates to ``shared_temp_directory`` (default:
     #: the working directory), where the job scripts read them.
     supports_tls = True
+    events = frozenset({"worker-loss"})
     owned_options: ClassVar[Mapping[str, str]] = {
         key: f"{owner}; remove it from the options" for key, owner in _OWNERS.items()
     }
@@ -97,6 +99,7 @@ class JobQueueBackend(SpecClusterBackend):
         self._new: list[str] = []  # jobs added by the last request
         self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
         self._jobs_made = 0  # every job gets a name never used before (see request)
+        self._lost: list[str] = []  # jobs a scenario cancelled, forgotten by restore()
 
     # --- the jobs of a size, as data ---
 
@@ -227,6 +230,38 @@ class JobQueueBackend(SpecClusterBackend):
             self._new.append(name)
         # scale() to the jobs already described only starts the missing ones
         cluster.scale(len(cluster.worker_spec))
+
+    def lose_workers(self, client: Client, addresses: Iterable[str], *, replace: bool) -> str:
+        """Cancel the jobs holding these workers with the batch system's own command.
+
+        With ``replace``, jobs of the same shape are submitted at once, as a site's
+        resubmission would; their workers then wait in the queue like any job.
+        """
+        cluster = self._require()
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        names = jobs_holding(workers, addresses, cluster.workers)
+        ids = [str(getattr(cluster.workers[n], "job_id", "")) for n in names]
+        self.batch.cancel([i for i in ids if i])
+        size = sum(self._shapes.values())
+        lost = sum(self._shapes.get(n, 1) for n in names)
+        self._lost.extend(names)
+        how = f"{self.batch.cancel_command} of job(s) {', '.join(ids)} ({lost} worker(s))"
+        if replace:
+            self.restore(size)
+            how += ", replacement job(s) submitted at once"
+        return how
+
+    def restore(self, workers: int) -> None:
+        """Forget the cancelled jobs, then submit what the size lacks."""
+        cluster = self._require()
+        if self._lost:
+            for name in self._lost:
+                cluster.worker_spec.pop(name, None)
+                self._shapes.pop(name, None)
+            self._lost.clear()
+            # closes what is left of them (their cancel command finds nothing)
+            cluster.sync(cluster._correct_state)
+        self.request(workers)
 
     def close(self) -> None:
         """Close client and cluster (which cancels its jobs), then cancel any job left by name."""
