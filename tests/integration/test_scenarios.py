@@ -38,7 +38,7 @@ def _study(db: Path, **scenario):
 def _repetitions(db: Path) -> list[tuple[int, bool, bool, bool | None, dict]]:
     rows = query(
         db,
-        "select pair, event, ok, correct, figures from scenario_repetitions order by id",
+        "select pair, role = 'event', ok, correct, figures from scenario_repetitions order by id",
     )
     return [(p, bool(e), bool(ok), c, json.loads(f)) for p, e, ok, c, f in rows]
 
@@ -126,3 +126,36 @@ def test_a_replaced_worker_comes_back_by_itself(tmp_path: Path) -> None:
         assert row.status == "ok" and row.settings["replace"] is True
     finally:
         store.close()
+
+
+def test_workers_added_mid_way_are_timed_and_set_against_both_sizes(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    spec = {
+        "kind": "scale-up",
+        "workload": "tasks/map-sleep",
+        "workers": 1,
+        "add": 1,
+        "at_seconds": 0.2,
+        "repeats": 2,
+        "chunks": 24,
+        "options": {"sleep_seconds": 0.2},
+    }
+    result = run_study(build_study(tiny_study(db, suites={}, scenarios={"grow": spec})))
+    assert result.status == "complete" and result.failed_points == 0
+    roles = query(db, "select pair, role from scenario_repetitions order by id")
+    assert roles == [(-1, "warm-up")] + [
+        (p, role) for p in (0, 1) for role in ("control", "event", "target")
+    ]
+    for role, figures in query(
+        db, "select role, figures from scenario_repetitions where pair >= 0"
+    ):
+        f = json.loads(figures)
+        assert f["timeline"]["workers"] == (2 if role == "target" else 1)
+        if role == "event":
+            assert f["happened"] and f["how"] == "asked for 1 more worker(s), 2 in all"
+            assert 0.2 <= f["event_at"] < 5
+            assert f["all_arrived_after"] > 0  # the new worker arrived (waited for if late)
+            if f["replaced_after"] is not None:  # it arrived while the work ran
+                assert f["arrived_after"][0] == f["replaced_after"]
+    shown = dask_bench("show", "--db", str(db))
+    assert "growing / larger from the start" in shown.stdout, shown.stderr

@@ -18,7 +18,7 @@ from dask_bench.runner.scenarios import _recorder
 from dask_bench.runner.scenarios._recorder import PROGRESS_TOPIC, ScenarioRecorder
 from dask_bench.runner.scenarios.worker_loss import control_target
 from dask_bench.store import Store
-from dask_bench.store.schema import ScenarioRepetition, ScenarioRow
+from dask_bench.store.schema import ScenarioRepetition, ScenarioRole, ScenarioRow
 
 LOSS = {"kind": "worker-loss", "workload": "tasks/map-sleep", "workers": 2}
 
@@ -27,12 +27,12 @@ def _study(**scenario: Any) -> Any:
     return build_study({"suites": {}, "scenarios": {"s": {**LOSS, **scenario}}})
 
 
-def test_a_scenario_defaults_to_half_the_tasks_and_five_pairs() -> None:
+def test_a_scenario_defaults_to_half_the_tasks_and_five_rounds() -> None:
     s = _study().scenarios["s"]
     assert (s.at_progress, s.at_seconds, s.lose, s.repeats, s.replace) == (0.5, None, 1, 5, False)
     assert s.suite == "tasks" and s.workload_name == "map-sleep"
     assert s.describe() == (
-        "worker-loss: lose 1 of 2 workers at 50% of tasks (not replaced); tasks/map-sleep, 5 pairs"
+        "worker-loss: lose 1 of 2 workers at 50% of tasks (not replaced); tasks/map-sleep, 5 rounds"
     )
     timed = _study(at_seconds=1.5, replace=True).scenarios["s"]
     assert timed.at_progress is None and timed.trigger == "after 1.5 s"
@@ -131,7 +131,7 @@ def _row(pairs: list[tuple[float | None, float | None, dict[str, Any]]]) -> Scen
         reps.append(
             ScenarioRepetition(
                 pair=i,
-                event=False,
+                role="control",
                 seconds=control,
                 ok=control is not None,
                 correct=True,
@@ -140,7 +140,7 @@ def _row(pairs: list[tuple[float | None, float | None, dict[str, Any]]]) -> Scen
             )
         )
         ok = event is not None
-        reps.append(ScenarioRepetition(pair=i, event=True, seconds=event, ok=ok,
+        reps.append(ScenarioRepetition(pair=i, role="event", seconds=event, ok=ok,
                                        correct=True if ok else None, started_at=at,
                                        error=None if ok else "KilledWorker: task x",
                                        figures=figures))  # fmt: skip
@@ -157,10 +157,11 @@ HIT = {"happened": True, "detected_after": 0.1, "recomputed": 4, "lost": 4}
 def test_the_summary_gives_the_slowdown_with_its_interval() -> None:
     row = _row([(1.0, 2.0, HIT), (1.1, 2.4, HIT), (0.9, 1.9, HIT), (1.0, 2.1, HIT)])
     s = summarise_scenario(row, 0.95)
-    assert s.pairs == 4 and s.planned == 4 and s.correct == "yes" and s.failed_events == 0
-    assert s.slowdown == pytest.approx(2.05 / 1.0)
-    assert s.slowdown_ci is not None and s.slowdown_ci[0] > 1.5 and s.slowdown_ci[1] < 2.7
-    assert s.detected_after == pytest.approx(0.1) and s.recomputed == 4
+    assert s.rounds == 4 and s.planned == 4 and s.correct == "yes" and s.failed_events == 0
+    assert s.slowdown.value == pytest.approx(2.05 / 1.0)
+    interval = s.slowdown.interval
+    assert interval is not None and interval[0] > 1.5 and interval[1] < 2.7
+    assert s.figures["detected_after"] == pytest.approx(0.1) and s.figures["recomputed"] == 4
     assert s.event == "lose 1 of 2 at 50% of tasks, not replaced"
 
 
@@ -168,10 +169,10 @@ def test_failed_and_missed_events_are_counted_never_averaged() -> None:
     missed = {"happened": False}
     row = _row([(1.0, 2.0, HIT), (1.0, None, HIT), (1.0, 1.0, missed)])
     s = summarise_scenario(row, 0.95)
-    assert s.pairs == 1 and s.failed_events == 1 and s.killed_worker == 1
-    assert s.slowdown == pytest.approx(2.0) and s.slowdown_ci is None
+    assert s.rounds == 1 and s.failed_events == 1 and s.killed_worker == 1
+    assert s.slowdown.value == pytest.approx(2.0) and s.slowdown.interval is None
     assert any("did not happen" in n for n in s.notes)
-    assert any("too few pairs" in n for n in s.notes)
+    assert any("too few rounds" in n for n in s.notes)
 
 
 def test_a_wrong_result_is_reported() -> None:
@@ -185,16 +186,17 @@ def _timeline(counts: list[int]) -> dict[str, Any]:
 
 
 def test_the_timeline_figure_draws_the_median_pair() -> None:
-    pairs = [
-        ({"seconds": 1.0, "figures": {"timeline": _timeline([2, 2])}},
-         {"seconds": s, "figures": {"timeline": _timeline([2, 1, 1]), "event_at": 0.9,
-                                    "detected_after": 0.1}})
+    rounds = [
+        {"control": {"seconds": 1.0, "figures": {"timeline": _timeline([2, 2])}},
+         "event": {"seconds": s, "figures": {"timeline": _timeline([2, 1, 1]), "event_at": 0.9,
+                                             "detected_after": 0.1}},
+         "target": {"seconds": 0.5, "figures": {"timeline": _timeline([4])}}}
         for s in (3.0, 1.5, 2.0)
     ]  # fmt: skip
-    assert median_pair(pairs) == 2  # slowdowns 3, 1.5, 2: the median is the third pair
-    assert isinstance(scenario_figure("s", pairs), Figure)
+    assert median_pair(rounds) == 2  # slowdowns 3, 1.5, 2: the median is the third round
+    assert isinstance(scenario_figure("s", "scale-up", rounds), Figure)
     assert median_pair([]) is None
-    assert isinstance(scenario_figure("s", []), Figure)
+    assert isinstance(scenario_figure("s", "worker-loss", []), Figure)
 
 
 def test_a_stored_scenario_round_trips(tmp_path: Path) -> None:
@@ -205,8 +207,8 @@ def test_a_stored_scenario_round_trips(tmp_path: Path) -> None:
         row = store.add_scenario(run, name="s", kind="worker-loss", suite="tasks",
                                  workload="map-sleep", workload_version=1, workers=2, chunks=4,
                                  chunk_size=1, settings={"repeats": 2})  # fmt: skip
-        store.add_scenario_repetition(row, pair=0, event=True, seconds=1.0, ok=True, correct=True,
-                                      error=None, started_at=datetime(2026, 1, 1),
+        store.add_scenario_repetition(row, pair=0, role=ScenarioRole.EVENT, seconds=1.0, ok=True,
+                                      correct=True, error=None, started_at=datetime(2026, 1, 1),
                                       figures={"happened": True, "x": math.pi})  # fmt: skip
         store.finish_scenario(row, "ok")
     finally:
@@ -235,3 +237,22 @@ def test_a_worker_is_found_in_its_batch_job() -> None:
     ]
     with pytest.raises(BackendError, match="belongs to no job"):
         jobs_holding(workers, ["tcp://c"], jobs)
+
+
+def test_a_scale_up_is_set_against_both_sizes() -> None:
+    at = datetime(2026, 1, 1)
+    reps = []
+    for i, (small, growing, big) in enumerate([(2.0, 1.5, 1.0), (2.2, 1.6, 1.1), (2.1, 1.4, 1.0)]):
+        for role, seconds in (("control", small), ("event", growing), ("target", big)):
+            figures = {"happened": True, "replaced_after": 0.5, "first_result_after": 0.7}
+            reps.append(ScenarioRepetition(pair=i, role=role, seconds=seconds, ok=True,
+                                           correct=True, started_at=at,
+                                           figures=figures if role == "event" else {}))  # fmt: skip
+    row = ScenarioRow(name="grow", kind="scale-up", suite="tasks", workload="map-sleep",
+                      workers=2, settings={"add": 2, "at_seconds": 1.0, "repeats": 3},
+                      status="ok", error=None, repetitions=reps)  # fmt: skip
+    s = summarise_scenario(row, 0.95)
+    assert s.rounds == 3 and s.event == "add 2 to 2 after 1 s"
+    assert s.slowdown.value == pytest.approx(1.5 / 2.1)
+    assert s.vs_target.value == pytest.approx(1.5 / 1.0)
+    assert s.figures["first_result_after"] == pytest.approx(0.7)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dask_bench.report._format import format_ratio_interval, format_seconds
-from dask_bench.report.analysis.scenarios import ScenarioSummary
+from dask_bench.report.analysis.scenarios import Ratio, ScenarioSummary
 
 
 @dataclass(frozen=True)
@@ -21,46 +21,67 @@ def _count(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def _slowdown(s: ScenarioSummary, confidence: float) -> Row:
-    if s.slowdown is None:
-        return Row("slowdown", "—")
-    if s.slowdown_ci is None:
-        return Row("slowdown", f"{s.slowdown:.2f}x (no interval)", "warn")
-    low, high = s.slowdown_ci
-    text = f"{s.slowdown:.2f}x {format_ratio_interval(low, high, percent=False)}"
-    return Row("slowdown", f"{text} ({confidence:.0%})", "warn" if low <= 1 <= high else "")
+def _ratio(label: str, ratio: Ratio, confidence: float) -> Row:
+    if ratio.value is None:
+        return Row(label, "—")
+    if ratio.interval is None:
+        return Row(label, f"{ratio.value:.2f}x (no interval)", "warn")
+    text = f"{ratio.value:.2f}x {format_ratio_interval(*ratio.interval, percent=False)}"
+    return Row(label, f"{text} ({confidence:.0%})", "warn" if ratio.includes_one else "")
+
+
+def _loss_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
+    f = s.figures
+    spent = format_seconds(f.get("recomputed_seconds"))
+    recomputed = (
+        "—" if f.get("recomputed") is None else f"{f['recomputed']:g} task(s), {spent} of compute"
+    )
+    return [
+        Row("control", format_seconds(s.control)),
+        Row("with the event", format_seconds(s.with_event)),
+        _ratio("slowdown", s.slowdown, confidence),
+        Row("detected after", format_seconds(f.get("detected_after"))),
+        Row("replaced after", format_seconds(f.get("replaced_after"))),
+        Row("all back after", format_seconds(f.get("restored_after"))),
+        Row("recomputed", recomputed),
+        Row("results lost", _count(f.get("lost"))),
+        Row("tasks interrupted", _count(f.get("interrupted"))),
+    ]
+
+
+def _scale_up_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
+    f = s.figures
+    return [
+        Row(f"at {s.workers} worker{'s' if s.workers != 1 else ''}", format_seconds(s.control)),
+        Row("growing", format_seconds(s.with_event)),
+        Row("at the larger size", format_seconds(s.target)),
+        _ratio("growing / staying", s.slowdown, confidence),
+        _ratio("growing / larger from the start", s.vs_target, confidence),
+        Row("first new worker after", format_seconds(f.get("replaced_after"))),
+        Row("all new workers after", format_seconds(f.get("all_arrived_after"))),
+        Row("first result on a new worker", format_seconds(f.get("first_result_after"))),
+    ]
 
 
 def scenario_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
     """The figures of one scenario, then its notes (each a ``note`` row)."""
-    recomputed = (
-        "—"
-        if s.recomputed is None
-        else f"{s.recomputed:g} task(s), {format_seconds(s.recomputed_seconds)} of compute"
-    )
     failed = f"{s.failed_events}" + (
         f" ({s.killed_worker} KilledWorker)" if s.killed_worker else ""
     )
     rows = [
-        Row("pairs measured", f"{s.pairs} of {s.planned}", "warn" if s.pairs < s.planned else ""),
-        Row("control", format_seconds(s.control)),
-        Row("with the event", format_seconds(s.with_event)),
-        _slowdown(s, confidence),
-        Row("detected after", format_seconds(s.detected_after)),
-        Row("replaced after", format_seconds(s.replaced_after)),
-        Row("all back after", format_seconds(s.restored_after)),
-        Row("recomputed", recomputed),
-        Row("results lost", _count(s.lost)),
-        Row("tasks interrupted", _count(s.interrupted)),
+        Row("rounds measured", f"{s.rounds} of {s.planned}", "warn" if s.rounds < s.planned else "")
+    ]
+    rows += _scale_up_rows(s, confidence) if s.kind == "scale-up" else _loss_rows(s, confidence)
+    rows += [
         Row("event runs failed", failed, "bad" if s.failed_events else ""),
         Row("results correct", s.correct, "bad" if s.correct == "no" else ""),
     ]
     notes = list(s.notes)
     if s.error:
         notes.insert(0, f"stopped: {s.error}")
-    if s.slowdown_ci is not None and s.slowdown_ci[0] <= 1 <= s.slowdown_ci[1]:
+    if s.slowdown.includes_one or s.vs_target.includes_one:
         notes.append(
-            "the interval includes 1x: at this many pairs the cost is not told apart "
+            "an interval includes 1x: at this many rounds the difference is not told apart "
             "from run-to-run noise; raise repeats"
         )
     rows += [Row("note", n, "warn") for n in notes]

@@ -8,13 +8,14 @@ from dask_bench.store.read import (
     run_summaries,
     timed_samples,
 )
-from dask_bench.store.schema import SCHEMA_VERSION, Ending, PointStatus, RunStatus
+from dask_bench.store.schema import SCHEMA_VERSION, Ending, PointStatus, RunStatus, ScenarioRole
 
 __all__ = [
     "SCHEMA_VERSION",
     "Ending",
     "PointStatus",
     "RunStatus",
+    "ScenarioRole",
     "Store",
     "check_writable",
     "database_url",

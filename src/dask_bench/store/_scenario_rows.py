@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from dask_bench.store.schema import PointStatus, Run, ScenarioRepetition, ScenarioRow
+from dask_bench.store.schema import (
+    PointStatus,
+    Run,
+    ScenarioRepetition,
+    ScenarioRole,
+    ScenarioRow,
+)
 
 
 def _now() -> datetime:
@@ -38,7 +44,7 @@ class ScenarioWrites:
         scenario: ScenarioRow,
         *,
         pair: int,
-        event: bool,
+        role: ScenarioRole,
         seconds: float | None,
         ok: bool,
         correct: bool | None,
@@ -46,11 +52,11 @@ class ScenarioWrites:
         started_at: datetime,
         figures: dict[str, Any],
     ) -> ScenarioRepetition:
-        """Insert one repetition of a scenario (with its event, or its control)."""
+        """Insert one repetition of a scenario (with its event, or a control)."""
         row = ScenarioRepetition(
             scenario_id=scenario.id,
             pair=pair,
-            event=event,
+            role=role,
             seconds=seconds,
             ok=ok,
             correct=correct,

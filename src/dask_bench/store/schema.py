@@ -33,6 +33,19 @@ class PointStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class ScenarioRole(StrEnum):
+    """What a repetition of a scenario is (``scenario_repetitions.role``)."""
+
+    #: Before the first round; not counted.
+    WARMUP = "warm-up"
+    #: Without the event, at the size the scenario starts from.
+    CONTROL = "control"
+    #: With the event.
+    EVENT = "event"
+    #: Without the event, at the size the event leads to (e.g. N + M after a scale-up).
+    TARGET = "target"
+
+
 class Ending(StrEnum):
     """How the repetitions of a point ended (``points.stopped_by``)."""
 
@@ -277,15 +290,14 @@ class ScenarioRow(Base):
 
 
 class ScenarioRepetition(Base):
-    """One repetition of a scenario, with its event or without it (the pair's control)."""
+    """One repetition of a scenario: with its event, or one of the round's controls."""
 
     __tablename__ = "scenario_repetitions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
-    #: Pairs count from 0; a warm-up is pair -1.
+    #: Rounds (a control, the event, ...) count from 0; the warm-up is round -1.
     pair: Mapped[int] = mapped_column(Integer)
-    #: Whether the event was provoked in this repetition (False: the control).
-    event: Mapped[bool] = mapped_column(Boolean)
+    role: Mapped[str] = mapped_column(String(16))  # a ScenarioRole
     seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     ok: Mapped[bool] = mapped_column(Boolean)
     #: Whether the workload's check passed (None: there was no result to check).

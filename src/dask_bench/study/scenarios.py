@@ -3,9 +3,10 @@
 A sweep measures a cluster at rest; a scenario measures what happens when the
 infrastructure acts during a computation. Each scenario names one workload
 (``<suite>/<workload>``), the worker count it starts from, the event and when the
-event happens, and how many times to repeat it. Every repetition with the event
-is paired with one without it, run just before on the same workers, so that the
-cost of the event has an interval of its own.
+event happens, and how many rounds to run. A round runs the workload without the
+event (the control) and then with it, on the same workers, so that the cost of the
+event has an interval of its own; a ``scale-up`` round also runs it at the size the
+event leads to.
 
 Which back-end can produce which event is known to the back-ends
 (:attr:`dask_bench.deploy.Backend.events`); planning refuses a scenario that the
@@ -33,37 +34,25 @@ class ScenarioKind(StrEnum):
 
     #: k of the N workers are removed the way the infrastructure would remove them.
     WORKER_LOSS = "worker-loss"
+    #: M workers are asked for while the workload runs on N.
+    SCALE_UP = "scale-up"
 
 
-class WorkerLoss(_Model):
-    """Remove ``lose`` of ``workers`` workers while the workload runs.
+class _Scenario(_Model):
+    """What every scenario has: a workload, a starting size, a moment, rounds."""
 
-    The event happens when ``at_progress`` of the workload's tasks are done
-    (counted by the scheduler; the total comes from the undisturbed repetition
-    just before) or, with ``at_seconds``, that long after the repetition started.
-    """
-
-    kind: Literal["worker-loss"] = Field(
-        description="worker-loss: remove workers during a repetition."
-    )
-    workload: str = Field(description="The workload, as <suite>/<workload> (e.g. arrays/sum).")
+    workload: str = Field(description="The workload, as <suite>/<workload> (e.g. tasks/map-sleep).")
     workers: PositiveInt = Field(description="Workers at the start of each repetition.")
-    lose: PositiveInt = Field(1, description="Workers removed (fewer than 'workers').")
     at_progress: Annotated[float, Field(gt=0, lt=1)] | None = Field(
         None,
-        description="Remove them when this fraction of the tasks is done; "
+        description="The event happens when this fraction of the tasks is done; "
         "default 0.5 unless at_seconds is set.",
     )
     at_seconds: PositiveFloat | None = Field(
-        None, description="Remove them this many seconds after the repetition started."
-    )
-    replace: bool = Field(
-        False,
-        description="Whether the infrastructure starts replacements (a restarted worker "
-        "process) or not (a lost node); where the back-end decides itself, recorded as it was.",
+        None, description="The event happens this many seconds after the repetition started."
     )
     repeats: Annotated[int, Field(ge=2, le=100)] = Field(
-        5, description="Repetitions with the event, each paired with one without it."
+        5, description="Rounds: each runs the workload without the event, then with it."
     )
     chunks: PositiveInt | None = Field(
         None, description="Chunks of the workload; default: the suite's per_unit x units."
@@ -75,7 +64,7 @@ class WorkerLoss(_Model):
         default_factory=dict, description="Workload options, as in suites.<suite>.options."
     )
     timeout: PositiveFloat = Field(
-        300, description="Seconds one repetition may take before it is stopped as failed."
+        300, description="Seconds one repetition may take before the scenario stops as failed."
     )
 
     @field_validator("workload")
@@ -83,7 +72,7 @@ class WorkerLoss(_Model):
     def _workload_key(cls, v: str) -> str:
         suite, sep, name = v.partition("/")
         if not sep or not name:
-            raise ValueError(f"workload {v!r} must be <suite>/<workload>, e.g. arrays/sum")
+            raise ValueError(f"workload {v!r} must be <suite>/<workload>, e.g. arrays/std")
         if suite not in suite_names():
             raise ValueError(
                 f"workload {v!r} names unknown suite {suite!r}; expected one of "
@@ -104,15 +93,6 @@ class WorkerLoss(_Model):
                 data = {**data, "at_progress": 0.5}
         return data
 
-    @model_validator(mode="after")
-    def _some_left(self) -> WorkerLoss:
-        if self.lose >= self.workers:
-            raise ValueError(
-                f"lose ({self.lose}) must be fewer than workers ({self.workers}): "
-                "someone must be left to finish the work"
-            )
-        return self
-
     @property
     def suite(self) -> str:
         """The workload's suite."""
@@ -125,26 +105,75 @@ class WorkerLoss(_Model):
 
     @property
     def trigger(self) -> str:
-        """When the event happens, in words (``50 % of tasks``, ``after 2 s``)."""
+        """When the event happens, in words (``at 50% of tasks``, ``after 2 s``)."""
         if self.at_seconds is not None:
             return f"after {self.at_seconds:g} s"
         assert self.at_progress is not None
         return f"at {self.at_progress:.0%} of tasks"
+
+    @property
+    def target_workers(self) -> int:
+        """Workers once the event has happened."""
+        return self.workers
+
+
+class WorkerLoss(_Scenario):
+    """Remove ``lose`` of ``workers`` workers while the workload runs."""
+
+    kind: Literal["worker-loss"] = Field(
+        description="worker-loss: remove workers during a repetition."
+    )
+    lose: PositiveInt = Field(1, description="Workers removed (fewer than 'workers').")
+    replace: bool = Field(
+        False,
+        description="Whether the infrastructure replaces them (a restarted worker process, "
+        "a resubmitted job) or not (a lost node).",
+    )
+
+    @model_validator(mode="after")
+    def _some_left(self) -> WorkerLoss:
+        if self.lose >= self.workers:
+            raise ValueError(
+                f"lose ({self.lose}) must be fewer than workers ({self.workers}): "
+                "someone must be left to finish the work"
+            )
+        return self
 
     def describe(self) -> str:
         """The scenario in words, for ``plan`` and progress lines."""
         replaced = "replaced" if self.replace else "not replaced"
         return (
             f"{self.kind}: lose {self.lose} of {self.workers} workers {self.trigger} "
-            f"({replaced}); {self.workload}, {self.repeats} pairs"
+            f"({replaced}); {self.workload}, {self.repeats} rounds"
+        )
+
+
+class ScaleUp(_Scenario):
+    """Ask for ``add`` more workers while the workload runs on ``workers``."""
+
+    kind: Literal["scale-up"] = Field(
+        description="scale-up: ask for more workers during a repetition."
+    )
+    add: PositiveInt = Field(1, description="Workers added (a new job on batch back-ends).")
+
+    @property
+    def target_workers(self) -> int:
+        """Workers once the new ones have arrived."""
+        return self.workers + self.add
+
+    def describe(self) -> str:
+        """The scenario in words, for ``plan`` and progress lines."""
+        return (
+            f"{self.kind}: {self.workers} + {self.add} workers {self.trigger}; "
+            f"{self.workload}, {self.repeats} rounds (also run at {self.target_workers})"
         )
 
 
 #: Every scenario model; the ``kind`` key picks one.
-Scenario = WorkerLoss
+Scenario = Annotated[WorkerLoss | ScaleUp, Field(discriminator="kind")]
 
 
-def check_scenario_names(scenarios: dict[str, Scenario]) -> dict[str, Scenario]:
+def check_scenario_names(scenarios: dict[str, Any]) -> dict[str, Any]:
     """Refuse names that could not be a file or a table key."""
     for name in scenarios:
         if not SCENARIO_NAME.match(name):

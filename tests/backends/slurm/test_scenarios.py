@@ -34,7 +34,7 @@ def _loss_study(folder: Path, db: Path, **scenario) -> dict:
 
 
 def _events(db: Path) -> list[tuple[bool, bool | None, dict]]:
-    rows = query(db, "select ok, correct, figures from scenario_repetitions where event = 1")
+    rows = query(db, "select ok, correct, figures from scenario_repetitions where role = 'event'")
     return [(bool(ok), correct, json.loads(f)) for ok, correct, f in rows]
 
 

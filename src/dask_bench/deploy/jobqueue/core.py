@@ -88,7 +88,7 @@ class JobQueueBackend(SpecClusterBackend):
     #: dask-jobqueue writes temporary certificates to ``shared_temp_directory`` (default:
     #: the working directory), where the job scripts read them.
     supports_tls = True
-    events = frozenset({"worker-loss"})
+    events = frozenset({"worker-loss", "scale-up"})
     owned_options: ClassVar[Mapping[str, str]] = {
         key: f"{owner}; remove it from the options" for key, owner in _OWNERS.items()
     }

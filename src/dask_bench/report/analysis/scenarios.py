@@ -1,9 +1,10 @@
 """What a stored scenario says: the cost of its event, how precise that is, and what broke.
 
-The slowdown is the median time of the repetitions with the event over the median
-of their controls, with a bootstrap interval (:func:`dask_bench.stats.ratio_ci`);
-only pairs whose event happened and whose two repetitions succeeded count. Other
-figures are medians over the repetitions with the event.
+A ratio (``slowdown``; for ``scale-up`` also the makespan against starting at the
+larger size) is the median time of the repetitions with the event over the median of
+the other role's repetitions, with a bootstrap interval (:func:`dask_bench.stats.ratio_ci`);
+only rounds whose event happened and whose repetitions succeeded count. Other figures
+are medians over the repetitions with the event.
 """
 
 from __future__ import annotations
@@ -15,7 +16,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dask_bench.stats import ratio_ci
-from dask_bench.store.schema import Run, ScenarioRepetition, ScenarioRow
+from dask_bench.store.schema import Run, ScenarioRepetition, ScenarioRole, ScenarioRow
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Median with the event over median without it, with its interval (None: too few)."""
+
+    value: float | None
+    interval: Interval | None
+
+    @property
+    def includes_one(self) -> bool:
+        """Whether the interval cannot tell the two apart."""
+        return self.interval is not None and self.interval[0] <= 1 <= self.interval[1]
 
 
 @dataclass(frozen=True)
@@ -29,19 +45,14 @@ class ScenarioSummary:
     event: str  # what happened and when, in words
     status: str
     error: str | None
-    pairs: int  # pairs whose event happened and whose repetitions both succeeded
+    rounds: int  # rounds whose event happened and whose repetitions all succeeded
     planned: int
-    control: float | None  # median seconds
+    control: float | None  # median seconds, without the event
     with_event: float | None
-    slowdown: float | None
-    slowdown_ci: tuple[float, float] | None
-    detected_after: float | None
-    replaced_after: float | None
-    restored_after: float | None
-    recomputed: float | None
-    recomputed_seconds: float | None
-    lost: float | None  # results the removed workers held
-    interrupted: float | None  # tasks they were running
+    target: float | None  # median seconds at the size the event leads to (scale-up)
+    slowdown: Ratio  # with the event / control
+    vs_target: Ratio  # with the event / at the target size (scale-up)
+    figures: dict[str, float | None]  # medians of the event's figures, by name
     failed_events: int  # repetitions with the event that failed (KilledWorker...)
     killed_worker: int
     wrong: int  # results that failed their check
@@ -52,12 +63,32 @@ class ScenarioSummary:
         """``yes``, ``no`` (a wrong result) or ``—`` (nothing was checked)."""
         if self.wrong:
             return "no"
-        return "yes" if self.pairs else "—"
+        return "yes" if self.rounds else "—"
+
+
+#: Figures of the event kept as medians, by kind.
+FIGURES = {
+    "worker-loss": (
+        "detected_after", "replaced_after", "restored_after", "recomputed",
+        "recomputed_seconds", "lost", "interrupted",
+    ),
+    "scale-up": ("replaced_after", "all_arrived_after", "first_result_after", "recomputed"),
+}  # fmt: skip
 
 
 def _median(values: Iterable[Any]) -> float | None:
     found = [float(v) for v in values if v is not None]
     return statistics.median(found) if found else None
+
+
+def _ratio(top: list[float], bottom: list[float], confidence: float) -> Ratio:
+    if not top or not bottom:
+        return Ratio(None, None)
+    value = statistics.median(top) / statistics.median(bottom)
+    if len(top) < 2 or len(bottom) < 2:
+        return Ratio(value, None)
+    low, high = ratio_ci(top, bottom, confidence)
+    return Ratio(value, None if math.isnan(low) else (low, high))
 
 
 def _event_words(row: ScenarioRow) -> str:
@@ -66,39 +97,51 @@ def _event_words(row: ScenarioRow) -> str:
         when = f"after {float(s['at_seconds']):g} s"
     else:
         when = f"at {float(s.get('at_progress') or 0.5):.0%} of tasks"
+    if row.kind == "scale-up":
+        return f"add {s.get('add', 1)} to {row.workers} {when}"
     replaced = "replaced" if s.get("replace") else "not replaced"
     return f"lose {s.get('lose', 1)} of {row.workers} {when}, {replaced}"
 
 
+def _good(rep: ScenarioRepetition | None) -> bool:
+    return rep is not None and rep.ok and rep.seconds is not None
+
+
 def summarise_scenario(row: ScenarioRow, confidence: float) -> ScenarioSummary:
     """The summary of one stored scenario."""
-    reps: list[ScenarioRepetition] = sorted(row.repetitions, key=lambda r: (r.pair, r.event))
-    controls = {r.pair: r for r in reps if not r.event and r.pair >= 0}
-    events = [r for r in reps if r.event]
-    good = [
-        (controls[r.pair], r)
-        for r in events
-        if r.ok
-        and r.seconds is not None
-        and r.figures.get("happened")
-        and r.pair in controls
-        and controls[r.pair].ok
-        and controls[r.pair].seconds is not None
-    ]
-    base = [float(c.seconds) for c, _ in good if c.seconds is not None]
-    hit = [float(e.seconds) for _, e in good if e.seconds is not None]
-    slowdown = statistics.median(hit) / statistics.median(base) if base else None
-    ci: tuple[float, float] | None = None
-    if len(good) >= 2:
-        low, high = ratio_ci(hit, base, confidence)
-        ci = None if math.isnan(low) else (low, high)
+    by_round: dict[int, dict[str, ScenarioRepetition]] = {}
+    for rep in row.repetitions:
+        if rep.pair >= 0:
+            by_round.setdefault(rep.pair, {})[rep.role] = rep
+    events = [r[ScenarioRole.EVENT] for r in by_round.values() if ScenarioRole.EVENT in r]
     happened = [e for e in events if e.figures.get("happened")]
+    scale_up = row.kind == "scale-up"
+    good = [
+        r
+        for r in by_round.values()
+        if _good(r.get(ScenarioRole.EVENT))
+        and r[ScenarioRole.EVENT].figures.get("happened")
+        and _good(r.get(ScenarioRole.CONTROL))
+        and (not scale_up or _good(r.get(ScenarioRole.TARGET)))
+    ]
+
+    def seconds(role: ScenarioRole) -> list[float]:
+        return [float(r[role].seconds or 0.0) for r in good if role in r]
+
+    hit, base, big = (
+        seconds(ScenarioRole.EVENT),
+        seconds(ScenarioRole.CONTROL),
+        seconds(ScenarioRole.TARGET),
+    )
+    slowdown = _ratio(hit, base, confidence)
     notes = []
     missed = len(events) - len(happened)
     if missed:
-        notes.append(f"{missed} event(s) did not happen (the work ended first, or removal failed)")
-    if slowdown is not None and ci is None:
-        notes.append("too few pairs for an interval")
+        notes.append(
+            f"{missed} event(s) did not happen (the work ended first, or the event failed)"
+        )
+    if slowdown.value is not None and slowdown.interval is None:
+        notes.append("too few rounds for an interval")
     failed = [e for e in events if not e.ok]
     return ScenarioSummary(
         name=row.name,
@@ -108,28 +151,25 @@ def summarise_scenario(row: ScenarioRow, confidence: float) -> ScenarioSummary:
         event=_event_words(row),
         status=row.status,
         error=row.error,
-        pairs=len(good),
+        rounds=len(good),
         planned=int(row.settings.get("repeats", 0)),
         control=_median(base),
         with_event=_median(hit),
+        target=_median(big),
         slowdown=slowdown,
-        slowdown_ci=ci,
-        detected_after=_median(e.figures.get("detected_after") for e in happened),
-        replaced_after=_median(e.figures.get("replaced_after") for e in happened),
-        restored_after=_median(e.figures.get("restored_after") for e in happened),
-        recomputed=_median(e.figures.get("recomputed") for e in happened),
-        recomputed_seconds=_median(e.figures.get("recomputed_seconds") for e in happened),
-        lost=_median(e.figures.get("lost") for e in happened),
-        interrupted=_median(e.figures.get("interrupted") for e in happened),
+        vs_target=_ratio(hit, big, confidence) if scale_up else Ratio(None, None),
+        figures={
+            name: _median(e.figures.get(name) for e in happened)
+            for name in FIGURES.get(row.kind, ())
+        },
         failed_events=len(failed),
         killed_worker=sum("KilledWorker" in (e.error or "") for e in failed),
-        wrong=sum(r.correct is False for r in reps),
+        wrong=sum(r.correct is False for r in row.repetitions),
         notes=notes,
     )
 
 
 def scenario_summaries(run: Run) -> list[ScenarioSummary]:
     """Every scenario of ``run``, in the order they ran."""
-    return [
-        summarise_scenario(s, run.confidence) for s in sorted(run.scenarios, key=lambda s: s.id)
-    ]
+    ordered = sorted(run.scenarios, key=lambda s: s.id)
+    return [summarise_scenario(s, run.confidence) for s in ordered]

@@ -1,6 +1,6 @@
 """The timeline of a scenario: tasks finished over time, with and without the event.
 
-One pair is drawn: the one whose slowdown is the median of the scenario's pairs,
+One round is drawn: the one whose slowdown is the median of the scenario's rounds,
 so the figure shows a typical repetition and not the luckiest or the worst.
 """
 
@@ -29,12 +29,22 @@ def _cumulative(timeline: Mapping[str, Any]) -> tuple[list[float], list[int]]:
     return xs, ys
 
 
-def median_pair(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> int | None:
-    """Index of the pair (control, event) whose slowdown is the median; None if none."""
+Round = Mapping[str, Mapping[str, Any]]  # role -> {"seconds": ..., "figures": ...}
+
+#: How each kind's event is marked.
+EVENT_LABELS = {"worker-loss": "workers removed", "scale-up": "workers asked for"}
+
+
+def median_pair(rounds: Sequence[Round]) -> int | None:
+    """Index of the round whose slowdown (event / control) is the median; None if none."""
     ratios = [
-        (float(e["seconds"]) / float(c["seconds"]), i)
-        for i, (c, e) in enumerate(pairs)
-        if c.get("seconds") and e.get("seconds") and e["figures"].get("timeline")
+        (float(r["event"]["seconds"]) / float(r["control"]["seconds"]), i)
+        for i, r in enumerate(rounds)
+        if "control" in r
+        and "event" in r
+        and r["control"].get("seconds")
+        and r["event"].get("seconds")
+        and r["event"]["figures"].get("timeline")
     ]
     if not ratios:
         return None
@@ -43,33 +53,37 @@ def median_pair(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) ->
     return next(i for r, i in ratios if r == middle)
 
 
-def scenario_figure(
-    name: str, pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
-) -> Figure:
-    """Tasks finished against time for a typical pair of a scenario.
+def scenario_figure(name: str, kind: str, rounds: Sequence[Round]) -> Figure:
+    """Tasks finished against time for a typical round of a scenario.
 
     Parameters
     ----------
     name
         The scenario's name (the title).
-    pairs
-        Per pair, the control and the repetition with the event, as mappings with
-        ``seconds`` and ``figures`` (as stored in ``scenario_repetitions``).
+    kind
+        Its kind (``worker-loss``, ``scale-up``), which names the event's mark.
+    rounds
+        Per round, its repetitions by role (``control``, ``event``, ``target``), as
+        mappings with ``seconds`` and ``figures`` (as stored).
     """
-    fig, ax = new_figure(2)
-    chosen = median_pair(pairs)
+    fig, ax = new_figure(3)
+    chosen = median_pair(rounds)
     if chosen is None:
-        no_data(ax, "no pair with a timeline")
+        no_data(ax, "no round with a timeline")
         return fig
-    control, event = pairs[chosen]
-    xs, ys = _cumulative(control["figures"]["timeline"])
+    chosen_round = rounds[chosen]
+    xs, ys = _cumulative(chosen_round["control"]["figures"]["timeline"])
     ax.step(xs, ys, where="post", color=IDEAL_COLOR, label="control (no event)")
-    figures = event["figures"]
+    target = chosen_round.get("target")
+    if target is not None and target["figures"].get("timeline"):
+        xs, ys = _cumulative(target["figures"]["timeline"])
+        ax.step(xs, ys, where="post", color=IDEAL_COLOR, linestyle=":", label="at the larger size")
+    figures = chosen_round["event"]["figures"]
     xs, ys = _cumulative(figures["timeline"])
     ax.step(xs, ys, where="post", color=EVENT_COLOR, label="with the event")
     at = figures.get("event_at")
     if at is not None:
-        ax.axvline(at, color=MARKS["event"], linestyle="-", label="workers removed")
+        ax.axvline(at, color=MARKS["event"], linestyle="-", label=EVENT_LABELS.get(kind, kind))
         detected = figures.get("detected_after")
         if detected is not None:
             ax.axvline(
@@ -78,7 +92,7 @@ def scenario_figure(
     arrived = [t for t in figures["timeline"].get("added") or [] if at is None or t >= at]
     if arrived:
         ax.axvline(min(arrived), color=MARKS["arrived"], linestyle=":", label="worker arrived")
-    ax.set_title(f"{name}: pair {chosen + 1} (median slowdown)", fontsize=10)
+    ax.set_title(f"{name}: round {chosen + 1} (median slowdown)", fontsize=10)
     ax.set_xlabel("seconds from the start of the repetition")
     ax.set_ylabel("tasks finished")
     ax.set_xlim(left=0)

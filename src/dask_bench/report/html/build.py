@@ -36,7 +36,7 @@ from dask_bench.report.html._render import FigureJob, background, rendering
 from dask_bench.report.html.compare import comparison_html
 from dask_bench.report.html.page import GENERATOR, Page, RenderedFigure, render_page
 from dask_bench.report.html.points import points_tables
-from dask_bench.report.html.scenarios import pairs_of, scenario_key
+from dask_bench.report.html.scenarios import rounds_of, scenario_key
 from dask_bench.store import Store, database_url, measurements_frame, run_summaries
 from dask_bench.store.schema import Run
 
@@ -120,8 +120,8 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
             alt = f"{suite}: where the worker time goes" + (" by run" if several else "")
             jobs.append(FigureJob(name=f"{suite}-breakdown", section=suite, alt=alt, draw=job))
     for run in runs:
-        for name, pairs in pairs_of(run).items():
-            job = partial(scenario_figure, name, pairs)
+        for name, (kind, rounds) in rounds_of(run).items():
+            job = partial(scenario_figure, name, kind, rounds)
             alt = f"scenario {name}: tasks finished over time, with and without the event"
             key = scenario_key(run, name)
             jobs.append(FigureJob(name=key, section="scenarios", alt=alt, draw=job))

@@ -48,20 +48,16 @@ def scenarios_section(runs: Sequence[Run], figures: Mapping[str, str]) -> str:
     )
 
 
-def pairs_of(run: Run) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """Per scenario of ``run``: its (control, event) pairs as plain data, for figures."""
-    out: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+def rounds_of(run: Run) -> dict[str, tuple[str, list[dict[str, dict[str, Any]]]]]:
+    """Per scenario of ``run``: its kind and rounds (role -> seconds and figures), for figures."""
+    out: dict[str, tuple[str, list[dict[str, dict[str, Any]]]]] = {}
     for row in run.scenarios:
-        reps = {(r.pair, r.event): r for r in row.repetitions if r.pair >= 0}
-        pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for (pair, event), rep in sorted(reps.items()):
-            if event and (pair, False) in reps:
-                control = reps[(pair, False)]
-                pairs.append(
-                    (
-                        {"seconds": control.seconds, "figures": control.figures},
-                        {"seconds": rep.seconds, "figures": rep.figures},
-                    )
-                )
-        out[row.name] = pairs
+        rounds: dict[int, dict[str, dict[str, Any]]] = {}
+        for rep in row.repetitions:
+            if rep.pair >= 0:
+                rounds.setdefault(rep.pair, {})[rep.role] = {
+                    "seconds": rep.seconds,
+                    "figures": rep.figures,
+                }
+        out[row.name] = (row.kind, [rounds[k] for k in sorted(rounds)])
     return out

@@ -47,6 +47,8 @@ class ScenarioRecorder(SchedulerPlugin):
         self.removed: list[tuple[float, str]] = []
         self.added: list[tuple[float, str]] = []
         self.workers = 0  # connected when the repetition started
+        self.first_on_new: float | None = None  # first task finished on a new worker
+        self._new: set[str] = set()
         self.step = BIN_SECONDS
         self.bins: list[int] = []
         self._seen: set[Any] = set()
@@ -66,6 +68,8 @@ class ScenarioRecorder(SchedulerPlugin):
         if finish == "memory" and start == "processing":
             self.done += 1
             self._count(time.time() - self.started)
+            if self.first_on_new is None and kwargs.get("worker") in self._new:
+                self.first_on_new = time.time()
             if key in self._seen:
                 self.recomputed += 1
                 self.recomputed_seconds += sum(
@@ -93,6 +97,7 @@ class ScenarioRecorder(SchedulerPlugin):
     def add_worker(self, scheduler: Any, worker: str) -> None:
         """Note an arrival."""
         self.added.append((time.time(), worker))
+        self._new.add(worker)
 
     def log_event(self, topic: str, msg: Any) -> None:
         """Note a departure when the scheduler announces it, with what it took along."""
@@ -114,6 +119,7 @@ class ScenarioRecorder(SchedulerPlugin):
             "removed": list(self.removed),
             "added": list(self.added),
             "workers": self.workers,
+            "first_on_new": self.first_on_new,
             "step": self.step,
             "bins": list(self.bins),
         }

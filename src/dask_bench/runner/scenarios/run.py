@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy import Backend, WorkerLayout
+from dask_bench.deploy.scaling import scale_to
 from dask_bench.errors import DaskBenchError
 from dask_bench.runner.progress import Reporter
-from dask_bench.runner.scenarios.worker_loss import (
-    LossRepetition,
-    control_target,
-    restore,
-    run_repetition,
-)
+from dask_bench.runner.scenarios._repetition import Observed, Round, observe
+from dask_bench.runner.scenarios.scale_up import scale_up_round
+from dask_bench.runner.scenarios.worker_loss import loss_round
 from dask_bench.store import Store
-from dask_bench.store.schema import PointStatus, Run, ScenarioRow
+from dask_bench.store.schema import PointStatus, Run, ScenarioRole, ScenarioRow
 from dask_bench.study import Study, suite_info
 from dask_bench.workloads import Trial, WorkloadContext, get_workload
 
@@ -26,6 +25,8 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from dask_bench.study.scenarios import Scenario
+
+from dask_bench.study.scenarios import WorkerLoss
 
 
 @dataclass
@@ -79,7 +80,7 @@ class ScenarioRunner:
             self.store.finish_scenario(
                 row, PointStatus.RUNNING, nbytes=trial.nbytes, ntasks=trial.ntasks
             )
-            self._pairs(row, scenario, trial)
+            self._rounds(row, scenario, trial)
         except DaskBenchError as exc:
             self._fail(row, name, str(exc))
             return
@@ -98,56 +99,45 @@ class ScenarioRunner:
         self.open_rows.remove(row)
         self.reporter.warn(f"scenario {name} failed: {error}")
 
-    def _pairs(self, row: ScenarioRow, scenario: Scenario, trial: Trial[Any]) -> None:
-        warm = self._once(row, trial, pair=-1, scenario=None)
+    def _rounds(self, row: ScenarioRow, scenario: Scenario, trial: Trial[Any]) -> None:
+        warm = observe(client=self.client, trial=trial, index=-1)
+        self._keep(row, warm, -1, ScenarioRole.WARMUP)
         if not warm.repetition.ok:
             raise DaskBenchError(f"the warm-up failed: {warm.repetition.error}")
-        timeout = self.study.deployment.startup_timeout
-        for pair in range(scenario.repeats):
-            control = self._once(row, trial, pair=pair, scenario=None)
-            if not control.repetition.ok:
-                raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
-            target = None
-            if scenario.at_progress is not None:
-                target = control_target(int(control.figures["done"] or 0), scenario.at_progress)
-            event = run_repetition(
-                client=self.client,
-                backend=self.backend,
-                trial=trial,
-                index=pair,
-                scenario=scenario,
-                target=target,
-            )
-            event.figures["restored_after"] = restore(
-                client=self.client,
-                backend=self.backend,
-                workers=scenario.workers,
-                timeout=timeout,
-                event_at=event.event_time,
-            )
-            self._store(row, event, pair=pair, event=True)
-            self.reporter.info(_line(scenario.repeats, pair, control, event))
-
-    def _once(
-        self, row: ScenarioRow, trial: Trial[Any], *, pair: int, scenario: Scenario | None
-    ) -> LossRepetition:
-        rep = run_repetition(
-            client=self.client, backend=self.backend, trial=trial, index=pair, scenario=scenario
+        r = Round(
+            client=self.client,
+            trial=trial,
+            keep=lambda observed, pair, role: self._keep(row, observed, pair, role),
+            scale=self._scale_since,
+            say=self.reporter.info,
         )
-        self._store(row, rep, pair=pair, event=False)
-        return rep
+        for pair in range(scenario.repeats):
+            if isinstance(scenario, WorkerLoss):
+                loss_round(r, self.backend, scenario, pair)
+            else:
+                scale_up_round(r, self.backend, scenario, pair)
 
-    def _store(self, row: ScenarioRow, rep: LossRepetition, *, pair: int, event: bool) -> None:
+    def _scale_since(self, workers: int, since: float | None) -> float | None:
+        """Scale to ``workers`` and wait for them; seconds from ``since`` until they were."""
+        self.backend.restore(workers)
+        try:
+            scale_to(self.backend, self.client, workers, self.study.deployment.startup_timeout)
+        except DaskBenchError as exc:
+            raise DaskBenchError(f"the cluster did not reach {workers} workers: {exc}") from None
+        return time.time() - since if since is not None else None
+
+    def _keep(self, row: ScenarioRow, observed: Observed, pair: int, role: str) -> None:
+        rep = observed.repetition
         self.store.add_scenario_repetition(
             row,
             pair=pair,
-            event=event,
-            seconds=rep.repetition.seconds,
-            ok=rep.repetition.ok,
-            correct=rep.correct,
-            error=rep.repetition.error,
-            started_at=rep.repetition.started_at,
-            figures=rep.figures,
+            role=ScenarioRole(role),
+            seconds=rep.seconds,
+            ok=rep.ok,
+            correct=observed.correct,
+            error=rep.error,
+            started_at=rep.started_at,
+            figures=observed.figures,
         )
 
     def _context(self, scenario: Scenario, options: dict[str, Any]) -> WorkloadContext:
@@ -184,28 +174,3 @@ def _expected_losses() -> Iterator[None]:
     finally:
         for lg, level in zip(loggers, levels, strict=True):
             lg.setLevel(level)
-
-
-def _line(repeats: int, pair: int, control: LossRepetition, event: LossRepetition) -> str:
-    """One progress line per pair: both times and what the event cost."""
-
-    def secs(rep: LossRepetition) -> str:
-        s = rep.repetition.seconds
-        return f"{s:.2f} s" if s is not None else (rep.repetition.error or "failed")
-
-    f = event.figures
-    if not f.get("happened"):
-        what = f.get("error") or "the work ended before the event"
-    else:
-        what = (
-            f"detected after {_s(f.get('detected_after'))}, "
-            f"{f.get('recomputed') or 0} task(s) recomputed"
-        )
-    return (
-        f"  pair {pair + 1}/{repeats}: control {secs(control)}, "
-        f"with the event {secs(event)} ({what})"
-    )
-
-
-def _s(value: float | None) -> str:
-    return f"{value:.2f} s" if value is not None else "-"
