@@ -59,6 +59,7 @@ def _scale_up_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
         _ratio("growing / larger from the start", s.vs_target, confidence),
         Row("first new worker after", format_seconds(f.get("replaced_after"))),
         Row("all new workers after", format_seconds(f.get("all_arrived_after"))),
+        Row("of which in the batch queue", format_seconds(f.get("queue_seconds"))),
         Row("first result on a new worker", format_seconds(f.get("first_result_after"))),
     ]
 

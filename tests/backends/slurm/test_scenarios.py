@@ -67,3 +67,31 @@ def test_a_resubmitted_job_arrives_through_the_queue(tmp_path: Path) -> None:
         assert "replacement job(s) submitted at once" in f["how"]
         arrived = f["replaced_after"] if f["replaced_after"] is not None else f["restored_after"]
         assert arrived is not None and arrived > 0
+
+
+def test_a_scale_up_waits_for_its_job_in_the_queue(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    spec = slurm_study(tmp_path, db, [1])
+    spec["suites"] = {}
+    spec["scenarios"] = {
+        "grow": {
+            "kind": "scale-up",
+            "workload": "tasks/map-sleep",
+            "workers": 1,
+            "add": 1,
+            "at_seconds": 0.2,
+            "repeats": 2,
+            "chunks": 20,
+            "options": {"sleep_seconds": 0.2},
+        }
+    }
+    result = run_study(build_study(spec))
+    assert (result.status, result.failed_points) == ("complete", 0)
+    for ok, correct, f in _events(db):
+        assert ok and correct and f["happened"]
+        # the new worker's job went through Slurm's queue: its wait is part of the ramp
+        assert f["queue_seconds"] is not None and f["queue_seconds"] >= 0
+        (job,) = f["jobs"]
+        assert job["workers"] == 1 and job["job_id"]
+        assert f["all_arrived_after"] >= f["queue_seconds"]
+    assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []

@@ -96,7 +96,7 @@ class JobQueueBackend(SpecClusterBackend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shapes: dict[str, int] = {}  # job (spec) name -> workers in it
-        self._new: list[str] = []  # jobs added by the last request
+        self._new: list[str] = []  # jobs added since step_details() last described them
         self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
         self._jobs_made = 0  # every job gets a name never used before (see request)
         self._lost: list[str] = []  # jobs a scenario cancelled, forgotten by restore()
@@ -199,6 +199,7 @@ class JobQueueBackend(SpecClusterBackend):
             return
         cluster.scale(0)
         self._shapes.clear()
+        self._new.clear()
         deadline = time.monotonic() + LEAVE_TIMEOUT
         while self._client is not None and self._client.scheduler_info(n_workers=-1)["workers"]:
             if time.monotonic() > deadline:
@@ -212,7 +213,6 @@ class JobQueueBackend(SpecClusterBackend):
         """Submit the jobs the size lacks (one per node, or one per worker)."""
         cluster = self._require()
         missing = Counter(self._split(workers)) - Counter(self._shapes.values())
-        self._new = []
         for per_job in sorted(missing.elements(), reverse=True):
             ((name, spec),) = cluster.new_worker_spec().items()
             # SpecCluster reuses the names of removed jobs, and 15 s (lost-worker-timeout)
@@ -305,6 +305,7 @@ class JobQueueBackend(SpecClusterBackend):
                 }
             )
             self._keep_script(name)
+        self._new = []
         waits = [j["queue_seconds"] for j in jobs if j["queue_seconds"] is not None]
         details: dict[str, Any] = {"jobs": jobs, "nodes": self._worker_nodes()}
         return (max(waits) if waits else None), details

@@ -72,7 +72,10 @@ FIGURES = {
         "detected_after", "replaced_after", "restored_after", "recomputed",
         "recomputed_seconds", "lost", "interrupted",
     ),
-    "scale-up": ("replaced_after", "all_arrived_after", "first_result_after", "recomputed"),
+    "scale-up": (
+        "replaced_after", "all_arrived_after", "first_result_after", "queue_seconds",
+        "recomputed",
+    ),
 }  # fmt: skip
 
 

@@ -5,7 +5,9 @@ back-ends, which waits in the queue like any other). The round's third repetitio
 runs on all N + M from the start, so the makespan with the scale-up can be set
 against both staying at N and starting at N + M. Stored with the event: when each
 new worker arrived (``arrived_after``), when the first task finished on one of them
-(``first_result_after``), and the time until all M were there (``all_arrived_after``).
+(``first_result_after``), the time until all M were there (``all_arrived_after``),
+and on batch back-ends the new job's wait in the queue (``queue_seconds``) and its
+state and node (``jobs``).
 """
 
 from __future__ import annotations
@@ -36,10 +38,17 @@ def scale_up_round(r: Round, backend: Backend, scenario: ScaleUp, pair: int) -> 
     if scenario.at_progress is not None:
         target = control_target(int(control.figures["done"] or 0), scenario.at_progress)
     big = scenario.target_workers
+    backend.step_details()  # forget earlier jobs: the figures below are the event's own
     event = Event(lambda: _ask(backend, big, scenario.add), at_seconds=scenario.at_seconds)
     hit = observe(client=r.client, trial=r.trial, index=pair, event=event, target=target)
     # the new workers may still be on their way: wait for all of them
     hit.figures["all_arrived_after"] = r.scale(big, hit.event_time)
+    if hit.event_time is not None:
+        # batch back-ends: how long the new job waited in the queue, and where it ran
+        queued, details = backend.step_details()
+        hit.figures["queue_seconds"] = queued
+        if details and details.get("jobs"):
+            hit.figures["jobs"] = details["jobs"]
     r.keep(hit, pair, ScenarioRole.EVENT)
     larger = observe(client=r.client, trial=r.trial, index=pair)
     r.keep(larger, pair, ScenarioRole.TARGET)
