@@ -257,6 +257,18 @@ class Backend(ABC):
         """
         raise NotImplementedError(f"the {self.name} back-end cannot remove workers")
 
+    def adapt(self, minimum: int, maximum: int, options: Mapping[str, Any]) -> None:
+        """Let the cluster scale itself between ``minimum`` and ``maximum`` workers.
+
+        ``options`` go unchanged to the deployer's adaptive scaling (for SpecClusters:
+        :class:`distributed.deploy.Adaptive`, e.g. ``interval``, ``wait_count``).
+        """
+        raise NotImplementedError(f"the {self.name} back-end cannot scale adaptively")
+
+    def stop_adapting(self) -> None:
+        """End adaptive scaling; the workers then present stay until asked otherwise."""
+        raise NotImplementedError(f"the {self.name} back-end cannot scale adaptively")
+
     def restore(self, workers: int) -> None:
         """After an event, ask again for ``workers`` workers (the caller waits for them)."""
         self.request(workers)

@@ -28,7 +28,7 @@ class LocalBackend(SpecClusterBackend):
 
     launcher = Launcher.LOCAL_PROCESS
     supports_tls = True
-    events = frozenset({"worker-loss", "scale-up"})
+    events = frozenset({"worker-loss", "scale-up", "adaptive"})
     owned_options = study_sets(
         {
             "n_workers": "deployment.workers",

@@ -8,6 +8,7 @@ failed says why; closing closes the client, then the cluster.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy._failures import LastError, failed_specs
@@ -41,6 +42,18 @@ class SpecClusterBackend(Backend):
             return None
         cause = self._errors.last if self._errors is not None else None
         return cause or unknown
+
+    def adapt(self, minimum: int, maximum: int, options: Mapping[str, Any]) -> None:
+        """``SpecCluster.adapt(minimum=, maximum=, **options)``: distributed's Adaptive."""
+        if self._cluster is None:
+            raise RuntimeError("adapt() before start()")
+        self._cluster.adapt(minimum=minimum, maximum=maximum, **options)
+
+    def stop_adapting(self) -> None:
+        """Stop the cluster's Adaptive (it would otherwise undo the next scale request)."""
+        adaptive = getattr(self._cluster, "_adaptive", None)
+        if adaptive is not None:
+            adaptive.stop()
 
     def close(self) -> None:
         """Close the client, then the cluster (and with it every worker); stop listening."""

@@ -64,6 +64,38 @@ def _scale_up_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
     ]
 
 
+def _adaptive_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
+    f = s.figures
+    fixed = None if s.control is None else s.control * s.workers
+    spent = f.get("worker_seconds")
+    return [
+        Row(f"fixed, {s.workers} workers", format_seconds(s.control)),
+        Row("adaptive", format_seconds(s.with_event)),
+        _ratio("adaptive / fixed", s.slowdown, confidence),
+        Row("half the maximum after", format_seconds(f.get("ramp_50"))),
+        Row("90 % of the maximum after", format_seconds(f.get("ramp_90"))),
+        Row("of which in the batch queue", format_seconds(f.get("queue_seconds"))),
+        Row("peak workers", _count(f.get("peak_workers"))),
+        Row(
+            "worker-seconds, work",
+            f"{_count(None if spent is None else round(spent, 1))} "
+            f"(fixed: {_count(None if fixed is None else round(fixed, 1))})",
+        ),
+        Row("worker-seconds, idle watch", _count(_round(f.get("worker_seconds_idle")))),
+        Row(
+            "back to the minimum after",
+            format_seconds(f.get("linger"))
+            if f.get("linger") is not None
+            else "not within the watch",
+            "warn" if f.get("linger") is None else "",
+        ),
+    ]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def scenario_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
     """The figures of one scenario, then its notes (each a ``note`` row)."""
     failed = f"{s.failed_events}" + (
@@ -72,7 +104,8 @@ def scenario_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
     rows = [
         Row("rounds measured", f"{s.rounds} of {s.planned}", "warn" if s.rounds < s.planned else "")
     ]
-    rows += _scale_up_rows(s, confidence) if s.kind == "scale-up" else _loss_rows(s, confidence)
+    kinds = {"scale-up": _scale_up_rows, "adaptive": _adaptive_rows}
+    rows += kinds.get(s.kind, _loss_rows)(s, confidence)
     rows += [
         Row("event runs failed", failed, "bad" if s.failed_events else ""),
         Row("results correct", s.correct, "bad" if s.correct == "no" else ""),

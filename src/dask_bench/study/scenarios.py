@@ -36,6 +36,8 @@ class ScenarioKind(StrEnum):
     WORKER_LOSS = "worker-loss"
     #: M workers are asked for while the workload runs on N.
     SCALE_UP = "scale-up"
+    #: The cluster scales itself between a minimum and a maximum.
+    ADAPTIVE = "adaptive"
 
 
 class _Scenario(_Model):
@@ -43,14 +45,6 @@ class _Scenario(_Model):
 
     workload: str = Field(description="The workload, as <suite>/<workload> (e.g. tasks/map-sleep).")
     workers: PositiveInt = Field(description="Workers at the start of each repetition.")
-    at_progress: Annotated[float, Field(gt=0, lt=1)] | None = Field(
-        None,
-        description="The event happens when this fraction of the tasks is done; "
-        "default 0.5 unless at_seconds is set.",
-    )
-    at_seconds: PositiveFloat | None = Field(
-        None, description="The event happens this many seconds after the repetition started."
-    )
     repeats: Annotated[int, Field(ge=2, le=100)] = Field(
         5, description="Rounds: each runs the workload without the event, then with it."
     )
@@ -80,6 +74,34 @@ class _Scenario(_Model):
             )
         return v
 
+    @property
+    def suite(self) -> str:
+        """The workload's suite."""
+        return self.workload.partition("/")[0]
+
+    @property
+    def workload_name(self) -> str:
+        """The workload's name within its suite."""
+        return self.workload.partition("/")[2]
+
+    @property
+    def target_workers(self) -> int:
+        """Workers once the event has happened."""
+        return self.workers
+
+
+class _Triggered(_Scenario):
+    """A scenario whose event happens at a moment of the repetition."""
+
+    at_progress: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None,
+        description="The event happens when this fraction of the tasks is done; "
+        "default 0.5 unless at_seconds is set.",
+    )
+    at_seconds: PositiveFloat | None = Field(
+        None, description="The event happens this many seconds after the repetition started."
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _one_trigger(cls, data: Any) -> Any:
@@ -94,16 +116,6 @@ class _Scenario(_Model):
         return data
 
     @property
-    def suite(self) -> str:
-        """The workload's suite."""
-        return self.workload.partition("/")[0]
-
-    @property
-    def workload_name(self) -> str:
-        """The workload's name within its suite."""
-        return self.workload.partition("/")[2]
-
-    @property
     def trigger(self) -> str:
         """When the event happens, in words (``at 50% of tasks``, ``after 2 s``)."""
         if self.at_seconds is not None:
@@ -111,13 +123,8 @@ class _Scenario(_Model):
         assert self.at_progress is not None
         return f"at {self.at_progress:.0%} of tasks"
 
-    @property
-    def target_workers(self) -> int:
-        """Workers once the event has happened."""
-        return self.workers
 
-
-class WorkerLoss(_Scenario):
+class WorkerLoss(_Triggered):
     """Remove ``lose`` of ``workers`` workers while the workload runs."""
 
     kind: Literal["worker-loss"] = Field(
@@ -148,7 +155,7 @@ class WorkerLoss(_Scenario):
         )
 
 
-class ScaleUp(_Scenario):
+class ScaleUp(_Triggered):
     """Ask for ``add`` more workers while the workload runs on ``workers``."""
 
     kind: Literal["scale-up"] = Field(
@@ -169,8 +176,55 @@ class ScaleUp(_Scenario):
         )
 
 
+class AdaptiveScaling(_Scenario):
+    """The workload on a cluster that adapts between ``minimum`` and ``maximum`` workers."""
+
+    kind: Literal["adaptive"] = Field(
+        description="adaptive: a burst of work, then idleness, on an adaptive cluster."
+    )
+    workers: PositiveInt = Field(
+        description="The fixed cluster the adaptive one is set against (usually = maximum)."
+    )
+    minimum: PositiveInt = Field(
+        1, description="Fewest workers (at least 1: prepared input stays on the workers)."
+    )
+    maximum: PositiveInt = Field(description="Most workers.")
+    adapt: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Passed unchanged to the deployer's adapt() (e.g. interval, wait_count, "
+        "target_duration); minimum and maximum are set above.",
+    )
+    idle: Annotated[float, Field(ge=0, le=3600)] = Field(
+        10.0, description="Seconds the idle cluster is watched after the work (scale-down)."
+    )
+    sample_seconds: Annotated[float, Field(ge=0.05, le=1.0)] = Field(
+        0.25, description="Seconds between samples of the timeline (workers, tasks, memory)."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AdaptiveScaling:
+        if self.minimum > self.maximum:
+            raise ValueError(f"minimum ({self.minimum}) must not exceed maximum ({self.maximum})")
+        for key in ("minimum", "maximum"):
+            if key in self.adapt:
+                raise ValueError(f"adapt.{key} is set by the scenario's '{key}' key; remove it")
+        return self
+
+    @property
+    def target_workers(self) -> int:
+        """The most workers adaptive scaling may reach."""
+        return self.maximum
+
+    def describe(self) -> str:
+        """The scenario in words, for ``plan`` and progress lines."""
+        return (
+            f"{self.kind}: {self.minimum} to {self.maximum} workers, then {self.idle:g} s idle; "
+            f"{self.workload}, {self.repeats} rounds (against {self.workers} fixed)"
+        )
+
+
 #: Every scenario model; the ``kind`` key picks one.
-Scenario = Annotated[WorkerLoss | ScaleUp, Field(discriminator="kind")]
+Scenario = Annotated[WorkerLoss | ScaleUp | AdaptiveScaling, Field(discriminator="kind")]
 
 
 def check_scenario_names(scenarios: dict[str, Any]) -> dict[str, Any]:

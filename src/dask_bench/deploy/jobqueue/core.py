@@ -88,7 +88,7 @@ class JobQueueBackend(SpecClusterBackend):
     #: dask-jobqueue writes temporary certificates to ``shared_temp_directory`` (default:
     #: the working directory), where the job scripts read them.
     supports_tls = True
-    events = frozenset({"worker-loss", "scale-up"})
+    events = frozenset({"worker-loss", "scale-up", "adaptive"})
     owned_options: ClassVar[Mapping[str, str]] = {
         key: f"{owner}; remove it from the options" for key, owner in _OWNERS.items()
     }
@@ -193,10 +193,13 @@ class JobQueueBackend(SpecClusterBackend):
 
     def make_room(self, workers: int) -> None:
         """Cancel every job when the new size's layout does not extend the current one."""
-        cluster = self._require()
         wanted, have = Counter(self._split(workers)), Counter(self._shapes.values())
-        if not have - wanted:
-            return
+        if have - wanted:
+            self._cancel_all()
+
+    def _cancel_all(self) -> None:
+        """Cancel every job of the cluster and wait until their workers have left."""
+        cluster = self._require()
         cluster.scale(0)
         self._shapes.clear()
         self._new.clear()
@@ -250,6 +253,12 @@ class JobQueueBackend(SpecClusterBackend):
             self.restore(size)
             how += ", replacement job(s) submitted at once"
         return how
+
+    def stop_adapting(self) -> None:
+        """Stop adapting, then forget the jobs it made: the next request starts afresh."""
+        super().stop_adapting()
+        if self._shapes.keys() != self._require().worker_spec.keys():
+            self._cancel_all()
 
     def restore(self, workers: int) -> None:
         """Forget the cancelled jobs, then submit what the size lacks."""

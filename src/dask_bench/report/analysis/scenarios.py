@@ -72,6 +72,10 @@ FIGURES = {
         "detected_after", "replaced_after", "restored_after", "recomputed",
         "recomputed_seconds", "lost", "interrupted",
     ),
+    "adaptive": (
+        "ramp_50", "ramp_90", "peak_workers", "linger", "worker_seconds",
+        "worker_seconds_idle", "queue_seconds",
+    ),
     "scale-up": (
         "replaced_after", "all_arrived_after", "first_result_after", "queue_seconds",
         "recomputed",
@@ -102,6 +106,11 @@ def _event_words(row: ScenarioRow) -> str:
         when = f"at {float(s.get('at_progress') or 0.5):.0%} of tasks"
     if row.kind == "scale-up":
         return f"add {s.get('add', 1)} to {row.workers} {when}"
+    if row.kind == "adaptive":
+        return (
+            f"adapt between {s.get('minimum', 1)} and {s.get('maximum')} workers, "
+            f"then {float(s.get('idle', 0)):g} s idle"
+        )
     replaced = "replaced" if s.get("replace") else "not replaced"
     return f"lose {s.get('lose', 1)} of {row.workers} {when}, {replaced}"
 

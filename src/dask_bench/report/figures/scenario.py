@@ -100,3 +100,42 @@ def scenario_figure(name: str, kind: str, rounds: Sequence[Round]) -> Figure:
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     return fig
+
+
+def adaptive_figure(name: str, maximum: int, rounds: Sequence[Round]) -> Figure:
+    """Workers and tasks over time for a typical adaptive round, against the ideal ramp.
+
+    The ideal is every one of ``maximum`` workers there from the start (as on the fixed
+    cluster); the samples show how adaptive scaling got there and how it scaled down.
+    """
+    fig, ax = new_figure(3)
+    chosen = median_pair(rounds)
+    samples = (
+        rounds[chosen]["event"]["figures"]["timeline"].get("samples")
+        if chosen is not None
+        else None
+    )
+    if chosen is None or not samples:
+        no_data(ax, "no adaptive round with samples")
+        return fig
+    figures = rounds[chosen]["event"]["figures"]
+    ts = [float(x[0]) for x in samples]
+    ax.step(ts, [int(x[1]) for x in samples], where="post", color=EVENT_COLOR, label="workers")
+    ax.axhline(maximum, color=IDEAL_COLOR, linestyle="--", label="ideal (all from the start)")
+    end = figures.get("work_seconds")
+    if end is not None:
+        ax.axvline(float(end), color=MARKS["detected"], linestyle=":", label="work done")
+    ax.set_xlabel("seconds from the start of the repetition")
+    ax.set_ylabel("workers")
+    ax.set_ylim(bottom=0, top=max(maximum, max(int(x[1]) for x in samples)) + 1)
+    tasks = ax.twinx()
+    tasks.plot(ts, [int(x[2]) for x in samples], color="0.6", linewidth=1, label="processing")
+    tasks.plot(ts, [int(x[3]) for x in samples], color="0.6", linestyle=":", label="queued")
+    tasks.set_ylabel("tasks")
+    tasks.set_ylim(bottom=0)
+    ax.set_title(f"{name}: round {chosen + 1} (median slowdown)", fontsize=10)
+    handles, labels = ax.get_legend_handles_labels()
+    more, more_labels = tasks.get_legend_handles_labels()
+    ax.legend(handles + more, labels + more_labels, loc="upper right", fontsize=8)
+    ax.grid(True, alpha=0.3)
+    return fig

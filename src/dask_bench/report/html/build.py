@@ -29,7 +29,7 @@ from dask_bench.report.figures._plot import run_colors
 from dask_bench.report.figures.breakdown import breakdowns_figure, has_breakdown
 from dask_bench.report.figures.heatmap import heatmaps_figure
 from dask_bench.report.figures.scaling import METRICS, TITLES, has_throughput, metric_figure
-from dask_bench.report.figures.scenario import scenario_figure
+from dask_bench.report.figures.scenario import adaptive_figure, scenario_figure
 from dask_bench.report.figures.startup import startup_figure
 from dask_bench.report.html._markup import esc
 from dask_bench.report.html._render import FigureJob, background, rendering
@@ -121,8 +121,12 @@ def _jobs(runs: Sequence[Run], suites: dict[str, pd.DataFrame]) -> list[FigureJo
             jobs.append(FigureJob(name=f"{suite}-breakdown", section=suite, alt=alt, draw=job))
     for run in runs:
         for name, (kind, rounds) in rounds_of(run).items():
-            job = partial(scenario_figure, name, kind, rounds)
             alt = f"scenario {name}: tasks finished over time, with and without the event"
+            job = partial(scenario_figure, name, kind, rounds)
+            if kind == "adaptive":
+                maximum = int(run.study.get("scenarios", {}).get(name, {}).get("maximum", 1))
+                job = partial(adaptive_figure, name, maximum, rounds)
+                alt = f"scenario {name}: workers and tasks over time, against the ideal ramp"
             key = scenario_key(run, name)
             jobs.append(FigureJob(name=key, section="scenarios", alt=alt, draw=job))
     job = partial(startup_figure, runs, colors)

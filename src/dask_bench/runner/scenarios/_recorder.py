@@ -35,8 +35,14 @@ class ScenarioRecorder(SchedulerPlugin):
 
     name = PLUGIN_NAME
 
-    def __init__(self, target: int | None = None) -> None:
+    def __init__(self, target: int | None = None, sample_seconds: float | None = None) -> None:
         self.target = target
+        #: Take a sample of the cluster this often (seconds); None: no samples.
+        self.sample_seconds = sample_seconds
+        #: (seconds from the start, workers, tasks processing, tasks queued or
+        #: unrunnable, bytes of the workers' processes)
+        self.samples: list[tuple[float, int, int, int, int]] = []
+        self._periodic: Any = None
         self.started = time.time()
         self.done = 0
         self.recomputed = 0
@@ -59,6 +65,12 @@ class ScenarioRecorder(SchedulerPlugin):
         self._scheduler = scheduler
         self.started = time.time()
         self.workers = len(scheduler.workers)
+        if self.sample_seconds:
+            from tornado.ioloop import PeriodicCallback
+
+            self._sample()
+            self._periodic = PeriodicCallback(self._sample, self.sample_seconds * 1000)
+            self._periodic.start()
         self._seen = {key for key, ts in scheduler.tasks.items() if ts.state == "memory"}
 
     def transition(
@@ -106,8 +118,33 @@ class ScenarioRecorder(SchedulerPlugin):
             self.lost += len(msg.get("lost-computed-tasks", ()))
             self.interrupted += len(msg.get("processing-tasks", ()))
 
+    def _sample(self) -> None:
+        s = self._scheduler
+        workers = list(s.workers.values())
+        self.samples.append(
+            (
+                time.time() - self.started,
+                len(workers),
+                sum(len(ws.processing) for ws in workers),
+                len(s.queued) + len(s.unrunnable),
+                sum(int(ws.memory.process) for ws in workers),
+            )
+        )
+
+    def stop_sampling(self) -> None:
+        """Stop the samples (the plugin's removal does not tell it)."""
+        if self._periodic is not None:
+            self._periodic.stop()
+            self._periodic = None
+            self._sample()
+
+    async def close(self) -> None:
+        """The scheduler closes: no more samples."""
+        self.stop_sampling()
+
     def summary(self) -> dict[str, Any]:
         """What was recorded, as plain data (times in seconds since the epoch)."""
+        self.stop_sampling()
         return {
             "started": self.started,
             "done": self.done,
@@ -122,6 +159,7 @@ class ScenarioRecorder(SchedulerPlugin):
             "first_on_new": self.first_on_new,
             "step": self.step,
             "bins": list(self.bins),
+            "samples": [list(x) for x in self.samples],
         }
 
 

@@ -121,6 +121,8 @@ def observe(
     index: int,
     event: Event | None = None,
     target: int | None = None,
+    sample_seconds: float | None = None,
+    linger: Callable[[], None] | None = None,
 ) -> Observed:
     """Run ``trial`` once under the recorder; with an ``event``, act at its moment.
 
@@ -128,8 +130,13 @@ def observe(
     ----------
     target
         Finished tasks at which the event fires (instead of ``event.at_seconds``).
+    sample_seconds
+        Also sample the cluster this often (workers, tasks, memory).
+    linger
+        Called after the work, still under the recorder (e.g. watch idle workers leave).
     """
-    client.register_plugin(ScenarioRecorder(target if event else None), name=PLUGIN_NAME)
+    recorder = ScenarioRecorder(target if event else None, sample_seconds=sample_seconds)
+    client.register_plugin(recorder, name=PLUGIN_NAME)
     try:
         if event is not None:
             fired = event.fired
@@ -137,6 +144,8 @@ def observe(
             event.start()
         try:
             rep = run_once(trial, index, warmup=index < 0)
+            if linger is not None:
+                linger()
         finally:
             if event is not None:
                 event.stop()
@@ -162,6 +171,8 @@ def figures(seen: dict[str, Any], event: Event | None) -> dict[str, Any]:
         "removed": [t - started for t, _ in seen.get("removed", ())],
         "added": [t - started for t, _ in seen.get("added", ())],
     }
+    if seen.get("samples"):
+        out["timeline"]["samples"] = seen["samples"]
     if event is None:
         return out
     out["happened"] = event.at is not None and event.error is None

@@ -14,6 +14,7 @@ from dask_bench.deploy.scaling import scale_to
 from dask_bench.errors import DaskBenchError
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.scenarios._repetition import Observed, Round, observe
+from dask_bench.runner.scenarios.adaptive import adaptive_round
 from dask_bench.runner.scenarios.scale_up import scale_up_round
 from dask_bench.runner.scenarios.worker_loss import loss_round
 from dask_bench.store import Store
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from dask_bench.study.scenarios import Scenario
 
-from dask_bench.study.scenarios import WorkerLoss
+from dask_bench.study.scenarios import ScaleUp, WorkerLoss
 
 
 @dataclass
@@ -114,8 +115,10 @@ class ScenarioRunner:
         for pair in range(scenario.repeats):
             if isinstance(scenario, WorkerLoss):
                 loss_round(r, self.backend, scenario, pair)
-            else:
+            elif isinstance(scenario, ScaleUp):
                 scale_up_round(r, self.backend, scenario, pair)
+            else:
+                adaptive_round(r, self.backend, scenario, pair)
 
     def _scale_since(self, workers: int, since: float | None) -> float | None:
         """Scale to ``workers`` and wait for them; seconds from ``since`` until they were."""
