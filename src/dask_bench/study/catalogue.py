@@ -165,6 +165,11 @@ _BUILT_IN = (
     ("io", "Writing and reading Parquet, Zarr and netCDF files in io.directory.", "MB/s",
      "Rows of a table of 4 float64 columns per chunk (a Parquet file, a Zarr chunk, a "
      "netCDF file).", 125_000, 4, "io", ("zarr", "h5netcdf", "h5py", "xarray"), False),
+    ("tpch", "TPC-H queries on Dask DataFrame over Parquet from tpchgen-cli, checked "
+     "against DuckDB.", "MB/s",
+     "Thousandths of a TPC-H scale factor per chunk: a point's scale factor is chunks x "
+     "chunk_size / 1000, each table cut into chunks Parquet files.", 25, 4, "tpch",
+     ("duckdb",), False, ("tpchgen-cli",)),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order
