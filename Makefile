@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system run test lint unit integration browser bench bench-report bench-naive clean
+.PHONY: install system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench-naive: install
 
 bench-report: install
 	$(BIN)/python benchmarks/report.py
+
+bench-aa: install
+	$(BIN)/python benchmarks/aa.py
+
+bench-shuffle: install
+	$(BIN)/python benchmarks/shuffle.py
 
 clean:
 	rm -rf $(VENV) results test-artifacts .pytest_cache .mypy_cache .ruff_cache

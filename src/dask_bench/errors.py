@@ -48,6 +48,12 @@ class VersionMismatch(DaskBenchError):
     exit_code = 1
 
 
+class ConfigMismatch(DaskBenchError):
+    """The Dask config read back from the scheduler or a worker is not the study's."""
+
+    exit_code = 1
+
+
 class WrongResult(Exception):
     """A workload computed a result that failed its own correctness check."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
@@ -18,3 +19,10 @@ def client() -> Iterator[Client]:
         Client(cluster) as client,
     ):
         yield client
+
+
+@pytest.fixture(scope="session")
+def tpch_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tpch suite's ``io.directory`` in tests: one temporary data cache for the session
+    (generating a scale factor takes seconds), never the user's cache."""
+    return tmp_path_factory.mktemp("tpch")

@@ -100,3 +100,59 @@ def test_bad_arguments_are_one_line_and_exit_2(runs, tmp_path, args, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), proc.stderr
     assert proc.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def aa_study(tmp_path_factory):
+    """One study: two identical variants (an A/A pair) and one with another Dask config."""
+    folder = tmp_path_factory.mktemp("aa")
+    db = folder / "results.db"
+    spec = tiny_study(
+        db,
+        name="aa",
+        variants={
+            "first": {},
+            "copy": {},
+            "sat": {"config": {"distributed.scheduler.worker-saturation": 2.0}},
+        },
+    )
+    spec["deployment"]["workers"] = [1]
+    spec["measurement"].update(min_repeats=4, max_repeats=4, target_ci=0.5)
+    study = folder / "aa.yaml"
+    study.write_text(yaml.safe_dump(spec))
+    proc = dask_bench("run", str(study), "--quiet", cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    return folder, db, proc
+
+
+def test_a_copy_of_a_variant_is_reported_as_an_aa_control(aa_study, tmp_path):
+    folder, db, ran = aa_study
+    proc = dask_bench("compare", "aa/first", "aa/copy", "--db", str(db), "-o",
+                      str(tmp_path / "aa.html"), cwd=folder)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    found = re.search(
+        r"A/A control: A and B are copies of one variant .*: (\d) of 2 points called different "
+        r"\((\d+) %\), expected ≤ 5 % \(the test's α at 95% confidence\)",
+        text,
+    )
+    assert found, text
+    called = int(found[1])
+    assert int(found[2]) == 50 * called
+    assert ("warning: the false-positive rate is above α" in text) == (called > 0)
+    assert "A/A control" in (tmp_path / "aa.html").read_text(encoding="utf-8")
+    # run printed the same when it compared the variants
+    assert "A/A control: A and B are copies of one variant" in " ".join(ran.stdout.split())
+
+
+def test_other_variants_quote_the_rate_of_the_aa_pair(aa_study):
+    folder, db, _ = aa_study
+    proc = dask_bench("compare", "aa/first", "aa/sat", "--db", str(db), cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert re.search(
+        # safe_dump sorts the variants: copy ran first
+        r"A/A control of this study \(aa/first against aa/copy, copies of one variant\): "
+        r"\d of 2 points called different",
+        text,
+    ), text

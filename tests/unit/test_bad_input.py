@@ -159,6 +159,13 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
         "deployment: {options: {processes: false}}\n" + _LOSS + "lose: 1}}\n",
         "processes",
     ),
+    ("config-list", "config: [p2p]\n", "'config': must be a mapping"),
+    ("config-scalar", "config: p2p\n", "'config': must be a mapping"),
+    ("config-typo", "config: {dataframe.shufle.method: p2p}\n", "dataframe.shuffle.method"),
+    ("config-below-value", "config: {dataframe.backend.x: 1}\n", "not a section"),
+    ("config-nested-list", "config: {a: [[1]]}\n", "inside a list"),
+    ("config-empty-section", "config: {a: {}}\n", "empty mapping"),
+    ("variant-config", "variants: {a: {config: 3}}\n", "variants.a.config"),
 ]
 
 #: Studies refused by the local back-end before anything starts (``run`` only).

@@ -57,6 +57,8 @@ def test_a_schema_5_run_is_migrated_and_reads_the_same(tmp_path: Path) -> None:
     assert provenance.versions is not None and "client" in provenance.versions
     # suites the study did not run are left out, no longer stored as null
     assert run.study["suites"].keys() == {"tasks"}
+    # it set no Dask config (so a resume with the same study finds no change)
+    assert run.study["config"] == {}
     store.close()
     meta = dict(_raw(db, "select key, value from meta"))
     assert meta.pop("schema_version") == str(SCHEMA_VERSION)

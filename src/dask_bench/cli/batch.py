@@ -74,6 +74,7 @@ def script_slurm(
         options=slurm_options(study),
         cores_per_node=dep.cores_per_node,
         run_args=extra or None,
+        dask_config=study.config,
     )
     if output is None:
         click.echo(text, nl=False)

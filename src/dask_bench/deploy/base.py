@@ -129,6 +129,10 @@ class Backend(ABC):
     tls_note: ClassVar[str] = "it has no way to pass certificates to its workers"
     #: What :meth:`job_scripts` returns, as ``dask-bench plan`` names it.
     script_label: ClassVar[str] = "job script"
+    #: How the back-end gives the study's Dask config (``config``) to its scheduler and
+    #: workers, in words; None where it cannot (a cluster it does not start). Either way
+    #: the runner reads the config back from every worker before measuring.
+    dask_config_via: ClassVar[str | None] = None
     #: The scenario events (``scenarios.<name>.kind``) this back-end can produce the way
     #: its infrastructure would; planning refuses the others.
     events: ClassVar[frozenset[str]] = frozenset()
@@ -142,6 +146,7 @@ class Backend(ABC):
         security: Security | None = None,
         tag: str | None = None,
         largest: int | None = None,
+        dask_config: Mapping[str, Any] | None = None,
     ) -> None:
         self.layout = layout
         self.options: dict[str, Any] = dict(options or {})
@@ -155,6 +160,9 @@ class Backend(ABC):
         #: The study's largest worker count, so that a fixed pool too small for the
         #: study fails before anything is measured.
         self.largest = largest
+        #: The study's Dask config (dotted key -> value), which the back-end gives its
+        #: scheduler and workers as :attr:`dask_config_via` says.
+        self.dask_config: dict[str, Any] = dict(dask_config or {})
         self.refuse_owned_options()
 
     def refuse_owned_options(self) -> None:

@@ -47,7 +47,7 @@ def make_backend(
     ----------
     study
         Its ``deployment`` section picks and configures the back-end, its ``security``
-        section the TLS settings.
+        section the TLS settings, its ``config`` the Dask config of scheduler and workers.
     tag
         The name of what the back-end submits; default :func:`job_tag` with the run
         id's placeholder (a run names its own once it is recorded).
@@ -68,4 +68,5 @@ def make_backend(
         security=make_security(study.security),
         tag=tag or job_tag(),
         largest=max(dep.workers),
+        dask_config=study.config,
     )

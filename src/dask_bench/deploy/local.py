@@ -28,6 +28,9 @@ class LocalBackend(SpecClusterBackend):
 
     launcher = Launcher.LOCAL_PROCESS
     supports_tls = True
+    # the runner sets it in this process, which runs the scheduler, and each nanny hands
+    # this process's config to its worker process
+    dask_config_via = "dask-bench's process, which runs the scheduler, and the workers' nannies"
     events = frozenset({"worker-loss", "scale-up", "adaptive"})
     owned_options = study_sets(
         {

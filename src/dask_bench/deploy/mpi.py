@@ -48,6 +48,7 @@ class MpiBackend(FixedPoolBackend):
     launcher = Launcher.MPIRUN
     #: Every rank gets rank 0's certificates through MPI (see _share_certificates).
     supports_tls = True
+    dask_config_via = "dask.config.set on every rank before dask-mpi starts"
     owned_options: ClassVar[Mapping[str, str]] = {
         # from the study's worker layout, so that the recorded layout is the real one
         **study_sets(
@@ -130,6 +131,12 @@ class MpiBackend(FixedPoolBackend):
                 # rank until rank 1 has printed it and exited with the error's code.
                 raise SystemExit(0) from None
             raise
+        if self.dask_config and self.rank != 1:
+            import dask
+
+            # for good: the scheduler and worker ranks serve until the MPI job ends (the
+            # client rank, which runs the study, gets it from the runner)
+            dask.config.set(self.dask_config)
         self.address = _scheduler_address = _initialize(self.rank, self._initialize_kwargs())
 
     def _share_certificates(self, comm: Any) -> None:

@@ -78,6 +78,14 @@ class _Execution:
         self.preset_calibration: dict[str, dict[str, Any]] = {}
 
     def sweep(self) -> None:
+        import dask.config
+
+        # the client's config for the whole sweep; LocalCluster's and dask-jobqueue's
+        # scheduler run in this process, and nannies hand it on to their workers
+        with dask.config.set(self.plan.study.config):
+            self._sweep()
+
+    def _sweep(self) -> None:
         study = self.plan.study
         client = self.backend.start()
         self.watch = WorkerWatch(client)
@@ -151,6 +159,7 @@ class _Execution:
         self.connected = workers
         self.record.transport(client)
         self.record.versions(client)
+        self.record.dask_config(client)
 
     def measure_step(self, client: Client, step: Step, first: bool) -> None:
         """Measure one size's points; on a fixed pool, only on the size's subset of workers."""

@@ -11,6 +11,7 @@ from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.runner.estimate import Estimate, estimate_duration
 from dask_bench.runner.plan import plan_study
 from dask_bench.study import Study
+from dask_bench.study.dask_config import describe_config
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class StudyPreview:
     #: What the back-end's scripts are: batch job scripts, or e.g. a DaskCluster manifest.
     script_label: str = "job script"
     estimate: Estimate | None = None
+    #: How the back-end passes the study's Dask config on (None: it cannot).
+    config_via: str | None = None
 
     @property
     def points(self) -> int:
@@ -51,6 +54,14 @@ class StudyPreview:
         ]
         if self.study.security.enabled:
             lines.append(f"security: TLS ({self.study.security.kind} certificates)")
+        if self.study.config:
+            lines.append(f"dask config: {describe_config(self.study.config)}")
+            how = (
+                f"set through {self.config_via}"
+                if self.config_via
+                else f"the {self.backend} back-end cannot set it on a cluster it does not start"
+            )
+            lines.append(f"   {how}; read back before measuring, a mismatch stops the run")
         batch = self.script_label == "job script"
         if dep.cores_per_node and batch:
             lines.append(f"nodes: {dep.cores_per_node} cores each; one job per node")
@@ -136,6 +147,7 @@ def preview_study(study: Study) -> StudyPreview:
         steps=steps,
         script_label=label,
         estimate=estimate_duration(plan),
+        config_via=backend.dask_config_via,
     )
 
 

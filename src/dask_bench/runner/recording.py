@@ -1,14 +1,21 @@
 """What a running study records about itself in the run's provenance, as it learns it.
 
 Every write goes through :meth:`Store.update_provenance`, one section at a time:
-connections and enforced layout after each scale step, package versions of every
-worker that arrived, the hardware baseline, what calibration chose.
+connections and enforced layout after each scale step, package versions and the Dask
+config of every worker that arrived, the hardware baseline, what calibration chose.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dask_bench.deploy.scaling import connected_workers
+from dask_bench.runner.dask_config import (
+    config_mismatches,
+    merge_seen,
+    read_config,
+    require_config,
+)
 from dask_bench.runner.provenance import (
     cluster_versions,
     enforced_layout,
@@ -41,6 +48,7 @@ class Recorder:
         self.store, self.run, self.backend = store, run, backend
         self.reporter, self.study = reporter, study
         self.seen_versions: dict[str, Any] | None = None
+        self.seen_config: dict[str, Any] | None = None
         #: Seconds spent reading the breakdown's metrics (outside timed regions).
         self.breakdown_seconds = 0.0
 
@@ -85,3 +93,19 @@ class Recorder:
         require_matching_versions(mismatches, self.study.deployment.allow_version_mismatch)
         for m in mismatches:
             self.reporter.warn(mismatch_warning(m))
+
+    def dask_config(self, client: Client) -> None:
+        """Read the study's Dask config back from every side, record it, stop on a mismatch.
+
+        Runs after every scale step, as :meth:`versions` does; nothing when the study
+        sets no config.
+        """
+        requested = self.study.config
+        if not requested:
+            return
+        self.seen_config = merge_seen(self.seen_config, read_config(client, list(requested)))
+        found = config_mismatches(requested, self.seen_config)
+        # stored before stopping, so the failed run still shows what differed
+        seen = {"requested": dict(requested), **self.seen_config, "mismatches": found}
+        self.store.update_provenance(self.run, dask_config=seen)
+        require_config(found, self.backend, len(connected_workers(client)))

@@ -32,7 +32,7 @@ DocumentStep = Callable[[Document], Document]
 #: The current format of every JSON column, by ``table.column``.
 FORMATS: dict[str, int] = {
     "runs.layout": 1,
-    "runs.study": 1,
+    "runs.study": 2,
     "runs.environment": PROVENANCE_FORMAT,
     "points.options": 1,
     "points.notes": 1,
@@ -145,6 +145,18 @@ def _study_to_1(document: Document) -> Document:
     return document
 
 
+def _provenance_to_2(document: Document) -> Document:
+    """Provenance 2: may hold ``dask_config`` (the Dask config read back); none before."""
+    return {**document, "format": 2} if isinstance(document, dict) else document
+
+
+def _study_to_2(document: Document) -> Document:
+    """Study 2: ``config``, the study's Dask config; none before (and so for a resume)."""
+    if isinstance(document, dict) and "config" not in document:
+        return {**document, "config": {}}
+    return document
+
+
 def _unchanged(document: Document) -> Document:
     return document
 
@@ -152,8 +164,8 @@ def _unchanged(document: Document) -> Document:
 #: Document migrations from format N to N + 1, by ``table.column``.
 DOCUMENT_MIGRATIONS: dict[str, dict[int, DocumentStep]] = {
     "runs.layout": {0: _unchanged},
-    "runs.study": {0: _study_to_1},
-    "runs.environment": {0: _provenance_to_1},
+    "runs.study": {0: _study_to_1, 1: _study_to_2},
+    "runs.environment": {0: _provenance_to_1, 1: _provenance_to_2},
     "points.options": {0: _unchanged},
     "points.notes": {0: _unchanged},
     "scale_events.details": {0: _unchanged},

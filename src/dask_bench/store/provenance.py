@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dask_bench._defaults import DEFAULT_CONFIDENCE
 
 #: Bump on every change in meaning of the document below, and add a migration.
-PROVENANCE_FORMAT = 1
+PROVENANCE_FORMAT = 2
 
 
 class _Document(BaseModel):
@@ -40,6 +40,21 @@ class Measuring(_Document):
 
     calibration: dict[str, dict[str, Any]] = Field(default_factory=dict)
     breakdown_seconds: float | None = None
+
+
+class DaskConfigSeen(_Document):
+    """The study's Dask config: what it set, and what each side reported before measuring."""
+
+    requested: dict[str, Any] = Field(default_factory=dict)
+    client: dict[str, Any] = Field(default_factory=dict)
+    scheduler: dict[str, Any] = Field(default_factory=dict)
+    workers: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Worker address -> the keys it reported."
+    )
+    mismatches: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Setting (the key), expected, found and where, per value found.",
+    )
 
 
 class Resume(_Document):
@@ -65,6 +80,8 @@ class Provenance(_Document):
     measuring: Measuring = Field(default_factory=Measuring)
     hardware: dict[str, Any] | None = None
     resumes: list[Resume] = Field(default_factory=list)
+    #: Absent when the study set no Dask config.
+    dask_config: DaskConfigSeen | None = None
 
     def stored(self) -> dict[str, Any]:
         """The JSON document to store: what was set, with its format."""

@@ -12,7 +12,10 @@ any workload.
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import sysconfig
 from dataclasses import dataclass
+from pathlib import Path
 
 from dask_bench.errors import ConfigError
 
@@ -45,6 +48,9 @@ class SuiteInfo:
     default
         Whether a study without a ``suites`` section runs it (when installed): the
         quick classic suites do; larger or specialised ones are asked for by name.
+    programs
+        Command-line programs of that extra (installed next to this Python by pip),
+        checked like ``requires`` (see :func:`find_program`).
     """
 
     name: str
@@ -56,14 +62,28 @@ class SuiteInfo:
     extra: str | None = None
     requires: tuple[str, ...] = ()
     default: bool = True
+    programs: tuple[str, ...] = ()
 
     def unavailable(self) -> str | None:
-        """Why the suite cannot run here (a module it needs is missing), or None."""
+        """Why the suite cannot run here (a module or program it needs is missing), or None."""
         missing = next((m for m in self.requires if importlib.util.find_spec(m) is None), None)
+        if missing is None:
+            missing = next((p for p in self.programs if find_program(p) is None), None)
         if missing is None:
             return None
         hint = f"pip install 'dask-bench[{self.extra}]'" if self.extra else f"pip install {missing}"
         return f"suite {self.name!r} needs {missing}; install it with: {hint}"
+
+
+def find_program(name: str) -> str | None:
+    """The path of program ``name``, or None when it is not found.
+
+    First next to this Python (where pip puts the scripts of the packages it installs,
+    also in a virtual environment that is not activated), then on ``PATH``.
+    """
+    scripts = sysconfig.get_path("scripts")
+    here = shutil.which(name, path=scripts) if scripts and Path(scripts).is_dir() else None
+    return here or shutil.which(name)
 
 
 _CATALOGUE: dict[str, SuiteInfo] = {}
@@ -131,8 +151,8 @@ def suite_rank(name: str) -> tuple[int, str]:
 # --- the built-in suites (their workloads: dask_bench.workloads.<name>) -----------
 
 #: name, title, unit, what a chunk is, default chunk_size, default per_unit, pip extra,
-#: modules it needs, whether a study without a suites section runs it (a table: one suite
-#: per row reads better than one value per line)
+#: modules it needs, whether a study without a suites section runs it, and (when it needs
+#: any) the programs it runs (a table: one suite per row reads better than one value per line)
 _BUILT_IN = (
     ("tasks", "Task patterns. A chunk is chunk_size tiny tasks.", "tasks/s",
      "Tiny tasks per chunk.", 20, 2, None, (), True),
@@ -145,6 +165,11 @@ _BUILT_IN = (
     ("io", "Writing and reading Parquet, Zarr and netCDF files in io.directory.", "MB/s",
      "Rows of a table of 4 float64 columns per chunk (a Parquet file, a Zarr chunk, a "
      "netCDF file).", 125_000, 4, "io", ("zarr", "h5netcdf", "h5py", "xarray"), False),
+    ("tpch", "TPC-H queries on Dask DataFrame over Parquet from tpchgen-cli, checked "
+     "against DuckDB.", "MB/s",
+     "Thousandths of a TPC-H scale factor per chunk: a point's scale factor is chunks x "
+     "chunk_size / 1000, each table cut into chunks Parquet files.", 25, 4, "tpch",
+     ("duckdb",), False, ("tpchgen-cli",)),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

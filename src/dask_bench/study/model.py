@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from dask_bench.errors import ConfigError
 from dask_bench.secrets import find_secrets, remember
+from dask_bench.study.dask_config import DaskConfig, merge_config
 from dask_bench.study.file import (
     deepcopy_data,
     one_line,
@@ -53,6 +54,11 @@ class Study(_Model):
         "<suite>/<workload> -> processing units -> [value, lower, upper, unit].",
     )
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    config: DaskConfig = Field(
+        default_factory=dict,
+        description="Dask configuration set on client, scheduler and workers (dotted key -> "
+        "value), read back from each before measuring.",
+    )
     variants: dict[str, Variant] = Field(
         default_factory=dict,
         description="Deployment variants run in turn with identical workloads, sizes and "
@@ -94,7 +100,8 @@ class Study(_Model):
         """The study of each variant, in file order; the study itself when it has none.
 
         Each variant's study has the variant's deployment keys and security applied,
-        no variants of its own, and :attr:`variant` set to its name.
+        its Dask config over the study's (key by key), no variants of its own, and
+        :attr:`variant` set to its name.
         """
         if not self.variants:
             return [self]
@@ -110,6 +117,7 @@ class Study(_Model):
                     update={
                         "deployment": deployment,
                         "security": security,
+                        "config": merge_config(self.config, variant.config),
                         "variants": {},
                         "variant": name,
                     }

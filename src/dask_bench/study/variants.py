@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from dask_bench.study.dask_config import DaskConfig
+
 PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 
@@ -123,4 +125,8 @@ class Variant(_Model):
     deployment: VariantDeployment = Field(default_factory=VariantDeployment)
     security: SecuritySettings | None = Field(
         None, description="Replaces the study's security section for this variant."
+    )
+    config: DaskConfig = Field(
+        default_factory=dict,
+        description="Dask configuration of this variant, over the study's config key by key.",
     )

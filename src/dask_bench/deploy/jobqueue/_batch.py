@@ -1,5 +1,7 @@
 """What dask-bench asks of a batch system besides submitting: job states and cancelling.
 
+Also the lines of a job script that export the study's Dask config.
+
 dask-jobqueue submits and cancels the jobs it knows; these commands serve what it
 does not: the pending reason when workers do not arrive, queue wait versus process
 start, the nodes a job landed on, and cancelling the jobs of a crashed run by name.
@@ -10,11 +12,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dask_bench.errors import BackendError
+from dask_bench.study.dask_config import environment_assignment
 
 #: Seconds a query of the batch system may take.
 COMMAND_TIMEOUT = 30.0
@@ -116,3 +120,12 @@ def parse_time(text: str, formats: Sequence[str]) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def export_lines(config: Mapping[str, Any]) -> list[str]:
+    """Shell lines that give a Dask process started after them the Dask config ``config``.
+
+    One ``export DASK_...=...`` per key, in the encoding Dask reads its environment with
+    (see :func:`~dask_bench.study.dask_config.environment_value`).
+    """
+    return [f"export {environment_assignment(k, v)}" for k, v in config.items()]

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dask_bench.deploy.base import Launcher
-from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, export_lines
 from dask_bench.deploy.jobqueue._loss import jobs_holding
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.registry import register_backend
@@ -92,6 +92,7 @@ class JobQueueBackend(SpecClusterBackend):
     owned_options: ClassVar[Mapping[str, str]] = {
         key: f"{owner}; remove it from the options" for key, owner in _OWNERS.items()
     }
+    dask_config_via = "dask-bench's process, which runs the scheduler, and job script exports"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,8 +109,27 @@ class JobQueueBackend(SpecClusterBackend):
         return {"cores": workers * threads, "processes": workers, "memory": f"{workers * memory}B"}
 
     def _job_options(self) -> dict[str, Any]:
-        options = {k: v for k, v in self.options.items() if k not in _CLUSTER_ONLY}
+        options = {k: v for k, v in self._with_exports().items() if k not in _CLUSTER_ONLY}
         return {**options, "job_name": self.tag}
+
+    def _with_exports(self) -> dict[str, Any]:
+        """The options, with the study's Dask config exported at the end of the prologue."""
+        options = dict(self.options)
+        if not self.dask_config:
+            return options
+        prologue = options.pop("job_script_prologue", None)
+        legacy = options.pop("env_extra", None)  # its old name, moved to avoid the warning
+        if prologue is None:
+            prologue = legacy
+        if prologue is None:  # what dask-jobqueue would take from its own config
+            import dask.config
+
+            name = options.get("config_name") or self._job_class().config_name
+            section = f"jobqueue.{name}"
+            prologue = dask.config.get(f"{section}.job-script-prologue", None)
+            prologue = prologue or dask.config.get(f"{section}.env-extra", None)
+        options["job_script_prologue"] = [*(prologue or []), *export_lines(self.dask_config)]
+        return options
 
     def _job_class(self) -> Any:
         return getattr(self._module(), self.cluster_class).job_cls
@@ -157,7 +177,7 @@ class JobQueueBackend(SpecClusterBackend):
         """Start the dask-jobqueue cluster (scheduler here, no job yet) and connect."""
         from distributed import Client
 
-        options = dict(self.options)
+        options = self._with_exports()
         # loopback: the dashboard has no authentication (with TLS it is served over https)
         scheduler_options = {
             "dashboard_address": "127.0.0.1:0",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy.base import WorkerLayout
+from dask_bench.deploy.jobqueue._batch import export_lines
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.jobqueue.slurm import SlurmBackend
 from dask_bench.deploy.registry import get_backend
@@ -56,6 +57,7 @@ def allocation_script(
     cores_per_node: int | None = None,
     run_args: list[str] | None = None,
     python: str | None = None,
+    dask_config: Mapping[str, Any] | None = None,
 ) -> str:
     """The text of the sbatch script.
 
@@ -77,6 +79,8 @@ def allocation_script(
         Extra arguments of ``dask-bench run`` (e.g. ``--db``).
     python
         The interpreter with dask-bench installed; default: this one.
+    dask_config
+        The study's Dask config, exported before the scheduler and the workers start.
     """
     options = dict(options or {})
     python = python or str(options.get("python") or sys.executable)
@@ -104,6 +108,7 @@ def allocation_script(
         "# the workers as one srun step; every size is measured on a subset of them.",
         "set -euo pipefail",
         *prologue,
+        *export_lines(dask_config or {}),
         'cd "${SLURM_SUBMIT_DIR:-$PWD}"',
         'work="dask-bench-${SLURM_JOB_ID:-local}"',
         'mkdir -p "$work"',

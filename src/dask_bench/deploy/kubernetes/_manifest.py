@@ -21,6 +21,7 @@ from dask_bench.deploy.kubernetes._names import (
     name_problem,
 )
 from dask_bench.errors import BackendError, ConfigError
+from dask_bench.study.dask_config import config_environment
 
 if TYPE_CHECKING:
     from dask_bench.deploy.kubernetes._options import KubernetesOptions
@@ -70,6 +71,7 @@ def daskcluster_manifest(
     name: str,
     namespace: str | None = None,
     labels: Mapping[str, str] | None = None,
+    dask_config: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A DaskCluster whose worker pods each run one worker of the layout.
 
@@ -84,6 +86,9 @@ def daskcluster_manifest(
         Worker pods of the default worker group.
     name, namespace, labels
         The DaskCluster's metadata; ``namespace`` defaults to ``options.namespace``.
+    dask_config
+        The study's Dask config, given to scheduler and workers as ``DASK_*``
+        environment variables after those of ``options.env``.
 
     Returns
     -------
@@ -102,7 +107,9 @@ def daskcluster_manifest(
     scheduler_args = ["dask", "scheduler", "--host", "0.0.0.0"]
     if options.jupyter:
         scheduler_args.append("--jupyter")
-    worker = _container("worker", options, command, worker_args, [("http-dashboard", 8788)])
+    env = [dict(e) for e in options.env or []]
+    env += [{"name": k, "value": v} for k, v in config_environment(dask_config or {}).items()]
+    worker = _container("worker", options, command, worker_args, [("http-dashboard", 8788)], env)
     worker["resources"] = {"requests": per_pod, "limits": dict(per_pod)}
     scheduler = _container(
         "scheduler",
@@ -110,6 +117,7 @@ def daskcluster_manifest(
         command,
         scheduler_args,
         [("tcp-comm", 8786), ("http-dashboard", 8787)],
+        env,
     )
     scheduler["resources"] = options.scheduler_resources
     health = {"httpGet": {"port": "http-dashboard", "path": "/health"}}
@@ -155,6 +163,7 @@ def _container(
     command: list[str] | None,
     args: list[str],
     ports: list[tuple[str, int]],
+    env: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "name": role,
@@ -162,7 +171,7 @@ def _container(
         "imagePullPolicy": options.image_pull_policy,
         "command": command,
         "args": args,
-        "env": [dict(e) for e in options.env] if options.env else None,
+        "env": [dict(e) for e in env] or None,
         "ports": [{"name": p, "containerPort": n, "protocol": "TCP"} for p, n in ports],
     }
 

@@ -60,6 +60,7 @@ class KubernetesBackend(Backend):
     )
     #: What :meth:`job_scripts` gives, for ``dask-bench plan``: one manifest, not batch jobs.
     script_label: ClassVar[str] = "DaskCluster manifest"
+    dask_config_via = "DASK_* environment variables of the scheduler and worker containers"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +89,7 @@ class KubernetesBackend(Backend):
                 TAG_LABEL: cluster_name(self.tag),
                 "app.kubernetes.io/managed-by": "dask-bench",
             },
+            dask_config=self.dask_config,
         )
 
     def job_scripts(self, workers: int) -> list[str]:

@@ -7,7 +7,9 @@ ratio of medians B/A gets a bootstrap confidence interval: the verdict is
 a verdict also needs the Mann-Whitney test to agree at the same level (see
 :func:`~dask_bench.report.analysis.twosample.verdict_of`). Cliff's delta says how large
 a difference is. Reasons why the two runs are not like for like (layout, problem
-size, workload versions and options, mode) are listed as confounders.
+size, workload versions and options, mode) are listed as confounders. When A and B are an
+A/A pair (copies of one variant), or their study has one, the comparison carries that
+pair's false-positive rate (:mod:`dask_bench.report.analysis.control`).
 
 The interval is a percentile bootstrap; :mod:`dask_bench.report.analysis.twosample`
 says why, and holds the statistics of two samples. The comparison in words (its
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,7 @@ from sqlalchemy import select
 from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.errors import ConfigError
 from dask_bench.report.analysis._likeforlike import confounders, notes
+from dask_bench.report.analysis.control import Control, aa_pair, control_of, find_aa_pair
 from dask_bench.report.analysis.twosample import (
     FASTER,
     SAME,
@@ -109,6 +112,9 @@ class Comparison:
         Points measured in one run only, as (suite, workload, units).
     confidence
         Confidence level of the intervals.
+    control
+        The A/A control: of A and B themselves when they are copies of one variant
+        (``control.own``), else of such a pair in their study; None when there is none.
     """
 
     run_a: RunRef
@@ -119,6 +125,7 @@ class Comparison:
     only_in_a: list[Key]
     only_in_b: list[Key]
     confidence: float
+    control: Control | None = None
 
 
 # --- reading the two runs ---
@@ -153,6 +160,7 @@ def compare_runs(
     n_resamples: int = 2000,
     seed: int = 0,
     method: Method = "percentile",
+    quote_control: bool = True,
 ) -> Comparison:
     """Compare run B with run A, point by point.
 
@@ -176,6 +184,9 @@ def compare_runs(
     method
         ``percentile`` (default) or ``BCa`` (with a percentile fallback); see the
         module documentation for why.
+    quote_control
+        When A and B are not an A/A pair but their study has one, compare that pair too
+        (with the same settings) and carry its false-positive rate.
 
     Returns
     -------
@@ -217,16 +228,38 @@ def compare_runs(
         a, b = by_point.get(pa.id, empty), by_point.get(pb.id, empty)
         stream = [seed, zlib.crc32("/".join(map(str, key)).encode())]
         rows.append(_row(key, pa, pb, a, b, confidence, n_resamples, stream, method))
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    control = None
+    if aa_pair(run_a, run_b):
+        control = control_of(frame, (run_a.name, run_b.name), confidence)
+    elif quote_control:
+        settings = {"n_resamples": n_resamples, "seed": seed, "method": method}
+        control = _quoted_control(store, run_a, run_b, confidence, settings)
     return Comparison(
         run_a=_ref("A", run_a),
         run_b=_ref("B", run_b),
-        rows=pd.DataFrame(rows, columns=COLUMNS),
+        rows=frame,
         confounders=confounders(run_a, run_b, [(points_a[k], points_b[k]) for k in shared]),
         notes=notes(run_a, run_b),
         only_in_a=_order([k for k in points_a if k not in points_b]),
         only_in_b=_order([k for k in points_b if k not in points_a]),
         confidence=confidence,
+        control=control,
     )
+
+
+def _quoted_control(
+    store: Store, run_a: Run, run_b: Run, confidence: float, settings: dict[str, Any]
+) -> Control | None:
+    """The control of the A/A pair of A's and B's study, compared as A and B are."""
+    pair = find_aa_pair(store, run_a, run_b)
+    if pair is None:
+        return None
+    try:
+        aa = compare_runs(store, *pair, confidence=confidence, quote_control=False, **settings)
+    except ConfigError:  # the pair shares no point: it measured nothing to quote
+        return None
+    return replace(aa.control, own=False) if aa.control is not None else None
 
 
 def _row(

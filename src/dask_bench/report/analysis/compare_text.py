@@ -1,4 +1,4 @@
-"""A comparison of two runs in words: its title, explanation, cells and one-line summary.
+"""A comparison of two runs in words: title, explanation, cells, summary and A/A control.
 
 Plain text, shared by the terminal table (:mod:`dask_bench.report.console.compare`) and
 the HTML section (:mod:`dask_bench.report.html.compare`), so both show the same cells.
@@ -127,3 +127,47 @@ def comparison_summary(cmp: Comparison) -> str:
     if cmp.only_in_a or cmp.only_in_b:
         text += f"; {len(cmp.only_in_a)} only in A, {len(cmp.only_in_b)} only in B"
     return text
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f} %".replace(".0 %", " %")
+
+
+def control_line(cmp: Comparison) -> str | None:
+    """The A/A control in one line; None when the comparison has none.
+
+    E.g. ``A/A control: A and B are copies of one variant, so every difference called
+    is a false positive: 1 of 24 points called different (4.2 %), expected ≤ 5 %
+    (the test's α at 95% confidence)``.
+    """
+    control = cmp.control
+    if control is None:
+        return None
+    a, b = control.names
+    if control.own:
+        head = (
+            "A/A control: A and B are copies of one variant (the same study apart from the "
+            "name), so every point called different is a false positive"
+        )
+    else:
+        head = f"A/A control of this study ({b} against {a}, copies of one variant)"
+    if control.rate is None:
+        return f"{head}: no point could be compared"
+    return (
+        f"{head}: {control.called} of {control.compared} points called different "
+        f"({_percent(control.rate)}), expected ≤ {_percent(control.alpha)} (the test's α "
+        f"at {level_of(cmp)} confidence)"
+    )
+
+
+def control_warning(cmp: Comparison) -> str | None:
+    """A warning when the A/A control called more points different than α allows."""
+    control = cmp.control
+    if control is None or not control.exceeded or control.chance is None:
+        return None
+    verdicts = "these verdicts" if control.own else "the verdicts of this study"
+    return (
+        f"the false-positive rate is above α: on this machine {verdicts} call differences "
+        f"that are not there more often than the {level_of(cmp)} level promises (as many by "
+        f"chance at α: P = {control.chance:.2g}); trust only differences well beyond it"
+    )

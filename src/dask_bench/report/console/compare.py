@@ -99,9 +99,10 @@ def comparison_table(cmp: Comparison) -> RenderableType:
     Returns
     -------
     rich renderable
-        A red panel of the confounders (if any), notes, the title, a table per suite
-        and a legend. Workload, units, ratio B/A with its interval and verdict fit 80
-        characters; Cliff's δ, p, n, medians and effect size come as the width allows.
+        A red panel of the confounders (if any), notes, the A/A control (if any), the
+        title, a table per suite and a legend. Workload, units, ratio B/A with its
+        interval and verdict fit 80 characters; Cliff's δ, p, n, medians and effect size
+        come as the width allows.
     """
     head: list[RenderableType] = []
     if cmp.confounders:
@@ -111,6 +112,9 @@ def comparison_table(cmp: Comparison) -> RenderableType:
         title = Text("NOT LIKE FOR LIKE", style="bold red")
         head.append(Panel(Group(*why), title=title, title_align="left", border_style="red"))
     head += [Text(f"note: {n}", style="yellow") for n in cmp.notes]
+    control, warning = compare_text.control_line(cmp), compare_text.control_warning(cmp)
+    head += [Text(control, style="bold cyan")] if control else []
+    head += [Text(f"warning: {warning}", style="bold yellow")] if warning else []
     # Text, not str: run and workload names must never be read as rich markup.
     head.append(Text(compare_text.title(cmp), style="bold"))
     tail = [Text(compare_text.unmatched(cmp))] if cmp.only_in_a or cmp.only_in_b else []

@@ -15,6 +15,7 @@ from dask_bench.report._format import (
 )
 from dask_bench.report._values import package_version
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error, baseline_facts
+from dask_bench.report.analysis.trust import dask_config_line
 from dask_bench.report.html._markup import esc, kv_table, table, td
 from dask_bench.store.schema import Run
 
@@ -68,6 +69,7 @@ def provenance_rows(run: Run) -> list[tuple[str, Any]]:
         ("back-end options", json.dumps(options, sort_keys=True) if options else None),
         ("layout", format_layout(run.layout)),
         ("workers are", None if processes is None else ("processes" if processes else "threads")),
+        ("dask config", dask_config_line(run)),
         ("started", format_date(run.started_at)),
         ("finished", format_date(run.finished_at)),
         ("duration", _duration(run)),

@@ -48,7 +48,8 @@ def comparison_html(cmp: Comparison) -> str:
     -------
     str
         A fragment; every stored name is escaped. Confounders are in a
-        ``div.warning``; verdict cells have class ``ok`` (B faster) or ``bad`` (B slower).
+        ``div.warning``, the A/A control in ``p.control`` (a rate above α in a
+        ``div.warning`` too); verdict cells have class ``ok`` (B faster) or ``bad`` (B slower).
     """
     parts = ['<section class="comparison">', f"<h2>{esc(compare_text.title(cmp))}</h2>"]
     if cmp.confounders:
@@ -61,6 +62,11 @@ def comparison_html(cmp: Comparison) -> str:
         parts.append(
             '<ul class="notes">' + "".join(f"<li>note: {esc(n)}</li>" for n in cmp.notes) + "</ul>"
         )
+    control, warning = compare_text.control_line(cmp), compare_text.control_warning(cmp)
+    if control:
+        parts.append(f'<p class="control"><strong>{esc(control)}</strong></p>')
+    if warning:
+        parts.append(f'<div class="warning">{esc(warning)}</div>')
     parts.append(f"<p>{esc(compare_text.explanation(cmp))}</p>")
     rows = [_row(row) for row in cmp.rows.to_dict("records")]
     parts.append(table(list(compare_text.headers(cmp).values()), rows, cls="comparison"))
