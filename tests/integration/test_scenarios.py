@@ -6,6 +6,7 @@ SIGKILL, and the figures come from the scheduler.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -159,3 +160,42 @@ def test_workers_added_mid_way_are_timed_and_set_against_both_sizes(tmp_path: Pa
                 assert f["arrived_after"][0] == f["replaced_after"]
     shown = dask_bench("show", "--db", str(db))
     assert "growing / larger from the start" in shown.stdout, shown.stderr
+
+
+ADAPTIVE = {
+    "kind": "adaptive",
+    "workload": "tasks/map-sleep",
+    "workers": 3,
+    "minimum": 1,
+    "maximum": 3,
+    # a burst of a few seconds: the default target_duration (5 s) would ask for one worker
+    "adapt": {"interval": "200ms", "wait_count": 2, "target_duration": "0.5s"},
+    "idle": 3,
+    "repeats": 2,
+    "chunks": 24,
+    "options": {"sleep_seconds": 0.2},
+}
+
+
+def test_an_adaptive_cluster_ramps_up_and_back_down_against_a_fixed_one(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    result = run_study(build_study(tiny_study(db, suites={}, scenarios={"burst": ADAPTIVE})))
+    assert result.status == "complete" and result.failed_points == 0
+    for role, seconds, figures in query(
+        db, "select role, seconds, figures from scenario_repetitions where pair >= 0"
+    ):
+        f = json.loads(figures)
+        if role == "control":
+            assert f["timeline"]["workers"] == 3  # the fixed cluster at the maximum
+            continue
+        assert f["timeline"]["workers"] == 1 and f["peak_workers"] == 3
+        samples = f["timeline"]["samples"]
+        # at least once a second, through the work and the idle watch
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(samples)]
+        assert max(gaps) <= 1.0 and samples[-1][0] >= seconds + 2.5
+        assert 0 < f["ramp_50"] <= f["ramp_90"] < seconds
+        assert f["work_seconds"] == seconds
+        assert 0 < f["worker_seconds"] < 3 * seconds  # fewer than the fixed cluster's maximum
+        assert f["linger"] is not None and 0 <= f["linger"] <= 3  # back to 1 within the watch
+    shown = dask_bench("show", "--db", str(db))
+    assert "90 % of the maximum after" in shown.stdout, shown.stderr

@@ -237,6 +237,10 @@ class Backend(ABC):
         """The state of every submitted job, with the scheduler's pending reasons, if any."""
         return None
 
+    def queue_waits(self) -> list[float]:
+        """Seconds each job of the cluster now waited in the batch queue (where known)."""
+        return []
+
     def step_details(self) -> tuple[float | None, dict[str, Any] | None]:
         """After a scale step: the longest queue wait in seconds (if known) and details."""
         return None, None

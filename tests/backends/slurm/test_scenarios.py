@@ -95,3 +95,31 @@ def test_a_scale_up_waits_for_its_job_in_the_queue(tmp_path: Path) -> None:
         assert job["workers"] == 1 and job["job_id"]
         assert f["all_arrived_after"] >= f["queue_seconds"]
     assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []
+
+
+def test_adaptive_scaling_waits_for_slurm_s_queue(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    spec = slurm_study(tmp_path, db, [1])
+    spec["suites"] = {}
+    spec["scenarios"] = {
+        "burst": {
+            "kind": "adaptive",
+            "workload": "tasks/map-sleep",
+            "workers": 2,
+            "minimum": 1,
+            "maximum": 2,
+            "adapt": {"interval": "250ms", "wait_count": 2, "target_duration": "0.5s"},
+            "idle": 2,
+            "repeats": 2,
+            "chunks": 40,
+            "options": {"sleep_seconds": 0.2},
+        }
+    }
+    result = run_study(build_study(spec))
+    assert (result.status, result.failed_points) == ("complete", 0)
+    for ok, correct, f in _events(db):
+        assert ok and correct and f["peak_workers"] == 2
+        # the second worker came as a new job through Slurm's queue
+        assert f["queue_seconds"] is not None and f["queue_seconds"] >= 0
+        assert f["ramp_90"] is not None and f["ramp_90"] > 0
+    assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []

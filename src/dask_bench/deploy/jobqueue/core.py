@@ -312,6 +312,14 @@ class JobQueueBackend(SpecClusterBackend):
         jobs = self.batch.jobs(self.tag)
         return "; ".join(j.describe() for j in jobs) if jobs else "none in the queue"
 
+    def queue_waits(self) -> list[float]:
+        """The queue wait of every job of this run the batch system still lists."""
+        with contextlib.suppress(BackendError):  # a figure only: the work went on
+            return [
+                j.queue_seconds for j in self.batch.jobs(self.tag) if j.queue_seconds is not None
+            ]
+        return []
+
     def step_details(self) -> tuple[float | None, dict[str, Any] | None]:
         """The new jobs: ids, states, nodes, queue waits; where each worker runs."""
         cluster = self._require()

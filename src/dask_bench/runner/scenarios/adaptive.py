@@ -18,7 +18,8 @@ memory) and notes every arrival and departure. Stored with the event:
 ``peak_workers``
     The most workers at once.
 ``queue_seconds``
-    On batch back-ends, the longest queue wait of the jobs adaptive scaling submitted.
+    On batch back-ends, the longest queue wait of the run's jobs when the work ended
+    (those adaptive scaling submitted, and the minimum's).
 """
 
 from __future__ import annotations
@@ -94,13 +95,10 @@ def adaptive_round(r: Round, backend: Backend, scenario: AdaptiveScaling, pair: 
     if not control.repetition.ok:
         raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
     r.scale(scenario.minimum, None)
-    backend.step_details()  # forget earlier jobs: the waits below are adaptive scaling's
     waits: list[float] = []
 
     def watch_idle() -> None:
-        queued, _ = backend.step_details()
-        if queued is not None:
-            waits.append(queued)
+        waits.extend(backend.queue_waits())  # the jobs adaptive scaling made still run
         time.sleep(scenario.idle)
 
     started = time.time()
