@@ -199,3 +199,31 @@ def test_an_adaptive_cluster_ramps_up_and_back_down_against_a_fixed_one(tmp_path
         assert f["linger"] is not None and 0 <= f["linger"] <= 3  # back to 1 within the watch
     shown = dask_bench("show", "--db", str(db))
     assert "90 % of the maximum after" in shown.stdout, shown.stderr
+
+
+def test_a_worker_reaching_its_lifetime_retires_without_losing_work(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    spec = {
+        "kind": "lifetime",
+        "workload": "tasks/map-sleep",
+        "workers": 2,
+        "lifetime": 3,
+        "stagger": 0.5,
+        "repeats": 2,
+        "chunks": 40,
+        "timeout": 60,
+        "options": {"sleep_seconds": 0.2},
+    }
+    result = run_study(build_study(tiny_study(db, suites={}, scenarios={"walltime": spec})))
+    assert result.status == "complete" and result.failed_points == 0
+    events = [
+        json.loads(f)
+        for (f,) in query(db, "select figures from scenario_repetitions where role = 'event'")
+    ]
+    assert len(events) == 2
+    for f in events:
+        assert f["happened"] and f["retired"] >= 1 and "1 of 2 workers" in f["how"]
+        assert 0 < f["event_at"] < 4.5  # within lifetime + stagger of the workers' start
+        assert f["lost"] == 0  # graceful: its results went to the worker that stayed
+        assert f["replaced_after"] is not None  # lifetime_restart: the nanny started it again
+    assert query(db, "select ok, correct from scenario_repetitions where pair >= 0") == [(1, 1)] * 4

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 import dask_bench
 from dask_bench.study import Study, VariantDeployment
-from dask_bench.study.scenarios import WorkerLoss
+from dask_bench.study.scenarios import AdaptiveScaling, Lifetime, ScaleUp, WorkerLoss
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
 
@@ -26,8 +26,9 @@ def keys(model, prefix=""):
                 yield f"suites.<suite>.{sub}"
         elif name == "scenarios":
             yield dotted
-            for sub in WorkerLoss.model_fields:
-                yield f"scenarios.<name>.{sub}"
+            for model in (WorkerLoss, ScaleUp, AdaptiveScaling, Lifetime):
+                for sub in model.model_fields:
+                    yield f"scenarios.<name>.{sub}"
         elif name == "variants":
             yield dotted
             for sub in VariantDeployment.model_fields:

@@ -256,3 +256,40 @@ def test_a_scale_up_is_set_against_both_sizes() -> None:
     assert s.slowdown.value == pytest.approx(1.5 / 2.1)
     assert s.vs_target.value == pytest.approx(1.5 / 1.0)
     assert s.figures["first_result_after"] == pytest.approx(0.7)
+
+
+def _stored_loss(store: Store, name: str, control: float, event: float) -> None:
+    run = store.create_run(name=name, mode="weak", backend="local", layout={}, study={},
+                           version="0", study_id=name)  # fmt: skip
+    row = store.add_scenario(run, name="lose-one", kind="worker-loss", suite="tasks",
+                             workload="map-sleep", workload_version=1, workers=2, chunks=4,
+                             chunk_size=1, settings={**LOSS, "lose": 1, "repeats": 3})  # fmt: skip
+    at = datetime(2026, 1, 1)
+    for pair in range(3):
+        for role, seconds in (("control", control), ("event", event + pair / 100)):
+            figures = {"happened": True, "detected_after": 0.05} if role == "event" else {}
+            store.add_scenario_repetition(row, pair=pair, role=ScenarioRole(role), ok=True,
+                                          seconds=seconds, correct=True, error=None,
+                                          started_at=at, figures=figures)  # fmt: skip
+    store.finish_scenario(row, "ok")
+    store.finish_run(run, "complete")
+
+
+def test_compare_puts_two_runs_scenarios_side_by_side(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dask_bench.cli import cli
+
+    db = tmp_path / "r.db"
+    store = Store(db, create=True)
+    try:
+        _stored_loss(store, "on-local", 1.0, 1.5)
+        _stored_loss(store, "on-slurm", 1.0, 3.0)
+    finally:
+        store.close()
+    result = CliRunner().invoke(cli, ["compare", "1", "2", "--db", str(db)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Scenario lose-one" in out and "A: on-local (run 1)" in out and "B: on-slurm" in out
+    slowdown = next(line for line in out.splitlines() if "slowdown" in line)
+    assert "1.50x" in slowdown and "3.01x" in slowdown

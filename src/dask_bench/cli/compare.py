@@ -9,6 +9,7 @@ from rich.console import Console
 
 from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.cli._app import cli, db_option, file_option, open_store
+from dask_bench.errors import ConfigError
 
 
 @cli.command()
@@ -29,7 +30,8 @@ def compare(run_a: str, run_b: str, confidence: float, output: Path | None, data
     Each point measured in both runs gets the ratio of median times B/A with a
     bootstrap interval, a verdict and an effect size. Differences that make the
     runs not like for like (worker layout, problem sizes, workload versions or
-    options, scaling mode) are listed first. Exits 0 whatever the verdicts.
+    options, scaling mode) are listed first. Scenarios both runs ran (same name)
+    follow, their figures side by side. Exits 0 whatever the verdicts.
     """
     from dask_bench.report import (
         check_output,
@@ -38,14 +40,25 @@ def compare(run_a: str, run_b: str, confidence: float, output: Path | None, data
         comparison_table,
         save_comparison_page,
     )
+    from dask_bench.report.console.scenarios import scenario_comparison
 
     if output is not None:
         check_output(output)  # before the work, not after it
-    with open_store(database) as store:
-        cmp = compare_runs(store, store.run(run_a), store.run(run_b), confidence=confidence)
     out = Console()
-    out.print(comparison_table(cmp))
-    out.print(comparison_summary(cmp), markup=False, highlight=False)
-    if output is not None:
+    with open_store(database) as store:
+        a, b = store.run(run_a), store.run(run_b)
+        side_by_side = scenario_comparison(a, b)
+        try:
+            cmp = compare_runs(store, a, b, confidence=confidence)
+        except ConfigError:
+            if not side_by_side or output is not None:
+                raise  # no point and no scenario in common; the page holds points
+            cmp = None
+    if cmp is not None:
+        out.print(comparison_table(cmp))
+        out.print(comparison_summary(cmp), markup=False, highlight=False)
+    for table in side_by_side:
+        out.print(table)
+    if output is not None and cmp is not None:
         save_comparison_page(cmp, output)
         out.print(f"wrote {output}", markup=False, highlight=False)

@@ -11,7 +11,7 @@ whether its workers are a fixed pool.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import Enum
 from types import TracebackType
@@ -236,6 +236,13 @@ class Backend(ABC):
     def job_states(self) -> str | None:
         """The state of every submitted job, with the scheduler's pending reasons, if any."""
         return None
+
+    def fresh_workers(self, groups: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+        """Replace every worker by new ones: per group, a count and extra worker options.
+
+        Empty options: as the study configured them. The caller waits for the workers.
+        """
+        raise NotImplementedError(f"the {self.name} back-end cannot restart its workers")
 
     def queue_waits(self) -> list[float]:
         """Seconds each job of the cluster now waited in the batch queue (where known)."""

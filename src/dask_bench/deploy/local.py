@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy.base import Launcher, study_sets
@@ -31,7 +31,7 @@ class LocalBackend(SpecClusterBackend):
     # the runner sets it in this process, which runs the scheduler, and each nanny hands
     # this process's config to its worker process
     dask_config_via = "dask-bench's process, which runs the scheduler, and the workers' nannies"
-    events = frozenset({"worker-loss", "scale-up", "adaptive"})
+    events = frozenset({"worker-loss", "scale-up", "adaptive", "lifetime"})
     owned_options = study_sets(
         {
             "n_workers": "deployment.workers",
@@ -45,6 +45,8 @@ class LocalBackend(SpecClusterBackend):
         super().__init__(*args, **kwargs)
         #: Spec names of workers a scenario removed for good (no replacement).
         self._lost: list[Any] = []
+        #: The worker keywords the cluster started with (before fresh_workers changed them).
+        self._spec_options: dict[str, Any] | None = None
 
     def check(self) -> None:
         """Refuse a layout this machine cannot hold, before anything starts."""
@@ -164,6 +166,32 @@ class LocalBackend(SpecClusterBackend):
             # reuse their names, and a name it knows is never started again.
             self._cluster.sync(self._cluster._correct_state)
         self._cluster.scale(workers)
+
+    def fresh_workers(self, groups: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+        """Close every worker, then start each group's count with its extra worker keywords."""
+        import time
+
+        if self._cluster is None or self._client is None:
+            raise RuntimeError("fresh_workers() before start()")
+        cluster = self._cluster
+        if self._spec_options is None:
+            self._spec_options = dict(cluster.new_spec["options"])
+        cluster.scale(0)
+        deadline = time.monotonic() + 60
+        while self._client.scheduler_info(n_workers=-1)["workers"] or cluster.workers:
+            if time.monotonic() > deadline:
+                raise BackendError("the workers did not close within 60 s")
+            time.sleep(0.05)
+        total = 0
+        for count, worker_options in groups:
+            # SpecCluster gives every worker it adds the spec new_spec holds at the time
+            cluster.new_spec = {
+                **cluster.new_spec,
+                "options": {**self._spec_options, **worker_options},
+            }
+            total += count
+            cluster.scale(total)
+        cluster.new_spec = {**cluster.new_spec, "options": dict(self._spec_options)}
 
     def describe(self) -> dict[str, Any]:
         """Back-end, layout, options and whether workers are processes."""

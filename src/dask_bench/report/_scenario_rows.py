@@ -92,6 +92,22 @@ def _adaptive_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
     ]
 
 
+def _lifetime_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
+    f = s.figures
+    lost = f.get("lost")
+    return [
+        Row("control (fresh workers)", format_seconds(s.control)),
+        Row("with lifetimes", format_seconds(s.with_event)),
+        _ratio("slowdown", s.slowdown, confidence),
+        Row("first retirement at", format_seconds(f.get("event_at"))),
+        Row("workers retired", _count(f.get("retired"))),
+        Row("restarted after", format_seconds(f.get("replaced_after"))),
+        Row("results lost", _count(lost), "warn" if lost else ""),
+        Row("tasks interrupted", _count(f.get("interrupted"))),
+        Row("recomputed", _count(f.get("recomputed"))),
+    ]
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -104,7 +120,7 @@ def scenario_rows(s: ScenarioSummary, confidence: float) -> list[Row]:
     rows = [
         Row("rounds measured", f"{s.rounds} of {s.planned}", "warn" if s.rounds < s.planned else "")
     ]
-    kinds = {"scale-up": _scale_up_rows, "adaptive": _adaptive_rows}
+    kinds = {"scale-up": _scale_up_rows, "adaptive": _adaptive_rows, "lifetime": _lifetime_rows}
     rows += kinds.get(s.kind, _loss_rows)(s, confidence)
     rows += [
         Row("event runs failed", failed, "bad" if s.failed_events else ""),

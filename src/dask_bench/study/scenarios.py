@@ -38,6 +38,8 @@ class ScenarioKind(StrEnum):
     SCALE_UP = "scale-up"
     #: The cluster scales itself between a minimum and a maximum.
     ADAPTIVE = "adaptive"
+    #: Workers retire when their lifetime ends.
+    LIFETIME = "lifetime"
 
 
 class _Scenario(_Model):
@@ -223,8 +225,50 @@ class AdaptiveScaling(_Scenario):
         )
 
 
+class Lifetime(_Scenario):
+    """Workers started with a lifetime (``--lifetime``) retire while the workload runs."""
+
+    kind: Literal["lifetime"] = Field(
+        description="lifetime: workers with a limited lifetime retire during a repetition."
+    )
+    lifetime: PositiveFloat = Field(
+        description="Seconds each worker lives, from its start (distributed's lifetime)."
+    )
+    stagger: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Each lifetime is drawn uniformly within lifetime +/- stagger."
+    )
+    restart: bool = Field(
+        True, description="Whether a retired worker is restarted (lifetime_restart)."
+    )
+    retiring: PositiveInt = Field(
+        1, description="Workers started with the lifetime (fewer than 'workers')."
+    )
+
+    @model_validator(mode="after")
+    def _stagger_below(self) -> Lifetime:
+        if self.stagger >= self.lifetime:
+            raise ValueError(
+                f"stagger ({self.stagger:g}) must be less than lifetime ({self.lifetime:g})"
+            )
+        if self.retiring >= self.workers:
+            raise ValueError(
+                f"retiring ({self.retiring}) must be fewer than workers ({self.workers}): a "
+                "retiring worker hands its results to one that stays (with none, distributed "
+                "refuses to retire it and the work stalls)"
+            )
+        return self
+
+    def describe(self) -> str:
+        """The scenario in words, for ``plan`` and progress lines."""
+        restart = "restarted" if self.restart else "not restarted"
+        return (
+            f"{self.kind}: {self.retiring} of {self.workers} workers living {self.lifetime:g} s "
+            f"(+/- {self.stagger:g} s, {restart}); {self.workload}, {self.repeats} rounds"
+        )
+
+
 #: Every scenario model; the ``kind`` key picks one.
-Scenario = Annotated[WorkerLoss | ScaleUp | AdaptiveScaling, Field(discriminator="kind")]
+Scenario = Annotated[WorkerLoss | ScaleUp | AdaptiveScaling | Lifetime, Field(discriminator="kind")]
 
 
 def check_scenario_names(scenarios: dict[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,10 @@ FIGURES = {
         "ramp_50", "ramp_90", "peak_workers", "linger", "worker_seconds",
         "worker_seconds_idle", "queue_seconds",
     ),
+    "lifetime": (
+        "event_at", "retired", "replaced_after", "restored_after", "recomputed",
+        "recomputed_seconds", "lost", "interrupted",
+    ),
     "scale-up": (
         "replaced_after", "all_arrived_after", "first_result_after", "queue_seconds",
         "recomputed",
@@ -106,6 +110,12 @@ def _event_words(row: ScenarioRow) -> str:
         when = f"at {float(s.get('at_progress') or 0.5):.0%} of tasks"
     if row.kind == "scale-up":
         return f"add {s.get('add', 1)} to {row.workers} {when}"
+    if row.kind == "lifetime":
+        restart = "restarted" if s.get("restart", True) else "not restarted"
+        return (
+            f"{s.get('retiring', 1)} of {row.workers} workers living "
+            f"{float(s.get('lifetime', 0)):g} s +/- {float(s.get('stagger', 0)):g} s, {restart}"
+        )
     if row.kind == "adaptive":
         return (
             f"adapt between {s.get('minimum', 1)} and {s.get('maximum')} workers, "

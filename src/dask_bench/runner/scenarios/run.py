@@ -15,6 +15,7 @@ from dask_bench.errors import DaskBenchError
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.scenarios._repetition import Observed, Round, observe
 from dask_bench.runner.scenarios.adaptive import adaptive_round
+from dask_bench.runner.scenarios.lifetime import lifetime_round
 from dask_bench.runner.scenarios.scale_up import scale_up_round
 from dask_bench.runner.scenarios.worker_loss import loss_round
 from dask_bench.store import Store
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from dask_bench.study.scenarios import Scenario
 
-from dask_bench.study.scenarios import ScaleUp, WorkerLoss
+from dask_bench.study.scenarios import Lifetime, ScaleUp, WorkerLoss
 
 
 @dataclass
@@ -117,6 +118,8 @@ class ScenarioRunner:
                 loss_round(r, self.backend, scenario, pair)
             elif isinstance(scenario, ScaleUp):
                 scale_up_round(r, self.backend, scenario, pair)
+            elif isinstance(scenario, Lifetime):
+                lifetime_round(r, self.backend, scenario, pair)
             else:
                 adaptive_round(r, self.backend, scenario, pair)
 

@@ -1,0 +1,82 @@
+"""The ``lifetime`` round: fresh workers, then fresh workers that retire mid-way.
+
+dask-jobqueue's answer to walltimes is the worker lifetime (``--lifetime``,
+``--lifetime-stagger``): a worker retires gracefully after that long, handing its
+results to the others, and with ``lifetime_restart`` its nanny starts it again. Both
+repetitions of a round run on freshly started workers, so that they pay the same
+start-up (prepared input is computed again on new workers); the lifetime counts from each
+worker's start, as in distributed, and the repetition starts as soon as all have
+arrived. ``retiring`` of the workers get the lifetime and the others stay, to take the
+retiring workers' results (with nobody to take them, distributed refuses to retire a
+worker, and the work stalls until the repetition's timeout). Stored with the event: when
+the first worker retired (``event_at``), how many did (``retired``), when a worker came
+back (``replaced_after``), and the results lost and tasks run again (``lost``,
+``recomputed``): graceful retirement should lose none.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dask_bench.deploy import Backend
+from dask_bench.errors import DaskBenchError
+from dask_bench.runner.scenarios._repetition import Observed, Round, observe
+from dask_bench.store.schema import ScenarioRole
+
+if TYPE_CHECKING:
+    from dask_bench.study.scenarios import Lifetime
+
+
+def retirement_figures(hit: Observed) -> dict[str, object]:
+    """When workers retired during the repetition, and whether one came back."""
+    timeline = hit.figures["timeline"]
+    seconds = hit.repetition.seconds
+    removed = sorted(t for t in timeline["removed"] if seconds is None or t <= seconds)
+    if not removed:
+        return {"happened": False, "retired": 0}
+    first = removed[0]
+    added = sorted(t for t in timeline["added"] if t >= first)
+    return {
+        "happened": True,
+        "retired": len(removed),
+        "event_at": first,
+        "replaced_after": added[0] - first if added else None,
+    }
+
+
+def lifetime_round(r: Round, backend: Backend, scenario: Lifetime, pair: int) -> None:
+    """Fresh workers without a lifetime, then fresh ones with it; then plain ones again."""
+    backend.fresh_workers([(scenario.workers, {})])
+    r.scale(scenario.workers, None)
+    control = observe(client=r.client, trial=r.trial, index=pair)
+    r.keep(control, pair, ScenarioRole.CONTROL)
+    if not control.repetition.ok:
+        raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
+    options = {
+        "lifetime": f"{scenario.lifetime}s",
+        "lifetime_stagger": f"{scenario.stagger}s",
+        "lifetime_restart": scenario.restart,
+    }
+    staying = scenario.workers - scenario.retiring
+    backend.fresh_workers([(staying, {}), (scenario.retiring, options)])
+    r.scale(scenario.workers, None)
+    hit = observe(client=r.client, trial=r.trial, index=pair)
+    hit.figures.update(retirement_figures(hit))
+    hit.figures["how"] = (
+        f"{scenario.retiring} of {scenario.workers} workers started with lifetime "
+        f"{scenario.lifetime:g} s +/- {scenario.stagger:g} s"
+        + (", restarted" if scenario.restart else "")
+    )
+    backend.fresh_workers([(scenario.workers, {})])  # no lifetime outside the repetition
+    hit.figures["restored_after"] = r.scale(scenario.workers, None)
+    r.keep(hit, pair, ScenarioRole.EVENT)
+    f = hit.figures
+    what = (
+        f"{f['retired']} retired from {f['event_at']:.2f} s, {f.get('lost') or 0} result(s) lost"
+        if f["happened"]
+        else "none retired before the work ended"
+    )
+    r.say(
+        f"  round {pair + 1}/{scenario.repeats}: control {control.seconds}, "
+        f"with lifetimes {hit.seconds} ({what})"
+    )
