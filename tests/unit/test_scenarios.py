@@ -293,3 +293,53 @@ def test_compare_puts_two_runs_scenarios_side_by_side(tmp_path: Path) -> None:
     assert "Scenario lose-one" in out and "A: on-local (run 1)" in out and "B: on-slurm" in out
     slowdown = next(line for line in out.splitlines() if "slowdown" in line)
     assert "1.50x" in slowdown and "3.01x" in slowdown
+
+
+def test_the_adaptive_ramp_and_worker_seconds_follow_arrivals_and_departures() -> None:
+    from dask_bench.runner.scenarios.adaptive import (
+        area,
+        first_reaching,
+        ramp_figures,
+        worker_counts,
+    )
+
+    counts = worker_counts(1, added=[1.0, 2.0], removed=[5.0, 6.0])
+    assert counts == [(0.0, 1), (1.0, 2), (2.0, 3), (5.0, 2), (6.0, 1)]
+    assert first_reaching(counts, 2) == 1.0 and first_reaching(counts, 4) is None
+    assert area(counts, 0.0, 4.0) == pytest.approx(1 * 1 + 2 * 1 + 3 * 2)
+    scenario = _study(kind="adaptive", workers=3, minimum=1, maximum=3, idle=5).scenarios["s"]
+    timeline = {"workers": 1, "added": [1.0, 2.0], "removed": [5.0, 6.0]}
+    f = ramp_figures(timeline, 4.0, scenario)
+    assert (f["ramp_50"], f["ramp_90"], f["peak_workers"]) == (1.0, 2.0, 3)
+    assert f["linger"] == pytest.approx(2.0)  # back to 1 worker at 6 s, work done at 4 s
+    assert f["worker_seconds"] == pytest.approx(9.0)
+    assert f["worker_seconds_idle"] == pytest.approx(3 * 1 + 2 * 1 + 1 * 3)
+    lingering = ramp_figures({"workers": 1, "added": [1.0], "removed": []}, 4.0, scenario)
+    assert lingering["linger"] is None and lingering["ramp_90"] is None
+
+
+def test_adaptive_and_lifetime_scenarios_check_their_bounds() -> None:
+    with pytest.raises(ConfigError, match="must not exceed maximum"):
+        _study(kind="adaptive", minimum=3, maximum=2)
+    with pytest.raises(ConfigError, match=r"adapt\.maximum is set by"):
+        _study(kind="adaptive", maximum=2, adapt={"maximum": 4})
+    with pytest.raises(ConfigError, match=r"retiring .* must be fewer than workers"):
+        _study(kind="lifetime", lifetime=3, retiring=2)
+    with pytest.raises(ConfigError, match=r"stagger .* must be less than lifetime"):
+        _study(kind="lifetime", lifetime=3, stagger=3)
+    s = _study(kind="lifetime", lifetime=3).scenarios["s"]
+    assert s.describe().startswith("lifetime: 1 of 2 workers living 3 s")
+
+
+def test_a_retirement_is_found_in_the_timeline() -> None:
+    from dask_bench.runner.measure import Repetition
+    from dask_bench.runner.scenarios._repetition import Observed
+    from dask_bench.runner.scenarios.lifetime import retirement_figures
+
+    rep = Repetition(0, False, 5.0, True, None, datetime(2026, 1, 1))
+    hit = Observed(rep, {"timeline": {"removed": [3.0, 9.0], "added": [4.5]}})
+    assert retirement_figures(hit) == {
+        "happened": True, "retired": 1, "event_at": 3.0, "replaced_after": 1.5,
+    }  # fmt: skip
+    none = Observed(rep, {"timeline": {"removed": [], "added": []}})
+    assert retirement_figures(none) == {"happened": False, "retired": 0}
