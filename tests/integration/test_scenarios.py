@@ -227,3 +227,51 @@ def test_a_worker_reaching_its_lifetime_retires_without_losing_work(tmp_path: Pa
         assert f["lost"] == 0  # graceful: its results went to the worker that stayed
         assert f["replaced_after"] is not None  # lifetime_restart: the nanny started it again
     assert query(db, "select ok, correct from scenario_repetitions where pair >= 0") == [(1, 1)] * 4
+
+
+def test_resume_keeps_a_finished_scenario_and_runs_the_interrupted_one(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from .helpers import start_study
+
+    db = tmp_path / "r.db"
+    first = {
+        "kind": "worker-loss",
+        "workload": "tasks/map-sleep",
+        "workers": 2,
+        "repeats": 2,
+        "chunks": 8,
+        "options": {"sleep_seconds": 0.1},
+    }
+    second = {**first, "repeats": 3, "chunks": 16}
+    spec = tiny_study(db, suites={}, scenarios={"first": first, "second": second})
+    proc = start_study(tmp_path, spec)
+    deadline = time.monotonic() + 180
+    tables = "select count(*) from sqlite_master where name = 'scenarios'"
+    started = "select count(*) from scenarios where name = 'second'"
+    while time.monotonic() < deadline:
+        if db.exists() and query(db, tables)[0][0] and query(db, started)[0][0]:
+            break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the second scenario did not start within 180 s")
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert query(db, "select status from runs") == [("interrupted",)]
+    kept = query(db, "select id, status from scenarios where name = 'first'")
+    assert kept[0][1] == "ok"
+    assert query(db, "select status from scenarios where name = 'second'") == [("interrupted",)]
+
+    done = dask_bench("run", str(tmp_path / "study.yaml"), "--resume", "1", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert query(db, "select status from runs") == [("complete",)]
+    # the finished scenario is the same row; the interrupted one ran again from the start
+    assert query(db, "select id, status from scenarios where name = 'first'") == kept
+    assert query(db, "select status from scenarios where name = 'second'") == [("ok",)]
+    second_events = (
+        "select count(*) from scenario_repetitions r join scenarios s on r.scenario_id = s.id "
+        "where s.name = 'second' and r.role = 'event'"
+    )
+    assert query(db, second_events) == [(3,)]

@@ -95,9 +95,10 @@ def plan_resume(
         left = [p for p in step.points if _key(p) not in done]
         if left:
             steps.append(Step(workers=step.workers, units=step.units, points=left))
-    if not steps:
+    scenarios_done = {s.name for s in run.scenarios if s.status == PointStatus.OK}
+    if not steps and set(plan.study.scenarios) <= scenarios_done:
         raise ConfigError(
-            f"run {run.id} has every planned point measured; mark it complete with "
+            f"run {run.id} has every planned point and scenario measured; mark it complete with "
             f"'dask-bench cleanup {run.id}', or start a new run"
         )
     measuring = run.provenance.measuring

@@ -30,6 +30,12 @@ class ScenarioWrites:
         self._commit(row)
         return row
 
+    def drop_scenarios(self, scenarios: list[ScenarioRow]) -> None:
+        """Delete scenarios with their repetitions (a resume runs them again)."""
+        for row in scenarios:
+            row.run.scenarios.remove(row)  # delete-orphan: its repetitions go with it
+        self._commit()
+
     def finish_scenario(
         self, scenario: ScenarioRow, status: PointStatus, error: str | None = None, **fields: Any
     ) -> None:

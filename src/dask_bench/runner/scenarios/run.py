@@ -54,7 +54,13 @@ class ScenarioRunner:
             self._run_all()
 
     def _run_all(self) -> None:
+        # a resumed run keeps the scenarios it finished and runs the others again
+        done = {s.name for s in self.run.scenarios if s.status == PointStatus.OK}
+        self.store.drop_scenarios([s for s in self.run.scenarios if s.name not in done])
         for name, scenario in self.study.scenarios.items():
+            if name in done:
+                self.reporter.info(f"scenario {name}: kept from before the resume")
+                continue
             self.reporter.info(f"scenario {name}: {scenario.describe()}")
             self.scale(scenario.workers)
             self.run_one(name, scenario)
