@@ -33,6 +33,7 @@ FLOORS = {
     "_version": 1,
     "_defaults": 0,
     "_mounts": 0,
+    "_flock": 0,
 }
 #: Lines a module may have.
 MAX_LINES = 400

@@ -16,7 +16,7 @@ from dask_bench.report.figures.scenario import median_pair, scenario_figure
 from dask_bench.runner.checks import build_study
 from dask_bench.runner.scenarios import _recorder
 from dask_bench.runner.scenarios._recorder import PROGRESS_TOPIC, ScenarioRecorder
-from dask_bench.runner.scenarios.worker_loss import control_target
+from dask_bench.runner.scenarios._repetition import control_target
 from dask_bench.store import Store
 from dask_bench.store.schema import ScenarioRepetition, ScenarioRole, ScenarioRow
 

@@ -11,7 +11,6 @@ the schema version, the other waits until the version is there.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sqlite3
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from dask_bench._flock import flocked
 from dask_bench._mounts import filesystem_type
 from dask_bench.errors import StoreError
 from dask_bench.store.schema import SCHEMA_VERSION
@@ -127,28 +127,16 @@ def creation_lock(path: Path) -> Iterator[None]:
     except OSError:
         yield  # a folder we cannot open for locking: the open below reports what is wrong
         return
-    locked = False
+
+    def too_long() -> Exception:
+        return StoreError(
+            f"another process has been creating a database in {path.parent} for "
+            f"{CREATION_WAIT:g} s; try again"
+        )
+
     try:
-        deadline = time.monotonic() + CREATION_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreError(
-                        f"another process has been creating a database in {path.parent} for "
-                        f"{CREATION_WAIT:g} s; try again"
-                    ) from None
-                time.sleep(0.02)
-            except OSError:  # no locks on this file system (some NFS): go on unlocked
-                break
-        try:
+        with flocked(fd, time.monotonic() + CREATION_WAIT, too_long, pause=0.02):
             yield
-        finally:
-            if locked:
-                fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
 

@@ -24,7 +24,6 @@ it to free the space.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dask_bench._flock import flocked
 from dask_bench._mounts import filesystem_type
 from dask_bench.errors import ConfigError
 from dask_bench.study.catalogue import find_program, suite_info
@@ -247,26 +247,16 @@ def _locked(path: Path, folder: Path, deadline: float) -> Iterator[bool]:
     The file stays: removing it could let a third process lock a file no longer there.
     """
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    locked = False
+
+    def too_long() -> Exception:
+        return GenerationError(
+            f"another process has been generating {folder} for too long; try again once it is done"
+        )
+
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise GenerationError(
-                        f"another process has been generating {folder} for too long; try "
-                        "again once it is done"
-                    ) from None
-                time.sleep(0.1)
-            except OSError:
-                break
-        yield locked
+        with flocked(fd, deadline, too_long, pause=0.1) as locked:
+            yield locked
     finally:
-        if locked:
-            fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dask_bench.errors import DaskBenchError
 from dask_bench.runner.measure import Repetition, run_once
 from dask_bench.runner.scenarios._recorder import (
     PLUGIN_NAME,
@@ -37,6 +38,7 @@ from dask_bench.runner.scenarios._recorder import (
     ScenarioRecorder,
     read_recorder,
 )
+from dask_bench.store.schema import ScenarioRole
 from dask_bench.workloads import Trial
 
 if TYPE_CHECKING:
@@ -205,3 +207,25 @@ class Round:
     scale: Callable[[int, float | None], float | None]
     #: Says one line of progress.
     say: Callable[[str], None]
+
+
+def run_control(r: Round, pair: int) -> Observed:
+    """Run and keep a round's control; a failed control stops the scenario.
+
+    Raises
+    ------
+    DaskBenchError
+        When the control failed: without it, the round has nothing to compare with.
+    """
+    control = observe(client=r.client, trial=r.trial, index=pair)
+    r.keep(control, pair, ScenarioRole.CONTROL)
+    if not control.repetition.ok:
+        raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
+    return control
+
+
+def progress_target(control: Observed, at_progress: float | None) -> int | None:
+    """The finished-task count of the event (``at_progress`` of the control's); None: timed."""
+    if at_progress is None:
+        return None
+    return control_target(int(control.figures["done"] or 0), at_progress)

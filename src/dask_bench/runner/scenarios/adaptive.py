@@ -29,8 +29,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy import Backend
-from dask_bench.errors import DaskBenchError
-from dask_bench.runner.scenarios._repetition import Round, observe
+from dask_bench.runner.scenarios._repetition import Round, observe, run_control
 from dask_bench.store.schema import ScenarioRole
 
 if TYPE_CHECKING:
@@ -90,10 +89,7 @@ def ramp_figures(
 def adaptive_round(r: Round, backend: Backend, scenario: AdaptiveScaling, pair: int) -> None:
     """Fixed cluster, then the adaptive one under the same work and an idle watch."""
     r.scale(scenario.workers, None)
-    control = observe(client=r.client, trial=r.trial, index=pair)
-    r.keep(control, pair, ScenarioRole.CONTROL)
-    if not control.repetition.ok:
-        raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
+    control = run_control(r, pair)
     r.scale(scenario.minimum, None)
     waits: list[float] = []
 

@@ -19,8 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dask_bench.deploy import Backend
-from dask_bench.errors import DaskBenchError
-from dask_bench.runner.scenarios._repetition import Observed, Round, observe
+from dask_bench.runner.scenarios._repetition import Observed, Round, observe, run_control
 from dask_bench.store.schema import ScenarioRole
 
 if TYPE_CHECKING:
@@ -48,10 +47,7 @@ def lifetime_round(r: Round, backend: Backend, scenario: Lifetime, pair: int) ->
     """Fresh workers without a lifetime, then fresh ones with it; then plain ones again."""
     backend.fresh_workers([(scenario.workers, {})])
     r.scale(scenario.workers, None)
-    control = observe(client=r.client, trial=r.trial, index=pair)
-    r.keep(control, pair, ScenarioRole.CONTROL)
-    if not control.repetition.ok:
-        raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
+    control = run_control(r, pair)
     options = {
         "lifetime": f"{scenario.lifetime}s",
         "lifetime_stagger": f"{scenario.stagger}s",

@@ -15,8 +15,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dask_bench.deploy import Backend
-from dask_bench.errors import DaskBenchError
-from dask_bench.runner.scenarios._repetition import Event, Round, control_target, observe
+from dask_bench.runner.scenarios._repetition import (
+    Event,
+    Round,
+    observe,
+    progress_target,
+    run_control,
+)
 from dask_bench.store.schema import ScenarioRole
 
 if TYPE_CHECKING:
@@ -30,13 +35,8 @@ def _ask(backend: Backend, workers: int, add: int) -> str:
 
 def scale_up_round(r: Round, backend: Backend, scenario: ScaleUp, pair: int) -> None:
     """On N, on N + M from a moment on, on N + M from the start; then back to N."""
-    control = observe(client=r.client, trial=r.trial, index=pair)
-    r.keep(control, pair, ScenarioRole.CONTROL)
-    if not control.repetition.ok:
-        raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
-    target = None
-    if scenario.at_progress is not None:
-        target = control_target(int(control.figures["done"] or 0), scenario.at_progress)
+    control = run_control(r, pair)
+    target = progress_target(control, scenario.at_progress)
     big = scenario.target_workers
     backend.step_details()  # forget earlier jobs: the figures below are the event's own
     event = Event(lambda: _ask(backend, big, scenario.add), at_seconds=scenario.at_seconds)

@@ -13,8 +13,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from dask_bench.deploy import Backend
-from dask_bench.errors import DaskBenchError
-from dask_bench.runner.scenarios._repetition import Event, Round, control_target, observe
+from dask_bench.runner.scenarios._repetition import (
+    Event,
+    Round,
+    observe,
+    progress_target,
+    run_control,
+)
 from dask_bench.store.schema import ScenarioRole
 
 if TYPE_CHECKING:
@@ -36,13 +41,8 @@ def victims(client: Client, lose: int) -> list[str]:
 
 def loss_round(r: Round, backend: Backend, scenario: WorkerLoss, pair: int) -> None:
     """Control, then the same work losing ``scenario.lose`` workers; then restore."""
-    control = observe(client=r.client, trial=r.trial, index=pair)
-    r.keep(control, pair, ScenarioRole.CONTROL)
-    if not control.repetition.ok:
-        raise DaskBenchError(f"the control repetition failed: {control.repetition.error}")
-    target = None
-    if scenario.at_progress is not None:
-        target = control_target(int(control.figures["done"] or 0), scenario.at_progress)
+    control = run_control(r, pair)
+    target = progress_target(control, scenario.at_progress)
     chosen = victims(r.client, scenario.lose)
     action = partial(backend.lose_workers, r.client, chosen, replace=scenario.replace)
     event = Event(action, at_seconds=scenario.at_seconds)
