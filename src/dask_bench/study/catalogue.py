@@ -45,6 +45,11 @@ class SuiteInfo:
     default
         Whether a study without a ``suites`` section runs it (when installed): the
         quick classic suites do; larger or specialised ones are asked for by name.
+    sized_by_memory
+        Its data is a share of the workers' memory, not ``chunks x chunk_size``: its
+        points are measured one at a time, alone on the cluster after the other points
+        of their size, never calibrated, and workers pausing for memory while they run
+        are part of what they measure rather than a disturbance.
     """
 
     name: str
@@ -56,6 +61,7 @@ class SuiteInfo:
     extra: str | None = None
     requires: tuple[str, ...] = ()
     default: bool = True
+    sized_by_memory: bool = False
 
     def unavailable(self) -> str | None:
         """Why the suite cannot run here (a module it needs is missing), or None."""
@@ -131,8 +137,9 @@ def suite_rank(name: str) -> tuple[int, str]:
 # --- the built-in suites (their workloads: dask_bench.workloads.<name>) -----------
 
 #: name, title, unit, what a chunk is, default chunk_size, default per_unit, pip extra,
-#: modules it needs, whether a study without a suites section runs it (a table: one suite
-#: per row reads better than one value per line)
+#: modules it needs, whether a study without a suites section runs it, whether its data
+#: is sized by the workers' memory (a table: one suite per row reads better than one
+#: value per line)
 _BUILT_IN = (
     ("tasks", "Task patterns. A chunk is chunk_size tiny tasks.", "tasks/s",
      "Tiny tasks per chunk.", 20, 2, None, (), True),
@@ -145,6 +152,10 @@ _BUILT_IN = (
     ("io", "Writing and reading Parquet, Zarr and netCDF files in io.directory.", "MB/s",
      "Rows of a table of 4 float64 columns per chunk (a Parquet file, a Zarr chunk, a "
      "netCDF file).", 125_000, 4, "io", ("zarr", "h5netcdf", "h5py", "xarray"), False),
+    ("memory", "Data of fraction x the memory limit of the point's workers (their sum, read "
+     "from the cluster), persisted then reduced, or shuffled: where Dask starts to spill.",
+     "MB/s", "Largest piece (MiB): the data is cut into chunks pieces, more where a piece "
+     "would be larger.", 64, 16, None, (), False, True),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order
