@@ -60,3 +60,10 @@ class WrongResult(Exception):
 
 class RepetitionTimeout(Exception):
     """A timed repetition did not finish within the configured timeout."""
+
+
+class WorkersKilled(Exception):
+    """Workers were killed for exceeding their memory while a repetition (or its preparation) ran.
+
+    The message starts with ``workers killed for memory:`` and says which, and at what size.
+    """

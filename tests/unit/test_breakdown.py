@@ -37,9 +37,15 @@ def test_categorize_maps_activities_and_skips_what_is_counted_elsewhere() -> Non
     out = categorize(metrics)
     assert list(out) == list(CATEGORIES)
     assert out == pytest.approx({
-        "compute-cpu": 2.0, "compute-other": 0.5, "transfer": 0.0, "shuffle": 0.3,
-        "serialization": 0.05, "spill": 0.3, "overhead": 0.5, "idle": 0.0,
+        "compute-cpu": 2.0, "compute-other": 0.5, "transfer": 0.0, "shuffle": 0.5,
+        "serialization": 0.05, "spill": 0.1, "overhead": 0.5, "idle": 0.0,
     })  # fmt: skip
+
+
+def test_a_p2p_shuffle_writing_its_buffers_to_disk_is_shuffle_not_spill() -> None:
+    # P2P writes to disk at any size: spill is only data the memory could not hold
+    out = categorize({("p2p", "background-disk", "disk-write", "seconds"): 0.2})
+    assert out["shuffle"] == pytest.approx(0.2) and out["spill"] == 0.0
 
 
 def test_transfers_count_the_network_once_and_only_what_happened_meanwhile() -> None:
@@ -55,6 +61,22 @@ def test_transfers_count_the_network_once_and_only_what_happened_meanwhile() -> 
     }
     assert transfers(before, after) == pytest.approx(
         {"transfer": 0.55, "serialization": 0.3, "spill": 0.3}
+    )
+
+
+def test_the_memory_monitors_spilling_counts_though_no_span_holds_it() -> None:
+    # distributed spills from its memory monitor, outside every task (also during a
+    # persist): only the cluster-wide metrics have it
+    after = {
+        ("memory-monitor", "disk-write", "seconds"): 4.0,
+        ("memory-monitor", "serialize", "seconds"): 0.25,
+        ("memory-monitor", "compress", "seconds"): 0.25,
+        ("memory-monitor", "other", "seconds"): 0.5,  # bookkeeping of the spilling
+        ("memory-monitor", "disk-write", "bytes"): 1e9,  # not seconds
+    }
+    before = {("memory-monitor", "disk-write", "seconds"): 1.0}
+    assert transfers(before, after) == pytest.approx(
+        {"transfer": 0.0, "serialization": 0.5, "spill": 3.5}
     )
 
 

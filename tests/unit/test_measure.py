@@ -119,6 +119,10 @@ class Events:
     def since(self, mark):
         return "; ".join(self.events[mark:]) or None
 
+    def memory_kills(self, mark):
+        kills = [e for e in self.events[mark:] if "killed" in e]
+        return f"workers killed for memory: {'; '.join(kills)}" if kills else None
+
 
 def test_a_disturbed_repetition_is_kept_apart_and_repeated():
     clock = Clock()
@@ -158,6 +162,41 @@ def test_too_many_disturbances_end_the_point():
     )
     assert out.stopped_by == "disturbed" and out.status == "failed"
     assert out.error == "disturbed: worker tcp://x paused"
+
+
+KILL = "worker tcp://x killed by its nanny for exceeding its memory at 390 MiB"
+
+
+@pytest.mark.parametrize("ok", [True, False], ids=["finished anyway", "failed"])
+@pytest.mark.parametrize("when", [0, 1, 3], ids=["warm-up", "first timed", "later"])
+def test_a_worker_killed_for_memory_ends_the_point_at_once(when, ok):
+    # Repeating would only kill again: no retry as a disturbance, whatever the
+    # repetition itself returned, and the reason says so.
+    clock = Clock()
+    watch = Events()
+    seen = []
+    calls = []
+
+    def run():
+        calls.append(1)
+        clock.t += 1.0
+        if len(calls) == when + 1:
+            watch.events.extend(["worker tcp://x left", KILL, "worker tcp://y arrived"])
+            if not ok:
+                raise RuntimeError("KilledWorker")
+        return "r"
+
+    trial = Trial(run=run, check=lambda r: None, nbytes=1, ntasks=1)
+    out = measure(trial, settings(warmup=1), seen.append, clock, watch=watch)
+    assert out.status == "failed" and out.stopped_by == "failure"
+    assert out.error == f"workers killed for memory: {KILL}"
+    assert len(calls) == when + 1  # nothing after the kill
+    last = seen[-1]
+    assert last.warmup == (when == 0)
+    if ok:
+        assert last.ok and last.disturbance == out.error
+    else:
+        assert not last.ok and last.error == "RuntimeError: KilledWorker"
 
 
 def test_a_larger_trial_replaces_a_short_one_during_warmup():

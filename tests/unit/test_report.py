@@ -458,8 +458,8 @@ def test_dominant_cost_column_and_breakdown_figure(tmp_path: Path) -> None:
     # Every abbreviation in the column is explained.
     assert (
         "mostly: largest share of worker time; cpu = task compute, CPU; xfer = transfer "
-        "between workers (gather-dep); shuffle = shuffle buffers (P2P send/receive, also "
-        "within one worker)" in str(arrays.caption)
+        "between workers (gather-dep); shuffle = shuffle buffers (P2P send/receive and "
+        "disk, also within one worker)" in str(arrays.caption)
     )
     assert "mostly" not in [str(c.header) for c in suite_tables(store, run)[0].columns]
     fig = breakdown_figure(run, "arrays", suite_frames(store, run)["arrays"])

@@ -29,6 +29,8 @@ def categorize(span_metrics: Mapping[tuple[Hashable, ...], float]) -> dict[str, 
     Keys are ``("execute", prefix, activity, unit)`` (and ``("p2p", where, activity,
     unit)`` for shuffles). Only seconds count; upstream's own "idle or other spans"
     entry is left out, as idle time is what remains of the available thread time.
+    A P2P shuffle's sends, receives and disk buffers are ``shuffle``: it writes to disk
+    at any size, so that ``spill`` is only data the workers' memory could not hold.
     """
     out = dict.fromkeys(BREAKDOWN_CATEGORIES, 0.0)
     for key, value in span_metrics.items():
@@ -40,24 +42,33 @@ def categorize(span_metrics: Mapping[tuple[Hashable, ...], float]) -> dict[str, 
             # shuffle's background pools, not of the worker threads
             continue
         category = _ACTIVITY.get(activity, "overhead")
-        if context == "p2p" and category == "transfer":
-            category = "shuffle"  # buffers of a shuffle: also within one worker
+        if context == "p2p" and category in ("transfer", "spill"):
+            category = "shuffle"  # buffers of a shuffle: also within one worker, on disk
         out[category] += float(value)
     return out
 
 
-def transfers(before: Mapping[tuple[Hashable, ...], float], after: Metrics) -> dict[str, float]:
-    """Thread-seconds of transfers between two readings of the cluster-wide metrics.
+#: Cluster-wide contexts that no span holds: transfers, and the memory monitor's spilling.
+OUTSIDE_TASKS = ("gather-dep", "get-data", "memory-monitor")
 
-    The receiving side (``gather-dep``) counts the network time once; the sending
-    side (``get-data``) adds only its serialization and spill reads.
+
+def transfers(before: Mapping[tuple[Hashable, ...], float], after: Metrics) -> dict[str, float]:
+    """Seconds of work outside tasks between two readings of the cluster-wide metrics.
+
+    Transfers: the receiving side (``gather-dep``) counts the network time once; the
+    sending side (``get-data``) adds only its serialization and spill reads. Spilling:
+    the memory monitor writes data to disk when a worker's process memory passes
+    ``distributed.worker.memory.spill`` (also while data is persisted), outside any task
+    and so outside every span; its disk writes and their bookkeeping are ``spill``,
+    its serialization ``serialization``.
     """
     out = dict.fromkeys(("transfer", "serialization", "spill"), 0.0)
     for key, value in after.items():
-        if len(key) < 3 or key[-1] != "seconds" or key[0] not in ("gather-dep", "get-data"):
+        if len(key) < 3 or key[-1] != "seconds" or key[0] not in OUTSIDE_TASKS:
             continue
         delta = float(value) - float(before.get(key, 0.0))
-        category = _ACTIVITY.get(str(key[-2]), "transfer")
+        default = "spill" if key[0] == "memory-monitor" else "transfer"
+        category = _ACTIVITY.get(str(key[-2]), default)
         if key[0] == "get-data" and category == "transfer":
             continue
         if category in out:

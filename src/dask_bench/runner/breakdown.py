@@ -7,8 +7,10 @@ overhead, spilling...), and the thread-seconds available while it ran
 (``active_cpu_seconds``). Transfers between workers are not attributed to spans
 upstream, so they are read from the scheduler's cluster-wide worker metrics just
 before and just after the first repetition after the warm-ups, when nothing else
-runs. Shuffles (P2P) move data through buffers even within one worker; their
-sends and receives are their own category, ``shuffle``.
+runs; so is the spilling of the workers' memory monitors, which happens outside
+tasks (e.g. while data is persisted). Shuffles (P2P) move data through buffers even
+within one worker, and through files on disk; their sends, receives and disk are
+their own category, ``shuffle``.
 
 Metrics arrive with worker heartbeats. Rather than sleeping, every worker is asked
 for a heartbeat, which carries everything it measured so far. After all the points
@@ -37,6 +39,7 @@ from typing import Any
 
 from distributed import Client, span
 
+from dask_bench.runner._categories import OUTSIDE_TASKS
 from dask_bench.runner._categories import categorize as categorize  # public here
 from dask_bench.runner._categories import transfers as transfers
 from dask_bench.runner.memory import SizeMemory
@@ -79,11 +82,13 @@ def _flush(client: Client) -> None:
 
 
 def _cluster_metrics(dask_scheduler: Any = None) -> Metrics:
-    # Cluster-wide, without span ids: transfers are never attributed to spans.
+    # Cluster-wide, without span ids: transfers and the memory monitor's spilling are
+    # never attributed to spans.
+    contexts = ("execute", "p2p", *OUTSIDE_TASKS)
     return {
         k: v
         for k, v in dask_scheduler.cumulative_worker_metrics.items()
-        if isinstance(k, tuple) and k and k[0] in ("execute", "p2p", "gather-dep", "get-data")
+        if isinstance(k, tuple) and k and k[0] in contexts
     }
 
 

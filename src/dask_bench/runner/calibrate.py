@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dask_bench.runner.plan import PlannedPoint, Step
-from dask_bench.study import Study
+from dask_bench.study import Study, suite_info
 
 #: Study keys that, when set for a suite, keep its sizes as the study says.
 SIZE_KEYS = frozenset({"chunk_size", "per_unit", "total"})
@@ -48,9 +48,12 @@ class Calibration:
     found: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def automatic(self, planned: PlannedPoint) -> bool:
-        """Whether the point's suite is left at its default sizes."""
-        suite = getattr(self.study.suites, planned.workload.suite, None)
-        return suite is not None and not (SIZE_KEYS & suite.model_fields_set)
+        """Whether the point's suite is left at its default sizes (and sized by them)."""
+        name = planned.workload.suite
+        suite = getattr(self.study.suites, name, None)
+        if suite is None or suite_info(name).sized_by_memory:
+            return False  # more chunks would not make more data, only smaller pieces
+        return not (SIZE_KEYS & suite.model_fields_set)
 
     def resize(self, planned: PlannedPoint) -> PlannedPoint:
         """The point with its workload's calibrated chunk count (unchanged if none)."""
@@ -125,8 +128,14 @@ def short_note(planned: PlannedPoint, seconds: float, study: Study) -> str | Non
     if seconds >= minimum:
         return None
     suite = planned.workload.suite
+    hint = (
+        "its data is a share of the workers' memory: raise deployment.memory_per_worker "
+        f"or suites.{suite}.options.fraction"
+        if suite_info(suite).sized_by_memory
+        else f"raise suites.{suite}.per_unit or chunk_size, or leave them at their defaults "
+        "to calibrate"
+    )
     return (
         f"a repetition lasts {seconds * 1e3:.0f} ms, under min_repetition_seconds "
-        f"{minimum:g} s: timings are dominated by overhead; raise suites.{suite}.per_unit "
-        "or chunk_size, or leave them at their defaults to calibrate"
+        f"{minimum:g} s: timings are dominated by overhead; {hint}"
     )

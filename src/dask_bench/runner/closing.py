@@ -63,7 +63,7 @@ class PointCloser:
     def _late_disturbances(self, point: LivePoint) -> None:
         """Flag timed repetitions whose disturbance reached the client after they were stored."""
         for measurement_id, (start, stop) in point.windows.items():
-            what = self.watch.between(start, stop)
+            what = self.watch.between(start, stop, pauses=point.pauses_disturb)
             if what is not None:
                 self.store.mark_disturbed(point.row, measurement_id, what)
                 point.notes.append(f"a repetition was found disturbed afterwards: {what}")

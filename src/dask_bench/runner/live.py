@@ -11,6 +11,7 @@ from dask_bench.runner.measure import PointRun
 from dask_bench.runner.perfreport import PointReport
 from dask_bench.runner.plan import PlannedPoint
 from dask_bench.store.schema import Point
+from dask_bench.study import suite_info
 from dask_bench.workloads import Trial
 
 
@@ -46,3 +47,13 @@ class LivePoint:
     run: PointRun = field(init=False)
     #: Stored timed repetitions: measurement id -> wall-clock start and end.
     windows: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def pauses_disturb(self) -> bool:
+        """Whether workers pausing for memory disturb it (not when it is sized by memory)."""
+        return not sized_by_memory(self.planned)
+
+
+def sized_by_memory(planned: PlannedPoint) -> bool:
+    """Whether the point's data is a share of the workers' memory (it then runs alone)."""
+    return suite_info(planned.workload.suite).sized_by_memory

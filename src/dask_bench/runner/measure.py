@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from dask_bench.errors import RepetitionTimeout, WrongResult
+from dask_bench.errors import RepetitionTimeout, WorkersKilled, WrongResult
 from dask_bench.stats import precise_enough, relative_halfwidth
 from dask_bench.store.db import now
 from dask_bench.store.schema import Ending, PointStatus
@@ -74,6 +74,9 @@ class Watch(Protocol):
     def since(self, mark: int) -> str | None:
         """What happened after ``mark``, in words; None when nothing did."""
 
+    def memory_kills(self, mark: int) -> str | None:
+        """``workers killed for memory: ...`` if that happened after ``mark``; else None."""
+
 
 #: Called after a warm-up shorter than ``min_repetition_seconds`` with its duration;
 #: returns a larger trial to measure instead, or None to keep the current one.
@@ -85,6 +88,8 @@ def _describe(exc: BaseException) -> str:
         return f"wrong result: {exc}"
     if isinstance(exc, RepetitionTimeout):
         return f"timeout: {exc}"
+    if isinstance(exc, WorkersKilled):
+        return str(exc)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -179,6 +184,8 @@ class PointRun:
             mark = self.watch.mark() if self.watch is not None else 0
             index = self._next if provisional else len(seen)
             rep = run_once(self.trial, index, not provisional, self.clock, self.observer)
+            if self._killed(rep, mark, warmup=not provisional, index=index):
+                return False
             if not rep.ok or rep.seconds is None:
                 if provisional:  # meant as the first timed repetition
                     self._next += 1
@@ -211,6 +218,22 @@ class PointRun:
             self._as_warmup(rep, provisional, len(seen))
             seen.append(rep.seconds)
 
+    def _killed(self, rep: Repetition, mark: int, *, warmup: bool, index: int) -> bool:
+        """A worker was killed for memory while ``rep`` ran: store it, end the point.
+
+        Repeating would only kill again, and what the killed worker held is lost.
+        """
+        reason = self.watch.memory_kills(mark) if self.watch is not None else None
+        if reason is None:
+            return False
+        if rep.ok:  # it finished all the same, on fewer workers
+            rep = dataclasses.replace(rep, disturbance=reason)
+        if not warmup:
+            self._next += 1
+        self.on_repetition(dataclasses.replace(rep, warmup=warmup, index=index))
+        self._end(Ending.FAILURE, reason)
+        return True
+
     def _calibrated(self, seconds: float) -> bool:
         if self.calibrate is None or seconds >= self.settings.min_repetition_seconds:
             return False
@@ -237,6 +260,8 @@ class PointRun:
             return
         mark = self.watch.mark() if self.watch is not None else 0
         rep = run_once(self.trial, self._next, False, self.clock, self.observer)
+        if self._killed(rep, mark, warmup=False, index=self._next):
+            return
         if not rep.ok and (self.watch is None or self.watch.since(mark) is None):
             self._next += 1
             self.on_repetition(rep)

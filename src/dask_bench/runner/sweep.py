@@ -9,10 +9,16 @@ relative to its target, until every point has ended (precise, point budget,
 spent. Slow drift of the machine therefore spreads over all workloads of a size
 instead of landing on one of them.
 
+Points whose data is a share of the workers' memory (the ``memory`` suite) come
+last, one at a time, each alone on the cluster once the other points have released
+their data: they are never interleaved or calibrated.
+
 Between repetitions the worker set is checked (a :class:`WorkerWatch` receives the
 scheduler's events): a repetition during which a worker left, arrived or paused
-is stored as disturbed and repeated; a worker lost between repetitions is waited
-for before the next one.
+is stored as disturbed and repeated (pauses for memory excepted, for points sized
+by memory); a worker lost between repetitions is waited for before the next one. A
+worker killed by its nanny for memory stops the work in progress at once and ends
+the point as failed (``workers killed for memory: ...``).
 """
 
 from __future__ import annotations
@@ -22,11 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.errors import DaskBenchError, RepetitionTimeout
+from dask_bench.errors import DaskBenchError, RepetitionTimeout, WorkersKilled
 from dask_bench.runner.breakdown import PointObserver
 from dask_bench.runner.calibrate import Calibration, short_note
 from dask_bench.runner.closing import PointCloser
-from dask_bench.runner.live import LivePoint, TimeBudget
+from dask_bench.runner.live import LivePoint, TimeBudget, sized_by_memory
 from dask_bench.runner.measure import PointRun, Repetition
 from dask_bench.runner.memory import SizeMemory
 from dask_bench.runner.perfreport import point_report
@@ -91,7 +97,8 @@ class SizeSweep:
         try:
             self.watch.follow(_addresses(self.client))
             self._mark = self.watch.mark()
-            for planned in step.points:
+            alone = [p for p in step.points if sized_by_memory(p)]
+            for planned in [p for p in step.points if p not in alone]:
                 point = self._start(self.calibration.resize(planned), planned.chunks)
                 if point is None:
                     continue
@@ -105,6 +112,12 @@ class SizeSweep:
                     live.append(point)
             self._repeat(live, deadline)
             self._finish(live, memory)
+            # Sized by the workers' memory: one at a time, once the others' data is gone.
+            for planned in alone:
+                point = self._start(planned, planned.chunks)
+                if point is not None:
+                    self._repeat([point], deadline)
+                    self._finish([point], memory)
         finally:
             if memory is not None:
                 memory.stop()
@@ -119,13 +132,15 @@ class SizeSweep:
 
     def _start(self, planned: PlannedPoint, default_chunks: int) -> LivePoint | None:
         settings = self.study.measurement
-        before = self._between()
+        before = self._between(pauses=not sized_by_memory(planned))
         self.reporter.point(planned)
         row = self._row(planned)
         try:
             trial = planned.workload.func(self._context(planned))
         except Exception as exc:
             error = f"preparation failed: {type(exc).__name__}: {exc}"
+            if isinstance(exc, WorkersKilled):
+                error = f"{exc} (while the point was prepared)"
             if isinstance(exc, RepetitionTimeout):
                 error = f"{error}; {self.recover(planned.workers)}"
                 self._prepare_again(None)
@@ -152,7 +167,7 @@ class SizeSweep:
             settings,
             on_repetition=lambda rep: self._store(point, rep),
             observer=observer,
-            watch=self.watch,
+            watch=self.watch if point.pauses_disturb else self.watch.expecting_pauses(),
             calibrate=calibrate,
         )
         warm = point.run.warm_up()
@@ -225,6 +240,7 @@ class SizeSweep:
             seed=settings.seed,
             timeout=settings.repetition_timeout,
             io_directory=self.study.io.directory,
+            interrupt=self.watch.interrupt,
         )
 
     def _store(self, point: LivePoint, rep: Repetition) -> None:
@@ -265,21 +281,23 @@ class SizeSweep:
                 open_points,
                 key=lambda p: (p.run.has_minimum, -p.run.uncertainty, len(p.run.outcome.timings)),
             )
-            what = self._between()
+            what = self._between(pauses=pick.pauses_disturb)
             if what is not None:
                 pick.notes.append(f"between repetitions: {what}")
             pick.run.step(after=what)
             if pick.run.outcome.timed_out:
                 self._after_timeout(pick)
 
-    def _between(self) -> str | None:
+    def _between(self, pauses: bool = True) -> str | None:
         """Between repetitions: wait for any worker lost since the last one; say what happened.
 
         Arrivals alone, with every expected worker present, are the study's own
         scaling and go unmentioned, unless they replace a worker lost before (a
         restarted worker is cold: the next repetition counts as disturbed).
+        ``pauses=False``: workers pausing for memory are no news (the next point is
+        sized by memory).
         """
-        what = self.watch.since(self._mark)
+        what = self.watch.since(self._mark, pauses=pauses)
         addresses = _addresses(self.client)
         present = len(addresses)
         if present < self.expected_workers:

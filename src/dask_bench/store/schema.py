@@ -217,9 +217,9 @@ BREAKDOWN_LABELS = {
     "compute-cpu": "task compute, CPU",
     "compute-other": "task compute, non-CPU (GIL, I/O, sleep)",
     "transfer": "transfer between workers (gather-dep)",
-    "shuffle": "shuffle buffers (P2P send/receive, also within one worker)",
+    "shuffle": "shuffle buffers (P2P send/receive and disk, also within one worker)",
     "serialization": "(de)serialization, (de)compression",
-    "spill": "disk spill read/write",
+    "spill": "disk spill read/write (data beyond the workers' memory)",
     "overhead": "executor and other overhead (scheduling, task bookkeeping)",
     "idle": "idle (threads waiting for work)",
 }

@@ -51,6 +51,11 @@ class SuiteInfo:
     programs
         Command-line programs of that extra (installed next to this Python by pip),
         checked like ``requires`` (see :func:`find_program`).
+    sized_by_memory
+        Its data is a share of the workers' memory, not ``chunks x chunk_size``: its
+        points are measured one at a time, alone on the cluster after the other points
+        of their size, never calibrated, and workers pausing for memory while they run
+        are part of what they measure rather than a disturbance.
     """
 
     name: str
@@ -63,6 +68,7 @@ class SuiteInfo:
     requires: tuple[str, ...] = ()
     default: bool = True
     programs: tuple[str, ...] = ()
+    sized_by_memory: bool = False
 
     def unavailable(self) -> str | None:
         """Why the suite cannot run here (a module or program it needs is missing), or None."""
@@ -151,8 +157,9 @@ def suite_rank(name: str) -> tuple[int, str]:
 # --- the built-in suites (their workloads: dask_bench.workloads.<name>) -----------
 
 #: name, title, unit, what a chunk is, default chunk_size, default per_unit, pip extra,
-#: modules it needs, whether a study without a suites section runs it, and (when it needs
-#: any) the programs it runs (a table: one suite per row reads better than one value per line)
+#: modules it needs, whether a study without a suites section runs it, (when it needs any)
+#: the programs it runs, and whether its data is sized by the workers' memory (a table:
+#: one suite per row reads better than one value per line)
 _BUILT_IN = (
     ("tasks", "Task patterns. A chunk is chunk_size tiny tasks.", "tasks/s",
      "Tiny tasks per chunk.", 20, 2, None, (), True),
@@ -170,6 +177,10 @@ _BUILT_IN = (
      "Thousandths of a TPC-H scale factor per chunk: a point's scale factor is chunks x "
      "chunk_size / 1000, each table cut into chunks Parquet files.", 25, 4, "tpch",
      ("duckdb",), False, ("tpchgen-cli",)),
+    ("memory", "Data of fraction x the memory limit of the point's workers (their sum, read "
+     "from the cluster), persisted then reduced, or shuffled: where Dask starts to spill.",
+     "MB/s", "Largest piece (MiB): the data is cut into chunks pieces, more where a piece "
+     "would be larger.", 64, 16, None, (), False, (), True),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

@@ -9,12 +9,13 @@ before it returns, and therefore outside the timed region.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from dask_bench.errors import ConfigError, RepetitionTimeout
+from dask_bench.errors import ConfigError, RepetitionTimeout, WorkersKilled
 from dask_bench.study.catalogue import suite_names, suite_rank, suite_unit
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class Metric(StrEnum):
     THROUGHPUT = "throughput"
     LATENCY = "latency"
 
+
+#: Seconds between two questions to :attr:`WorkloadContext.interrupt` while work is awaited.
+INTERRUPT_POLL = 0.25
 
 #: A workload option: a number, or text (declared as a :class:`Choice`).
 OptionValue = int | float | str
@@ -130,6 +134,10 @@ class WorkloadContext:
     io_directory
         The study's ``io.directory``: where the ``io`` suite writes (visible to
         every worker and the client); ``None``: the system's temporary folder.
+    interrupt
+        Says why the work must stop now (workers were killed for memory), or None;
+        asked every :data:`INTERRUPT_POLL` seconds while :meth:`compute`,
+        :meth:`persist` and :meth:`wait` wait. ``None``: never interrupted.
     """
 
     client: Client
@@ -140,6 +148,7 @@ class WorkloadContext:
     seed: int = 42
     timeout: float | None = None
     io_directory: str | None = None
+    interrupt: Callable[[], str | None] | None = None
 
     def option(self, name: str) -> OptionValue:
         """Return option ``name`` (declared by the workload, possibly overridden)."""
@@ -149,7 +158,8 @@ class WorkloadContext:
         """Compute collections on the cluster and return their results to the client.
 
         Raises :class:`~dask_bench.errors.RepetitionTimeout` (after cancelling the
-        work) when it takes longer than :attr:`timeout`.
+        work) when it takes longer than :attr:`timeout`, and
+        :class:`~dask_bench.errors.WorkersKilled` when :attr:`interrupt` says so.
         """
         futures = self.client.compute(list(collections))
         self._wait(futures)
@@ -176,11 +186,45 @@ class WorkloadContext:
     def _wait(self, futures: Any) -> None:
         from distributed import wait
 
-        try:
-            wait(futures, timeout=self.timeout)
-        except TimeoutError as exc:
-            self.client.cancel(futures)
-            raise RepetitionTimeout(f"repetition exceeded its timeout of {self.timeout} s") from exc
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while True:
+            # in slices, to hear of workers killed for memory: the scheduler would retry
+            # their tasks on the others (and lose those too) before it gave up
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            step = left if self.interrupt is None else _slice(left)
+            try:
+                wait(futures, timeout=step)
+                return
+            except TimeoutError as exc:
+                # its frames (distributed's sync and wait) hold the futures in a cycle:
+                # the data would stay on the cluster until the garbage collector ran
+                _drop_frames(exc)
+                reason = self.interrupt() if self.interrupt is not None else None
+                if reason is not None:
+                    self.client.cancel(futures)
+                    raise WorkersKilled(reason) from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    self.client.cancel(futures)
+                    raise RepetitionTimeout(
+                        f"repetition exceeded its timeout of {self.timeout} s"
+                    ) from exc
+
+
+def _slice(left: float | None) -> float:
+    return INTERRUPT_POLL if left is None else min(left, INTERRUPT_POLL)
+
+
+def _drop_frames(exc: BaseException) -> None:
+    """Detach the tracebacks of ``exc`` and of the exceptions it was raised from or in."""
+    todo: list[BaseException | None] = [exc]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.__traceback__ = None
+        todo += [e.__cause__, e.__context__]
 
 
 WorkloadFunc = Callable[[WorkloadContext], Trial[Any]]
