@@ -106,19 +106,19 @@ def adaptive(db: str, repeats: int, where: str, **deployment: Any) -> None:
     )
 
 
-def _slurm_conf() -> str:
-    """SLURM_CONF of the running test bed, starting it when needed."""
+def _slurm_conf() -> tuple[str, bool]:
+    """SLURM_CONF of the test bed, and whether this script started it (then it stops it)."""
     if os.environ.get("SLURM_CONF"):
-        return os.environ["SLURM_CONF"]
-    out = subprocess.run(
+        return os.environ["SLURM_CONF"], False
+    done = subprocess.run(
         [str(ROOT / "testbeds" / "slurm" / "start")],
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("export SLURM_CONF="))
-    return line.split("=", 1)[1]
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("export SLURM_CONF="))
+    return line.split("=", 1)[1], "already running" not in done.stderr
 
 
 def main() -> None:
@@ -133,21 +133,26 @@ def main() -> None:
         worker_loss(f"{folder}/loss.db", args.repeats)
         adaptive(f"{folder}/adaptive.db", args.repeats, "local")
         if args.slurm:
-            os.environ["SLURM_CONF"] = _slurm_conf()
+            os.environ["SLURM_CONF"], started = _slurm_conf()
             options = {
                 "queue": "debug",
                 "walltime": "00:10:00",
                 "scheduler_options": {"host": "127.0.0.1"},
                 "log_directory": f"{folder}/jobs",
             }
-            adaptive(
-                f"{folder}/slurm.db",
-                args.repeats,
-                "the Slurm test bed",
-                backend="slurm",
-                startup_timeout=60,
-                options=options,
-            )
+            try:
+                adaptive(
+                    f"{folder}/slurm.db",
+                    args.repeats,
+                    "the Slurm test bed",
+                    backend="slurm",
+                    startup_timeout=60,
+                    options=options,
+                )
+            finally:
+                if started:  # leave the machine as it was
+                    stop = ROOT / "testbeds" / "slurm" / "stop"
+                    subprocess.run([str(stop)], capture_output=True, timeout=120, check=False)
     print(
         f"({time.perf_counter() - start:.0f} s; load average {load:.2f} before, "
         f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores)"

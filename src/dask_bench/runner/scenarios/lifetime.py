@@ -16,6 +16,7 @@ back (``replaced_after``), and the results lost and tasks run again (``lost``,
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from dask_bench.deploy import Backend
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from dask_bench.study.scenarios import Lifetime
 
 
+#: Seconds to wait after the work for a restarted worker to come back.
+RESTART_WAIT = 60.0
+
+
 def retirement_figures(hit: Observed) -> dict[str, object]:
     """When workers retired during the repetition, and whether one came back."""
     timeline = hit.figures["timeline"]
@@ -34,7 +39,7 @@ def retirement_figures(hit: Observed) -> dict[str, object]:
     if not removed:
         return {"happened": False, "retired": 0}
     first = removed[0]
-    added = sorted(t for t in timeline["added"] if t >= first)
+    added = sorted(t for t in timeline["added"] if t >= first)  # also after the work
     return {
         "happened": True,
         "retired": len(removed),
@@ -56,7 +61,17 @@ def lifetime_round(r: Round, backend: Backend, scenario: Lifetime, pair: int) ->
     staying = scenario.workers - scenario.retiring
     backend.fresh_workers([(staying, {}), (scenario.retiring, options)])
     r.scale(scenario.workers, None)
-    hit = observe(client=r.client, trial=r.trial, index=pair)
+
+    def back_in_time() -> None:
+        # with restart, a worker that retired near the end is still on its way back:
+        # wait for it under the recorder, so that its return is measured too
+        deadline = time.monotonic() + RESTART_WAIT
+        while scenario.restart and time.monotonic() < deadline:
+            if len(r.client.scheduler_info(n_workers=-1)["workers"]) >= scenario.workers:
+                return
+            time.sleep(0.1)
+
+    hit = observe(client=r.client, trial=r.trial, index=pair, linger=back_in_time)
     hit.figures.update(retirement_figures(hit))
     hit.figures["how"] = (
         f"{scenario.retiring} of {scenario.workers} workers started with lifetime "
