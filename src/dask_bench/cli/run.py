@@ -176,7 +176,8 @@ def run(
             f"{total} points{also}; estimated duration: {estimate_runs(plans).text()}",
             markup=False,
         )
-    reporter = Reporter() if quiet else RichReporter(total)
+    rounds = sum(s.repeats for s in study.scenarios.values()) * len(plans)
+    reporter = Reporter() if quiet else RichReporter(total + rounds)
     with reporter:
         if flags["resume"]:
             resumed = resume_run(

@@ -45,6 +45,12 @@ class Reporter:
     def point_done(self, point: PlannedPoint, status: PointStatus, error: str | None) -> None:
         """Measuring ``point`` ended."""
 
+    def scenario(self, name: str, what: str) -> None:
+        """Scenario ``name`` does ``what`` (e.g. ``round 2 of 5``)."""
+
+    def round_done(self) -> None:
+        """A round of a scenario ended (the bar counts them after the points)."""
+
     def warn(self, message: str) -> None:
         """Something the user should know about."""
 
@@ -53,7 +59,7 @@ class Reporter:
 
 
 class RichReporter(Reporter):
-    """A rich progress bar over the points, with workload, repetition and ETA."""
+    """A rich progress bar over the points (then scenario rounds), with ETA."""
 
     def __init__(self, total_points: int, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
@@ -108,6 +114,14 @@ class RichReporter(Reporter):
         """Advance the bar; print failures."""
         if status != PointStatus.OK:
             self.console.print(f"[red]failed[/red] {point.label}: {_clean(error or '')}")
+        self.progress.advance(self.task)
+
+    def scenario(self, name: str, what: str) -> None:
+        """Show the scenario and what it does."""
+        self.progress.update(self.task, description=f"scenario {name}: {what}", where=self.prefix)
+
+    def round_done(self) -> None:
+        """Advance the bar by one round."""
         self.progress.advance(self.task)
 
     def warn(self, message: str) -> None:

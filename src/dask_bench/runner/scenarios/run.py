@@ -47,6 +47,7 @@ class ScenarioRunner:
     #: Scenarios started and not yet closed (after an interrupt or an error).
     open_rows: list[ScenarioRow] = field(default_factory=list)
     failed: int = 0
+    _rounds_done: int = 0  # of the scenario running
 
     def run_all(self) -> None:
         """Run every scenario; one that fails is stored as failed and the next one runs."""
@@ -60,13 +61,23 @@ class ScenarioRunner:
         for name, scenario in self.study.scenarios.items():
             if name in done:
                 self.reporter.info(f"scenario {name}: kept from before the resume")
+                for _ in range(scenario.repeats):
+                    self.reporter.round_done()
                 continue
             self.reporter.info(f"scenario {name}: {scenario.describe()}")
             self.scale(scenario.workers)
             self.run_one(name, scenario)
 
     def run_one(self, name: str, scenario: Scenario) -> None:
-        """Prepare the workload, warm it up, then run the pairs."""
+        """Prepare the workload, warm it up, then run the rounds."""
+        self._rounds_done = 0
+        try:
+            self._run_one(name, scenario)
+        finally:
+            for _ in range(scenario.repeats - self._rounds_done):
+                self.reporter.round_done()  # a failed scenario's rounds still count as done
+
+    def _run_one(self, name: str, scenario: Scenario) -> None:
         workload = get_workload(scenario.suite, scenario.workload_name)
         ctx = self._context(scenario, workload.resolve_options(scenario.options))
         row = self.store.add_scenario(
@@ -108,6 +119,7 @@ class ScenarioRunner:
         self.reporter.warn(f"scenario {name} failed: {error}")
 
     def _rounds(self, row: ScenarioRow, scenario: Scenario, trial: Trial[Any]) -> None:
+        self.reporter.scenario(row.name, "warm-up")
         warm = observe(client=self.client, trial=trial, index=-1)
         self._keep(row, warm, -1, ScenarioRole.WARMUP)
         if not warm.repetition.ok:
@@ -120,6 +132,7 @@ class ScenarioRunner:
             say=self.reporter.info,
         )
         for pair in range(scenario.repeats):
+            self.reporter.scenario(row.name, f"round {pair + 1} of {scenario.repeats}")
             if isinstance(scenario, WorkerLoss):
                 loss_round(r, self.backend, scenario, pair)
             elif isinstance(scenario, ScaleUp):
@@ -128,6 +141,8 @@ class ScenarioRunner:
                 lifetime_round(r, self.backend, scenario, pair)
             else:
                 adaptive_round(r, self.backend, scenario, pair)
+            self._rounds_done += 1
+            self.reporter.round_done()
 
     def _scale_since(self, workers: int, since: float | None) -> float | None:
         """Scale to ``workers`` and wait for them; seconds from ``since`` until they were."""
