@@ -10,6 +10,7 @@ import json
 import signal
 import sqlite3
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -147,6 +148,13 @@ def test_cleanup_cancels_the_jobs_of_a_killed_study(tmp_path):
         }
     }
     spec["measurement"].update(min_repeats=200, max_repeats=200, point_budget=None)
+    # A worker closes as soon as its scheduler's connection breaks, and its job then ends by
+    # itself; a job that outlives the study (its node lost the network, its script goes on)
+    # is what cleanup is for. This interpreter keeps the job alive after the worker ends.
+    wrapper = tmp_path / "python-then-wait"
+    wrapper.write_text(f'#!/bin/sh\n"{sys.executable}" "$@"\nsleep 300\n')
+    wrapper.chmod(0o755)
+    spec["deployment"]["options"]["python"] = str(wrapper)
     proc = start_study(tmp_path, spec)
     local: list[psutil.Process] = []
     try:
@@ -182,7 +190,7 @@ def test_cleanup_cancels_the_jobs_of_a_killed_study(tmp_path):
         assert wait_gone(jobs, within=15) == []
         status, _, message, _ = run_row(db, run_id)
         assert status == "failed" and "cleaned up" in (message or "")
-        # Cancelling a job ends its processes, workers included.
+        # Cancelling a job ends its processes, the waiting script included.
         assert wait_until(lambda: not job_processes(tag), 20), job_processes(tag)
         # The scheduler ran inside the killed process; nothing else it started survives.
         assert alive(local) == []
