@@ -153,6 +153,8 @@ def test_schema_2_database_gains_the_scale_event_columns(tmp_path):
     con.execute("alter table measurements drop column disturbed")  # schema 5
     con.execute("alter table measurements drop column disturbance")
     con.execute("alter table points drop column notes")
+    con.execute("alter table points drop column scheduler")  # schema 8
+    con.execute("alter table points drop column placement")
     con.execute("drop table scenario_repetitions")  # schema 7
     con.execute("drop table scenarios")
     con.execute("update meta set value='2' where key='schema_version'")

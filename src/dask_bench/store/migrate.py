@@ -39,6 +39,8 @@ FORMATS: dict[str, int] = {
     "scale_events.details": 1,
     "scenarios.settings": 1,
     "scenario_repetitions.figures": 1,
+    "points.scheduler": 1,
+    "points.placement": 1,
 }
 
 # --- the schema -------------------------------------------------------------------
@@ -112,6 +114,19 @@ def _to_7(conn: Connection) -> None:
         )
 
 
+def _to_8(conn: Connection) -> None:
+    """Schema 8: scheduler-side figures and task placement by worker group, per point."""
+    for column in ("scheduler", "placement"):
+        conn.execute(text(f"ALTER TABLE points ADD COLUMN {column} JSON"))
+        # new, empty columns: already in the current format
+        key = f"format:points.{column}"
+        conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": key})
+        conn.execute(
+            text("INSERT INTO meta (key, value) VALUES (:k, :v)"),
+            {"k": key, "v": str(FORMATS[f"points.{column}"])},
+        )
+
+
 #: Migrations from schema version N to N + 1, applied in order to older databases.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _to_2,
@@ -120,6 +135,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _to_5,
     5: _to_6,
     6: _to_7,
+    7: _to_8,
 }
 
 # --- the documents in JSON columns ------------------------------------------------
@@ -171,6 +187,8 @@ DOCUMENT_MIGRATIONS: dict[str, dict[int, DocumentStep]] = {
     "scale_events.details": {0: _unchanged},
     "scenarios.settings": {0: _unchanged},
     "scenario_repetitions.figures": {0: _unchanged},
+    "points.scheduler": {0: _unchanged},
+    "points.placement": {0: _unchanged},
 }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from dask_bench.store.provenance import Provenance, confidence_of, read_provenance
 
 #: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class RunStatus(StrEnum):
@@ -169,6 +169,16 @@ class Point(Base):
     #: Short remarks on how the point was measured (schema 5): calibration, warm-ups
     #: until steady, disturbances between repetitions, sizes shorter than the minimum.
     notes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    #: Scheduler-side figures of the point (schema 8): µs per task, scheduler CPU and
+    #: peak memory, longest event-loop tick, time to first task; None: not collected.
+    scheduler: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
+    #: Where each task group ran, by worker group (schema 8), and any task that needed
+    #: a resource its worker lacked; None: a pool of one group.
+    placement: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True), nullable=True
+    )
 
     run: Mapped[Run] = relationship(back_populates="points")
     measurements: Mapped[list[Measurement]] = relationship(
