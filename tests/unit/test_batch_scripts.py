@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from dask_bench.deploy import get_backend
-from dask_bench.deploy.base import WorkerLayout
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.jobqueue.core import JobQueueBackend
 from dask_bench.deploy.jobqueue.htcondor import HTCondorBackend, parse_condor_q
 from dask_bench.deploy.jobqueue.lsf import parse_bjobs

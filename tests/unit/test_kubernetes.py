@@ -17,7 +17,7 @@ from dask_kubernetes.operator import make_cluster_spec
 
 from dask_bench import build_study
 from dask_bench.deploy import get_backend
-from dask_bench.deploy.base import WorkerLayout
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.kubernetes._manifest import (
     crd_file,
     crd_schema,

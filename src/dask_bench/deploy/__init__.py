@@ -6,8 +6,9 @@ A back-end is a :class:`Backend` subclass registered with :func:`register_backen
 :mod:`dask_bench.deploy.kubernetes`, Dask Gateway in :mod:`dask_bench.deploy.gateway`.
 """
 
-from dask_bench.deploy.base import JOB_PREFIX, Backend, Launcher, WorkerLayout, job_tag
+from dask_bench.deploy.base import JOB_PREFIX, Backend, Launcher, job_tag
 from dask_bench.deploy.build import make_backend, resolve_layout
+from dask_bench.deploy.layout import GroupLayout, WorkerLayout
 from dask_bench.deploy.registry import (
     BackendEntry,
     backends,
@@ -20,6 +21,7 @@ __all__ = [
     "JOB_PREFIX",
     "Backend",
     "BackendEntry",
+    "GroupLayout",
     "Launcher",
     "WorkerLayout",
     "backends",

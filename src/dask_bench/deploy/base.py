@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -77,30 +77,6 @@ def study_sets(fields: Mapping[str, str]) -> dict[str, str]:
     return {key: f"the study; use '{field}' instead" for key, field in fields.items()}
 
 
-@dataclass(frozen=True)
-class WorkerLayout:
-    """The shape of every worker, identical across back-ends so comparisons are like-for-like.
-
-    Attributes
-    ----------
-    threads_per_worker
-        Threads in each worker process.
-    memory_per_worker
-        Memory limit of each worker, in bytes.
-    """
-
-    threads_per_worker: int
-    memory_per_worker: int
-
-    def units(self, workers: int) -> int:
-        """Processing units (total threads) of ``workers`` workers."""
-        return workers * self.threads_per_worker
-
-    def as_dict(self) -> dict[str, int]:
-        """The layout as plain data, for storing."""
-        return asdict(self)
-
-
 class Backend(ABC):
     """A way to deploy a Dask cluster.
 
@@ -136,6 +112,10 @@ class Backend(ABC):
     #: The scenario events (``scenarios.<name>.kind``) this back-end can produce the way
     #: its infrastructure would; planning refuses the others.
     events: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the back-end can deploy named worker groups (``deployment.groups``);
+    #: when not, :attr:`groups_note` says why and the study is refused at once.
+    supports_groups: ClassVar[bool] = True
+    groups_note: ClassVar[str] = "it starts one kind of worker"
 
     def __init__(
         self,
@@ -173,9 +153,17 @@ class Backend(ABC):
         ConfigError
             One line naming the option, who sets it and what to do instead.
         """
-        for key, owner in self.owned_options.items():
-            if _holds(self.options, key):
-                raise ConfigError(f"'deployment.options.{key}' is set by {owner}")
+        if self.layout.groups and not self.supports_groups:
+            raise ConfigError(
+                f"the {self.name} back-end cannot deploy worker groups ({self.groups_note}); "
+                "remove deployment.groups or use another back-end"
+            )
+        places = [("deployment.options", self.options)]
+        places += [(f"deployment.groups.{g.name}.options", g.options) for g in self.layout.groups]
+        for where, options in places:
+            for key, owner in self.owned_options.items():
+                if _holds(options, key):
+                    raise ConfigError(f"'{where}.{key}' is set by {owner}")
 
     def check_option_names(self, known: Iterable[str]) -> None:
         """Refuse options the back-end does not know, naming those it does.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dask_bench.deploy.base import Backend, WorkerLayout, job_tag
+from dask_bench.deploy.base import Backend, job_tag
+from dask_bench.deploy.layout import GroupLayout, WorkerLayout
 from dask_bench.deploy.registry import get_backend
 from dask_bench.deploy.tls import make_security
 
@@ -23,19 +24,43 @@ def resolve_layout(study: Study, total_memory: int | None = None) -> WorkerLayou
         Bytes of memory that 'auto' divides; default: this machine's.
     """
     dep = study.deployment
-    memory = dep.memory_per_worker
-    if memory == "auto":
+    fixed = sum(int(g.workers) for g in dep.groups.values() if not g.swept)
+    largest = max(dep.workers) + fixed
+    if dep.memory_per_worker == "auto":
         import psutil
 
-        total = total_memory or psutil.virtual_memory().total
-        memory_bytes = total // max(dep.workers)
-    elif isinstance(memory, str):
+        default = (total_memory or psutil.virtual_memory().total) // largest
+    else:
+        default = _bytes(dep.memory_per_worker)
+    groups = tuple(
+        GroupLayout(
+            name=name,
+            workers=None if g.swept else int(g.workers),
+            threads_per_worker=g.threads_per_worker or dep.threads_per_worker,
+            memory_per_worker=default
+            if g.memory_per_worker is None
+            else _bytes(g.memory_per_worker),
+            resources=dict(g.resources),
+            options=dict(g.options),
+        )
+        for name, g in dep.groups.items()
+    )
+    swept = next((g for g in groups if g.workers is None), None)
+    if swept is None:
+        return WorkerLayout(threads_per_worker=dep.threads_per_worker, memory_per_worker=default)
+    return WorkerLayout(
+        threads_per_worker=swept.threads_per_worker,
+        memory_per_worker=swept.memory_per_worker,
+        groups=groups,
+    )
+
+
+def _bytes(size: str | int) -> int:
+    if isinstance(size, str):
         from dask.utils import parse_bytes
 
-        memory_bytes = int(parse_bytes(memory))
-    else:
-        memory_bytes = int(memory)
-    return WorkerLayout(threads_per_worker=dep.threads_per_worker, memory_per_worker=memory_bytes)
+        return int(parse_bytes(size))
+    return int(size)
 
 
 def make_backend(
@@ -61,12 +86,13 @@ def make_backend(
     """
     dep = study.deployment
     cls = get_backend(dep.backend)
+    layout = layout or resolve_layout(study)
     return cls(
-        layout or resolve_layout(study),
+        layout,
         dep.options,
         cores_per_node=dep.cores_per_node,
         security=make_security(study.security),
         tag=tag or job_tag(),
-        largest=max(dep.workers),
+        largest=layout.total(max(dep.workers)),
         dask_config=study.config,
     )

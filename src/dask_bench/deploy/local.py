@@ -38,6 +38,8 @@ class LocalBackend(SpecClusterBackend):
             "threads_per_worker": "deployment.threads_per_worker",
             "memory_limit": "deployment.memory_per_worker",
             "security": "security.tls",
+            "nthreads": "deployment.threads_per_worker",
+            "resources": "deployment.groups.<name>.resources",
         }
     )
 
@@ -47,6 +49,8 @@ class LocalBackend(SpecClusterBackend):
         self._lost: list[Any] = []
         #: The worker keywords the cluster started with (before fresh_workers changed them).
         self._spec_options: dict[str, Any] | None = None
+        #: Workers made so far in each group (the next one's number).
+        self._names: dict[str, int] = {}
 
     def check(self) -> None:
         """Refuse a layout this machine cannot hold, before anything starts."""
@@ -64,9 +68,9 @@ class LocalBackend(SpecClusterBackend):
                 f"{LOCAL_WORKERS_PER_CORE * cores}); lower the largest worker count"
             )
         total = psutil.virtual_memory().total
-        if self.layout.memory_per_worker > total:
+        if self.layout.memory > total:
             raise ConfigError(
-                f"deployment.memory_per_worker: {format_bytes(self.layout.memory_per_worker)} "
+                f"deployment.memory_per_worker: {format_bytes(self.layout.memory)} "
                 f"is more than this machine's {format_bytes(total)}; use 'auto' or a "
                 "smaller size"
             )
@@ -116,10 +120,43 @@ class LocalBackend(SpecClusterBackend):
         )
 
     def request(self, workers: int) -> None:
-        """Scale the LocalCluster to ``workers`` workers."""
+        """Scale the LocalCluster to ``workers`` workers (of every group)."""
         if self._cluster is None:
             raise RuntimeError("request() before start()")
-        self._cluster.scale(workers)
+        if not self.layout.groups:
+            self._cluster.scale(workers)
+            return
+        # One cluster, one worker spec per worker: each group's shape and resources,
+        # named <group>-<n> so that the scheduler (and the placement check) knows it.
+        cluster = self._cluster
+        base = cluster.new_spec
+        for name, count in self.layout.counts(workers).items():
+            group = self.layout.group(name)
+            have = sorted(
+                (k for k in cluster.worker_spec if str(k).startswith(f"{name}-")),
+                key=lambda k: int(str(k).rsplit("-", 1)[1]),
+            )
+            for key in have[count:]:
+                del cluster.worker_spec[key]
+            for _ in range(len(have), count):
+                options = {
+                    **base["options"],
+                    "nthreads": group.threads_per_worker,
+                    "memory_limit": group.memory_per_worker,
+                    "resources": dict(group.resources),
+                    **group.options,
+                }
+                cluster.worker_spec[f"{name}-{self._made(name)}"] = {**base, "options": options}
+        # as SpecCluster.scale does: the workers start in the background, scale_to waits
+        if cluster.loop is None:
+            raise RuntimeError("the LocalCluster has no event loop")
+        cluster.loop.add_callback(cluster._correct_state)
+
+    def _made(self, group: str) -> int:
+        # a name SpecCluster has closed is never started again: never reuse one
+        n = self._names.get(group, 0)
+        self._names[group] = n + 1
+        return n
 
     @classmethod
     def event_problem(cls, kind: str, options: Mapping[str, Any]) -> str | None:

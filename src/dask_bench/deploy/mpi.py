@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from dask_bench.deploy.base import Launcher, study_sets
 from dask_bench.deploy.fixed_pool import FixedPoolBackend
+from dask_bench.deploy.layout import GroupLayout
 from dask_bench.deploy.registry import register_backend
 from dask_bench.errors import BackendError, ConfigError
 
@@ -170,7 +171,25 @@ class MpiBackend(FixedPoolBackend):
         }
         if self.security is not None:
             kwargs["protocol"] = "tls"
+        group = self._rank_group()
+        if group is not None:  # this worker rank's group: its shape and resources
+            kwargs["nthreads"] = group.threads_per_worker
+            kwargs["memory_limit"] = group.memory_per_worker
+            options = dict(kwargs.get("worker_options") or {})
+            kwargs["worker_options"] = {**options, "resources": dict(group.resources)}
         return kwargs
+
+    def _rank_group(self) -> GroupLayout | None:
+        """The worker group of this rank: the fixed groups take the first worker ranks."""
+        if not self.layout.groups or self.rank is None or self.rank < _NOT_WORKERS:
+            return None
+        index = self.rank - _NOT_WORKERS
+        for group in self.layout.groups:
+            if group.workers is not None:
+                if index < group.workers:
+                    return group
+                index -= group.workers
+        return next(g for g in self.layout.groups if g.workers is None)
 
     def scheduler_address(self) -> str:
         """The address of the scheduler on rank 0, known after :meth:`setup`."""

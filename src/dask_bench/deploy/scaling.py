@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from dask_bench.deploy.base import Backend
+    from dask_bench.deploy.layout import WorkerLayout
 
 #: How often the scheduler is asked for its workers while waiting; bounds the
 #: resolution of the recorded arrival times.
@@ -61,7 +62,8 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
         When that does not happen within ``timeout`` seconds; the message says how
         many were expected and how many arrived.
     """
-    threads = backend.layout.threads_per_worker
+    allowed = backend.layout.threads
+    threads = " or ".join(str(t) for t in sorted(allowed))
     backend.make_room(n)
     before = set(connected_workers(client))
     start = time.perf_counter()
@@ -72,7 +74,7 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
         now = time.perf_counter() - start
         if first is None and set(workers) - before:
             first = now
-        wrong = {a: w["nthreads"] for a, w in workers.items() if w.get("nthreads") != threads}
+        wrong = {a: w["nthreads"] for a, w in workers.items() if w.get("nthreads") not in allowed}
         if wrong:
             addr, got = next(iter(wrong.items()))
             raise WorkersTimeout(
@@ -80,7 +82,7 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
                 "check the back-end's worker options"
             )
         if len(workers) == n or (backend.fixed_pool and len(workers) >= n):
-            chosen = subset(workers, n) if backend.fixed_pool else tuple(workers)
+            chosen = subset(workers, n, backend.layout) if backend.fixed_pool else tuple(workers)
             return ScaleEvent(n, len(before), first, now, chosen)
         problem = backend.startup_problem()
         if problem is not None:
@@ -96,14 +98,42 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
         time.sleep(POLL_SECONDS)
 
 
-def subset(workers: dict[str, dict[str, Any]], n: int) -> tuple[str, ...]:
+def subset(
+    workers: dict[str, dict[str, Any]], n: int, layout: WorkerLayout | None = None
+) -> tuple[str, ...]:
     """The ``n`` workers of a fixed pool a size is measured on.
 
     Chosen in a stable order (by name, then address) so that every size extends the
-    previous one and repeated studies use the same workers.
+    previous one and repeated studies use the same workers. With worker groups, each
+    group's count is taken from the workers offering exactly its resources and threads.
+
+    Raises
+    ------
+    WorkersTimeout
+        When the pool lacks the workers of a group.
     """
     ordered = sorted(workers, key=lambda a: (_natural(str(workers[a].get("name", ""))), a))
-    return tuple(ordered[:n])
+    if layout is None or not layout.groups:
+        return tuple(ordered[:n])
+    chosen: list[str] = []
+    for name, count in layout.counts(n).items():
+        group = layout.group(name)
+        fits = [
+            a
+            for a in ordered
+            if dict(workers[a].get("resources") or {}) == dict(group.resources)
+            and workers[a].get("nthreads") == group.threads_per_worker
+            and a not in chosen
+        ]
+        if len(fits) < count:
+            offers = ", ".join(f"{k}={v:g}" for k, v in group.resources.items()) or "no resources"
+            raise WorkersTimeout(
+                f"group {name} needs {count} worker(s) with {group.threads_per_worker} "
+                f"thread(s) and {offers}; the pool has {len(fits)}; start workers with "
+                "--resources and --nthreads to match deployment.groups"
+            )
+        chosen += fits[:count]
+    return tuple(chosen)
 
 
 def _natural(text: str) -> tuple[tuple[int, int | str], ...]:

@@ -59,11 +59,13 @@ def plan_study(study: Study, total_memory: int | None = None) -> Plan:
     the largest processing units of the sweep).
     """
     layout = resolve_layout(study, total_memory)
-    largest_units = layout.units(max(study.deployment.workers))
+    # with worker groups a size counts the workers of every group
+    largest_units = layout.units(layout.total(max(study.deployment.workers)))
     steps = []
     # a study of scenarios alone (suites: {}) has no sweep
     sizes = study.deployment.workers if study.suites.selected() else []
-    for workers in sizes:
+    for swept in sizes:
+        workers = layout.total(swept)
         units = layout.units(workers)
         points = []
         for suite_name, suite in study.suites.selected().items():

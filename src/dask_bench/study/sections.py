@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 
 from dask_bench._defaults import DEFAULT_CONFIDENCE
+from dask_bench.study.groups import WorkerGroup, check_groups
 from dask_bench.study.variants import PositiveFloat, PositiveInt, _Model
 
 #: Where results go when neither the study nor ``--db`` says otherwise.
@@ -63,6 +64,17 @@ class Deployment(_Model):
         description="Measure even when client, scheduler and workers run different versions "
         "of Python or key packages (otherwise the study stops with a table of differences).",
     )
+    groups: dict[str, WorkerGroup] = Field(
+        default_factory=dict,
+        description="Named worker groups of one heterogeneous pool (each with its own "
+        "workers, threads, memory, resources and back-end options); empty: one kind of "
+        "worker. The swept group's count follows deployment.workers.",
+    )
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, v: dict[str, WorkerGroup]) -> dict[str, WorkerGroup]:
+        return check_groups(v)
 
     @field_validator("workers")
     @classmethod

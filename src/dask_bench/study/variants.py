@@ -86,7 +86,7 @@ class SecuritySettings(_Model):
 
 
 #: What a variant may not change: sizes and worker layout stay identical across variants.
-_SHARED_BY_VARIANTS = ("workers", "threads_per_worker", "memory_per_worker")
+_SHARED_BY_VARIANTS = ("workers", "threads_per_worker", "memory_per_worker", "groups")
 VARIANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 

@@ -65,6 +65,8 @@ class GatewayBackend(Backend):
     launcher = Launcher.GATEWAY
     owned_options = study_sets({f"cluster_options.{key}": field for key, field in _LAYOUT.items()})
     supports_tls = False
+    supports_groups = False
+    groups_note = "the Gateway server gives every worker the shape it is configured with"
     tls_note = (
         "dask-gateway already secures every cluster with TLS certificates of its own, "
         "issued per cluster by the gateway"

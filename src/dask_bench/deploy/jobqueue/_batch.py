@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,3 +129,28 @@ def export_lines(config: Mapping[str, Any]) -> list[str]:
     (see :func:`~dask_bench.study.dask_config.environment_value`).
     """
     return [f"export {environment_assignment(k, v)}" for k, v in config.items()]
+
+
+def with_exports(
+    options: Mapping[str, Any], dask_config: Mapping[str, Any], config_name: Callable[[], str]
+) -> dict[str, Any]:
+    """``options`` with ``dask_config`` exported at the end of the job script's prologue.
+
+    ``config_name`` gives dask-jobqueue's config section of the job class (``slurm``),
+    whose prologue applies when the options set none.
+    """
+    out = dict(options)
+    if not dask_config:
+        return out
+    prologue = out.pop("job_script_prologue", None)
+    legacy = out.pop("env_extra", None)  # its old name, moved to avoid the warning
+    if prologue is None:
+        prologue = legacy
+    if prologue is None:  # what dask-jobqueue would take from its own config
+        import dask.config
+
+        section = f"jobqueue.{out.get('config_name') or config_name()}"
+        prologue = dask.config.get(f"{section}.job-script-prologue", None)
+        prologue = prologue or dask.config.get(f"{section}.env-extra", None)
+    out["job_script_prologue"] = [*(prologue or []), *export_lines(dask_config)]
+    return out

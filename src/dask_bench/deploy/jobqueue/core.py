@@ -23,9 +23,17 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from dask_bench.deploy.base import Launcher
-from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, export_lines
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, with_exports
+from dask_bench.deploy.jobqueue._groups import (
+    JobShape,
+    group_options,
+    job_shape,
+    node_name,
+    script_key,
+    shape_order,
+    split,
+)
 from dask_bench.deploy.jobqueue._loss import jobs_holding
-from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.spec_cluster import SpecClusterBackend
 from dask_bench.deploy.tls import dashboard_tls, is_temporary
@@ -97,39 +105,29 @@ class JobQueueBackend(SpecClusterBackend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shapes: dict[str, int] = {}  # job (spec) name -> workers in it
+        self._job_group: dict[str, str | None] = {}  # job (spec) name -> its worker group
         self._new: list[str] = []  # jobs added since step_details() last described them
-        self._scripts: dict[int, str] = {}  # workers per job -> the script submitted
+        self._scripts: dict[JobShape, str] = {}  # (group, workers per job) -> its script
         self._jobs_made = 0  # every job gets a name never used before (see request)
         self._lost: list[str] = []  # jobs a scenario cancelled, forgotten by restore()
 
     # --- the jobs of a size, as data ---
 
-    def _shape(self, workers: int) -> dict[str, Any]:
-        threads, memory = self.layout.threads_per_worker, self.layout.memory_per_worker
-        return {"cores": workers * threads, "processes": workers, "memory": f"{workers * memory}B"}
+    def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
+        return job_shape(self.layout, workers, group)
 
-    def _job_options(self) -> dict[str, Any]:
+    def _job_options(self, group: str | None = None) -> dict[str, Any]:
         options = {k: v for k, v in self._with_exports().items() if k not in _CLUSTER_ONLY}
-        return {**options, "job_name": self.tag}
+        return {**self._group_options(group, options), "job_name": self.tag}
+
+    def _group_options(self, group: str | None, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The options of ``group``'s jobs (``options`` themselves without groups)."""
+        name = options.get("config_name") or self._job_class().config_name
+        return group_options(self.layout, group, options, config_name=name, skip=_CLUSTER_ONLY)
 
     def _with_exports(self) -> dict[str, Any]:
         """The options, with the study's Dask config exported at the end of the prologue."""
-        options = dict(self.options)
-        if not self.dask_config:
-            return options
-        prologue = options.pop("job_script_prologue", None)
-        legacy = options.pop("env_extra", None)  # its old name, moved to avoid the warning
-        if prologue is None:
-            prologue = legacy
-        if prologue is None:  # what dask-jobqueue would take from its own config
-            import dask.config
-
-            name = options.get("config_name") or self._job_class().config_name
-            section = f"jobqueue.{name}"
-            prologue = dask.config.get(f"{section}.job-script-prologue", None)
-            prologue = prologue or dask.config.get(f"{section}.env-extra", None)
-        options["job_script_prologue"] = [*(prologue or []), *export_lines(self.dask_config)]
-        return options
+        return with_exports(self.options, self.dask_config, lambda: self._job_class().config_name)
 
     def _job_class(self) -> Any:
         return getattr(self._module(), self.cluster_class).job_cls
@@ -140,15 +138,15 @@ class JobQueueBackend(SpecClusterBackend):
     def job_scripts(self, workers: int) -> list[str]:
         """The scripts of a size's jobs, one per distinct job shape, without submitting."""
         scripts = []
-        for per_job in sorted(set(self._split(workers)), reverse=True):
-            job = self._make_job(per_job, SCHEDULER_PLACEHOLDER)
+        for group, per_job in sorted(set(self._split(workers)), key=shape_order):
+            job = self._make_job(per_job, SCHEDULER_PLACEHOLDER, group)
             scripts.append(str(job.job_script()))
         return scripts
 
-    def _split(self, workers: int) -> list[int]:
-        return node_split(workers, self.layout.threads_per_worker, self.cores_per_node)
+    def _split(self, workers: int) -> list[JobShape]:
+        return split(self.layout, workers, self.cores_per_node)
 
-    def _make_job(self, per_job: int, scheduler: str) -> Any:
+    def _make_job(self, per_job: int, scheduler: str, group: str | None = None) -> Any:
         # Certificate files show in the script; temporary ones are only written at run time.
         extra = {}
         if self.security is not None and not is_temporary(self.security):
@@ -157,8 +155,8 @@ class JobQueueBackend(SpecClusterBackend):
             return self._job_class()(
                 scheduler=scheduler,
                 name="dask-bench-worker",
-                **self._job_options(),
-                **self._shape(per_job),
+                **self._job_options(group),
+                **self._shape(per_job, group),
                 **extra,
             )
         except (TypeError, ValueError) as exc:
@@ -213,7 +211,7 @@ class JobQueueBackend(SpecClusterBackend):
 
     def make_room(self, workers: int) -> None:
         """Cancel every job when the new size's layout does not extend the current one."""
-        wanted, have = Counter(self._split(workers)), Counter(self._shapes.values())
+        wanted, have = Counter(self._split(workers)), Counter(self._have())
         if have - wanted:
             self._cancel_all()
 
@@ -222,6 +220,7 @@ class JobQueueBackend(SpecClusterBackend):
         cluster = self._require()
         cluster.scale(0)
         self._shapes.clear()
+        self._job_group.clear()
         self._new.clear()
         deadline = time.monotonic() + LEAVE_TIMEOUT
         while self._client is not None and self._client.scheduler_info(n_workers=-1)["workers"]:
@@ -235,21 +234,26 @@ class JobQueueBackend(SpecClusterBackend):
     def request(self, workers: int) -> None:
         """Submit the jobs the size lacks (one per node, or one per worker)."""
         cluster = self._require()
-        missing = Counter(self._split(workers)) - Counter(self._shapes.values())
-        for per_job in sorted(missing.elements(), reverse=True):
+        missing = Counter(self._split(workers)) - Counter(self._have())
+        for group, per_job in sorted(missing.elements(), key=shape_order):
             ((name, spec),) = cluster.new_worker_spec().items()
             # SpecCluster reuses the names of removed jobs, and 15 s (lost-worker-timeout)
             # after a worker left it closes the job named like that worker: a new job
             # reusing the name of a cancelled one-worker job would be cancelled with it.
-            name = f"{name.rsplit('-', 1)[0]}-{self._jobs_made}"
+            # A group's jobs (and so its workers) are named after the group.
+            prefix = group if group is not None else name.rsplit("-", 1)[0]
+            name = f"{prefix}-{self._jobs_made}"
             self._jobs_made += 1
-            options = {**spec["options"], **self._shape(per_job)}
+            options = {**spec["options"], **self._shape(per_job, group)}
+            if group is not None:
+                options.update(self._group_options(group, options))
             spec = {**spec, "options": options}
             spec.pop("group", None)
             if per_job > 1:  # how SpecCluster knows the names of a job's workers
                 spec["group"] = [f"-{i}" for i in range(per_job)]
             cluster.worker_spec[name] = spec
             self._shapes[name] = per_job
+            self._job_group[name] = group
             self._new.append(name)
         # scale() to the jobs already described only starts the missing ones
         cluster.scale(len(cluster.worker_spec))
@@ -287,6 +291,7 @@ class JobQueueBackend(SpecClusterBackend):
             for name in self._lost:
                 cluster.worker_spec.pop(name, None)
                 self._shapes.pop(name, None)
+                self._job_group.pop(name, None)
             self._lost.clear()
             # closes what is left of them (their cancel command finds nothing)
             cluster.sync(cluster._correct_state)
@@ -350,8 +355,9 @@ class JobQueueBackend(SpecClusterBackend):
     def _keep_script(self, name: str) -> None:
         job: ProcessInterface | None = self._require().workers.get(name)
         per_job = self._shapes.get(name)
-        if job is not None and per_job is not None and per_job not in self._scripts:
-            self._scripts[per_job] = str(job.job_script())  # type: ignore[attr-defined]
+        shape = (self._job_group.get(name), per_job or 0)
+        if job is not None and per_job is not None and shape not in self._scripts:
+            self._scripts[shape] = str(job.job_script())  # type: ignore[attr-defined]
 
     def _worker_nodes(self) -> dict[str, str | None]:
         """Worker address -> the node its job runs on (from the job's environment)."""
@@ -359,7 +365,7 @@ class JobQueueBackend(SpecClusterBackend):
             return {}
         variables = self.batch.node_variables
         try:
-            found: dict[str, str | None] = self._client.run(_node_name, variables)
+            found: dict[str, str | None] = self._client.run(node_name, variables)
         except Exception:
             return {}
         return found
@@ -370,23 +376,16 @@ class JobQueueBackend(SpecClusterBackend):
         info["cluster_class"] = f"dask_jobqueue.{self.cluster_class}"
         info["job_name"] = self.tag
         if self._scripts:
-            info["job_scripts"] = {str(k): v for k, v in sorted(self._scripts.items())}
+            ordered = sorted(self._scripts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
+            info["job_scripts"] = {script_key(k): v for k, v in ordered}
         elif self._cluster is not None:
             info["job_scripts"] = {"1": str(self._cluster.job_script())}  # type: ignore[attr-defined]
         return info
+
+    def _have(self) -> list[JobShape]:
+        return [(self._job_group.get(name), k) for name, k in self._shapes.items()]
 
     def _require(self) -> SpecCluster:
         if self._cluster is None:
             raise RuntimeError("the cluster is not started")
         return self._cluster
-
-
-def _node_name(variables: tuple[str, ...]) -> str | None:
-    # Runs on each worker: the batch system names the node in the job's environment.
-    import os
-    import socket
-
-    for name in variables:
-        if os.environ.get(name):
-            return os.environ[name]
-    return socket.gethostname()

@@ -145,8 +145,8 @@ class HTCondorBackend(JobQueueBackend):
             )
         return {**given, "batch_name": self.tag}
 
-    def _job_options(self) -> dict[str, Any]:
-        return {**super()._job_options(), "job_extra_directives": self._directives()}
+    def _job_options(self, group: str | None = None) -> dict[str, Any]:
+        return {**super()._job_options(group), "job_extra_directives": self._directives()}
 
     def start(self) -> Client:
         """Start HTCondorCluster, its jobs carrying ``batch_name = <tag>``."""

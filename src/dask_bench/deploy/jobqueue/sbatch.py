@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.deploy.base import WorkerLayout
 from dask_bench.deploy.jobqueue._batch import export_lines
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.jobqueue.slurm import SlurmBackend
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.registry import get_backend
 
 if TYPE_CHECKING:
