@@ -158,7 +158,7 @@ class Backend(ABC):
                 f"the {self.name} back-end cannot deploy worker groups ({self.groups_note}); "
                 "remove deployment.groups or use another back-end"
             )
-        places = [("deployment.options", self.options)]
+        places: list[tuple[str, Mapping[str, Any]]] = [("deployment.options", self.options)]
         places += [(f"deployment.groups.{g.name}.options", g.options) for g in self.layout.groups]
         for where, options in places:
             for key, owner in self.owned_options.items():

@@ -202,6 +202,11 @@ class PointObserver:
             self._observed = None
 
     @property
+    def span_ids(self) -> list[str]:
+        """The spans of every kept timed repetition."""
+        return [t.span_id for t in self._timed]
+
+    @property
     def windows(self) -> list[tuple[float, float]]:
         """Wall-clock start and stop of every kept timed repetition."""
         return [(t.started, t.stopped) for t in self._timed]

@@ -105,6 +105,11 @@ def _check_scenario(study: Study, name: str, scenario: Scenario, source: str) ->
     """A scenario's workload, options, size and event, checked against every variant."""
     key = f"scenarios.{name}"
     where = f"{source}: '{key}'"
+    if study.deployment.groups:
+        raise ConfigError(
+            f"{where}: scenarios run on a pool of one kind of worker, and deployment.groups "
+            "sets several; run the scenario in a study without groups"
+        )
     unavailable = suite_info(scenario.suite).unavailable()
     if unavailable:
         raise ConfigError(f"{where}: {unavailable}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dask_bench.runner.breakdown import finish_points
 from dask_bench.runner.live import LivePoint
 from dask_bench.runner.memory import SizeMemory
+from dask_bench.runner.placement import PlacementLog, judge, read
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.watch import WorkerWatch
 from dask_bench.store import PointStatus, Store
@@ -28,6 +29,8 @@ class PointCloser:
     threads: int  # threads per worker
     #: Stores a failed point: ``fail_point(planned, row, error, **fields)``.
     fail_point: Callable[..., None]
+    #: Where tasks ran is recorded (worker groups, or tasks that need a resource).
+    placement: PlacementLog | None = None
 
     def finish(self, points: list[LivePoint], memory: SizeMemory | None) -> float:
         """Read the metrics of these points in one go, store them and close the points.
@@ -48,7 +51,7 @@ class PointCloser:
                     self.client,
                     [p.observer for p in observed],  # type: ignore[misc]
                     [p.run.outcome.timings for p in observed],
-                    [p.planned.workers * self.threads for p in observed],
+                    [p.planned.units for p in observed],
                     memory,
                 )
             except Exception as exc:
@@ -56,9 +59,35 @@ class PointCloser:
                 found, cost = [None] * len(observed), 0.0
             by_point = dict(zip([id(p) for p in observed], found, strict=True))
             metrics = [by_point.get(id(p)) for p in points]
+        placed = self._placement(points)
         for p, m in zip(points, metrics, strict=True):
-            self._close(p, m)
+            self._close(p, m, placed.get(id(p)))
         return cost
+
+    def _placement(self, points: list[LivePoint]) -> dict[int, tuple[dict[str, Any], list[str]]]:
+        """Where each point's tasks ran, and what ran where it should not (by point)."""
+        log = self.placement
+        if log is None or not log.installed:
+            return {}
+        chosen = [
+            p
+            for p in points
+            if p.observer is not None
+            and p.run.outcome.status == PointStatus.OK
+            and log.wanted(p.trial.placement)
+        ]
+        if not chosen:
+            return {}
+        try:
+            seen = read(self.client, [p.observer.span_ids for p in chosen if p.observer])
+        except Exception as exc:
+            self.reporter.warn(f"task placement could not be read: {type(exc).__name__}: {exc}")
+            return {}
+        found = {}
+        for p, each in zip(chosen, seen, strict=True):
+            judged = judge(each, log.layout, p.trial.placement)
+            found[id(p)] = (judged.as_dict(p.trial.placement), judged.violations)
+        return found
 
     def _late_disturbances(self, point: LivePoint) -> None:
         """Flag timed repetitions whose disturbance reached the client after they were stored."""
@@ -68,7 +97,9 @@ class PointCloser:
                 self.store.mark_disturbed(point.row, measurement_id, what)
                 point.notes.append(f"a repetition was found disturbed afterwards: {what}")
 
-    def _close(self, p: LivePoint, metrics: Any) -> None:
+    def _close(
+        self, p: LivePoint, metrics: Any, placed: tuple[dict[str, Any], list[str]] | None
+    ) -> None:
         out = p.run.outcome
         fields: dict[str, Any] = {
             "nbytes": p.trial.nbytes,
@@ -81,8 +112,14 @@ class PointCloser:
         if p.report.error:
             self.reporter.warn(p.report.error)
         p.trial.release()
+        if placed is not None:
+            fields["placement"] = placed[0]
         if out.status != PointStatus.OK:
             self.fail_point(p.planned, p.row, out.error, **fields)
+            return
+        if placed is not None and placed[1]:
+            error = "tasks ran on the wrong workers: " + "; ".join(placed[1])
+            self.fail_point(p.planned, p.row, error, **fields)
             return
         if metrics is not None:
             self.store.add_breakdown(p.row, metrics.seconds)

@@ -17,6 +17,7 @@ from dask_bench.runner.calibrate import Calibration, calibration_memory
 from dask_bench.runner.limits import process_info, raise_open_files
 from dask_bench.runner.live import TimeBudget
 from dask_bench.runner.perfreport import report_folder
+from dask_bench.runner.placement import PlacementLog
 from dask_bench.runner.plan import Plan, PlannedPoint, Step, plan_study
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.provenance import (
@@ -76,6 +77,8 @@ class _Execution:
         self.scenarios: ScenarioRunner | None = None
         #: Calibrated sizes a resumed run started with, per workload key.
         self.preset_calibration: dict[str, dict[str, Any]] = {}
+        #: Where tasks ran, recorded once a point needs it (a fresh one per cluster).
+        self.placement = PlacementLog(plan.layout)
 
     def sweep(self) -> None:
         import dask.config
@@ -179,6 +182,7 @@ class _Execution:
             expected_workers=len(connected_workers(client)),
             fail_point=self.fail_point,
             recover=lambda workers: self.recover(client, workers),
+            placement=self.placement,
         )
         try:
             if self.subset is None:
@@ -197,7 +201,7 @@ class _Execution:
         if self.subset is None:
             return 1.0
         total = sum(w.get("nthreads", 0) for w in connected_workers(client).values())
-        used = workers * self.plan.layout.threads_per_worker
+        used = self.plan.layout.units(workers)
         return min(1.0, used / total) if total else 1.0
 
     def recover(self, client: Client, workers: int) -> str:

@@ -36,6 +36,7 @@ from dask_bench.runner.live import LivePoint, TimeBudget, sized_by_memory
 from dask_bench.runner.measure import PointRun, Repetition
 from dask_bench.runner.memory import SizeMemory
 from dask_bench.runner.perfreport import point_report
+from dask_bench.runner.placement import PlacementLog
 from dask_bench.runner.plan import PlannedPoint, Step
 from dask_bench.runner.progress import Reporter
 from dask_bench.runner.watch import WorkerWatch
@@ -69,6 +70,8 @@ class SizeSweep:
     fail_point: Callable[..., None]
     #: Restarts the workers after a timed-out repetition; says what it did.
     recover: Callable[[int], str]
+    #: Where tasks ran (worker groups, tasks that need a resource); None: not recorded.
+    placement: PlacementLog | None = None
     breakdown_cost: float = 0.0
     _mark: int = 0
     #: A worker left during a repetition: its replacement's arrival is news.
@@ -85,6 +88,7 @@ class SizeSweep:
             reporter=self.reporter,
             threads=self.threads,
             fail_point=self.fail_point,
+            placement=self.placement,
         )
 
     def measure(self, step: Step, budget: TimeBudget) -> None:
@@ -157,6 +161,14 @@ class SizeSweep:
             observer = PointObserver(self.client, tags, share=self.share)
         point = LivePoint(planned, row, trial, observer, default_chunks)
         point.notes.extend(trial.notes)
+        if self.placement is not None and self.placement.wanted(trial.placement):
+            if observer is None:
+                point.notes.append(
+                    "where tasks ran was not recorded: it needs measurement.breakdown "
+                    "(each repetition's span)"
+                )
+            else:
+                self.placement.ensure(self.client)
         if before is not None:
             point.notes.append(f"before this point: {before}")
         calibrate = None

@@ -181,6 +181,9 @@ _BUILT_IN = (
      "from the cluster), persisted then reduced, or shuffled: where Dask starts to spill.",
      "MB/s", "Largest piece (MiB): the data is cut into chunks pieces, more where a piece "
      "would be larger.", 64, 16, None, (), False, (), True),
+    ("resources", "A mixed pipeline whose heavy step needs a worker resource "
+     "(dask.annotate), for pools of worker groups; where its tasks ran is checked.", "MB/s",
+     "float64 values per chunk.", 250_000, 2, None, (), False),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

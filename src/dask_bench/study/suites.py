@@ -16,7 +16,7 @@ from dask_bench.study.catalogue import default_suite_names, suite_info, suite_na
 from dask_bench.study.variants import PositiveInt, _Model
 
 #: A workload option: a number, or text (one of the values a workload declares).
-OptionValue = int | float | str
+OptionValue = bool | int | float | str
 
 
 class SuiteSettings(_Model):

@@ -42,7 +42,7 @@ class Metric(StrEnum):
 INTERRUPT_POLL = 0.25
 
 #: A workload option: a number, or text (declared as a :class:`Choice`).
-OptionValue = int | float | str
+OptionValue = bool | int | float | str
 R = TypeVar("R")
 
 
@@ -96,6 +96,9 @@ class Trial(Generic[R]):
         Drop prepared data (called once, after the last repetition).
     notes
         Lines stored with the point's notes, e.g. the file system the ``io`` suite uses.
+    placement
+        Worker resources the tasks of a task prefix need (``{"heavy": {"GPU": 1}}``):
+        the runner fails the point when one of them ran on a worker without them.
     """
 
     run: Callable[[], R]
@@ -105,6 +108,7 @@ class Trial(Generic[R]):
     ntasks: int = field(kw_only=True)
     release: Callable[[], None] = field(default=_noop, kw_only=True)
     notes: tuple[str, ...] = field(default=(), kw_only=True)
+    placement: Mapping[str, Mapping[str, float]] = field(default_factory=dict, kw_only=True)
 
 
 @dataclass(frozen=True)

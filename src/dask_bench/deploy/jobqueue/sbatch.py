@@ -20,6 +20,7 @@ from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.jobqueue.slurm import SlurmBackend
 from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.registry import get_backend
+from dask_bench.errors import ConfigError
 
 if TYPE_CHECKING:
     from dask_bench.study import Study
@@ -82,6 +83,13 @@ def allocation_script(
     dask_config
         The study's Dask config, exported before the scheduler and the workers start.
     """
+    if layout.groups:
+        # one allocation is one job shape: groups need a job (and a queue) each
+        raise ConfigError(
+            "script slurm makes one allocation of one kind of worker, and deployment.groups "
+            "sets several; run the study with the slurm back-end, which submits one job "
+            "shape per group"
+        )
     options = dict(options or {})
     python = python or str(options.get("python") or sys.executable)
     threads, memory = layout.threads_per_worker, layout.memory_per_worker
