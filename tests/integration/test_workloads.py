@@ -21,9 +21,13 @@ pytestmark = pytest.mark.integration
 
 # Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk, rows,
 # thousandths of a TPC-H scale factor (SF 0.01 and 0.04: every query answers some rows).
-CHUNK_SIZE = {"tasks": 5, "arrays": 16, "dataframes": 500, "climate": 10, "io": 100, "tpch": 10}
-# A 20 degree grid (9 x 18 cells) for the climate suite.
-OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0}
+CHUNK_SIZE = {
+    **{"tasks": 5, "arrays": 16, "dataframes": 500, "climate": 10, "io": 100, "tpch": 10},
+    "resources": 1000,
+}
+# A 20 degree grid (9 x 18 cells) for the climate suite; the resources suite's pipeline
+# with no resource needed (the fixture's workers offer none: test_groups.py has them).
+OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0, "resource": ""}
 # The memory suite sizes its data by the workers' memory, not by the chunks (which
 # only cut it into pieces): test_memory.py covers its workloads.
 WORKLOADS = [w for w in all_workloads() if w.suite != "memory"]

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from dask_bench.deploy import get_backend
-from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.jobqueue.core import JobQueueBackend
 from dask_bench.deploy.jobqueue.htcondor import HTCondorBackend, parse_condor_q
 from dask_bench.deploy.jobqueue.lsf import parse_bjobs
 from dask_bench.deploy.jobqueue.pbs import parse_qstat
 from dask_bench.deploy.jobqueue.sge import SGEBackend, parse_qstat_j, parse_qstat_xml
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.errors import BackendError, ConfigError
 
 TAG = "dask-bench-42"

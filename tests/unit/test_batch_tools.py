@@ -12,8 +12,8 @@ import pytest
 
 from dask_bench import Store, build_study
 from dask_bench.deploy import get_backend
-from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.jobqueue.sbatch import allocation_script
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.scaling import subset
 from dask_bench.errors import ConfigError
 from dask_bench.runner.cleanup import cleanup_run, runs_to_clean

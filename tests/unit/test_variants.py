@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.existing import ExistingBackend
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.local import LocalBackend
 from dask_bench.deploy.tls import (
     certificates,

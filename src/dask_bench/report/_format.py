@@ -184,7 +184,20 @@ def format_layout(layout: Mapping[str, Any] | None) -> str:
     threads = layout.get("threads_per_worker")
     memory = layout.get("memory_per_worker")
     threads_text = "? threads" if threads is None else f"{threads} thread{'s' * (threads != 1)}"
+    groups = layout.get("groups")
+    if groups:
+        return "groups: " + " + ".join(_group(g) for g in groups)
     return f"{threads_text}, {format_bytes(memory)} per worker"
+
+
+def _group(group: Mapping[str, Any]) -> str:
+    """``big (1 x 2 threads, 1.00 GiB, BIGMEM=1)``; the swept group says ``swept``."""
+    count = "swept" if group.get("workers") is None else f"{group['workers']} x"
+    threads = int(group.get("threads_per_worker", 1))
+    what = [f"{count}{',' if count == 'swept' else ''} {threads} thread{'s' * (threads != 1)}"]
+    what.append(format_bytes(group.get("memory_per_worker")))
+    what += [f"{k}={float(v):g}" for k, v in (group.get("resources") or {}).items()]
+    return f"{group.get('name')} ({', '.join(what)})"
 
 
 def printable(text: str) -> str:

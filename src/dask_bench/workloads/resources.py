@@ -78,7 +78,7 @@ def pipeline(ctx: WorkloadContext) -> Trial[np.ndarray]:
             parts = [pipeline_heavy(pipeline_make(ctx.seed, i, size)) for i in range(ctx.chunks)]
             expected.append(pipeline_combine(*parts))
         expect(
-            np.allclose(result, expected[0], rtol=1e-9),
+            np.shape(result) == expected[0].shape and np.allclose(result, expected[0], rtol=1e-9),
             f"figures {expected[0].round(6).tolist()}",
             f"{np.asarray(result).round(6).tolist()}",
         )

@@ -14,8 +14,8 @@ import dask
 import pytest
 import yaml
 
-from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.gateway.backend import GatewayBackend, _memory_value
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.scaling import scale_to
 from dask_bench.errors import BackendError, ConfigError
 from dask_bench.runner import run_study

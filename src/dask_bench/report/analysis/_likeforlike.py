@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dask_bench.report._format import format_bytes
+from dask_bench.report._format import format_bytes, format_layout
 from dask_bench.report._values import nested, package_version
 from dask_bench.store.schema import Point, Run, RunStatus
 
@@ -82,6 +82,16 @@ def confounders(run_a: Run, run_b: Run, pairs: list[tuple[Point, Point]]) -> lis
         out.append(
             f"different worker layout: {_values(memory[0], format_bytes)} vs "
             f"{_values(memory[1], format_bytes)} memory per worker (A vs B)"
+        )
+    groups = [(r.layout or {}).get("groups") or None for r in (run_a, run_b)]
+    if groups[0] != groups[1]:
+        kinds = [
+            format_layout(r.layout) if g else "one kind of worker"
+            for r, g in zip((run_a, run_b), groups, strict=True)
+        ]
+        out.append(
+            f"different worker groups: A {kinds[0]}; B {kinds[1]} (the pools differ in kind, "
+            "so a difference may come from where the work ran)"
         )
     procs = _processes(run_a), _processes(run_b)
     if None not in procs and procs[0] != procs[1]:

@@ -91,9 +91,11 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
     if "mostly" in hidden:
         dominant = set()
     threads = int(records[0]["threads_per_worker"]) if records else 1
+    units = f"workers x {threads} thread{'s' if threads != 1 else ''}"
+    if (run.layout or {}).get("groups"):
+        units = "threads of every worker group"
     table = Table(
-        title=f"{suite} — {run.mode} scaling, units = workers x {threads} thread"
-        f"{'s' if threads != 1 else ''}",
+        title=f"{suite} — {run.mode} scaling, units = {units}",
         title_justify="left",
         caption_justify="left",
     )

@@ -24,6 +24,7 @@ from dask_bench.report.html._provenance import (
     scale_events_table,
     versions_table,
 )
+from dask_bench.report.html.placement import placement_section
 from dask_bench.report.html.points import points_tables
 from dask_bench.report.html.scenarios import scenarios_section
 from dask_bench.store.schema import Run
@@ -188,7 +189,7 @@ def render_page(page: Page) -> str:
         f"<style>{CSS}</style></head><body>"
         f"<h1>{esc(title)}</h1><p>{esc(_subtitle(runs))}</p><nav>{nav}</nav>{warnings}"
         f"<h2>Provenance</h2>{provenance_section(runs)}{versions}"
-        f"{body}{comparisons}{scenarios_section(runs, timelines)}"
+        f"{body}{placement_section(runs)}{comparisons}{scenarios_section(runs, timelines)}"
         f'<section id="startup"><h2>Startup latency</h2><div>{startup}</div>'
         f"{scale_events_table(runs)}</section>{data}"
         f"<footer>Generated {esc(generated)}. Medians of timed repetitions (warm-ups and "

@@ -113,7 +113,10 @@ def _points_table(
     headers += ["status", "notes"] + (["Dask report"] if linked else [])
     rows = []
     for row in table_rows(points):
-        units = f"{int(row['units'])} ({int(row['workers'])}x{int(row['threads_per_worker'])})"
+        w, t = int(row["workers"]), int(row["threads_per_worker"])
+        # with worker groups the threads differ from group to group
+        shape = f"{w}x{t}" if w * t == int(row["units"]) else f"{w} workers"
+        units = f"{int(row['units'])} ({shape})"
         imprecise = is_imprecise(row)
         latency = is_latency(str(row["suite"]), str(row["workload"]))
         thr = format_throughput(row["throughput"], str(row["throughput_unit"]))
