@@ -17,7 +17,6 @@ from dask_kubernetes.operator import make_cluster_spec
 
 from dask_bench import build_study
 from dask_bench.deploy import get_backend
-from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.kubernetes._manifest import (
     crd_file,
     crd_schema,
@@ -29,6 +28,7 @@ from dask_bench.deploy.kubernetes._manifest import (
 from dask_bench.deploy.kubernetes._names import MAX_NAME, cluster_name
 from dask_bench.deploy.kubernetes._options import check_quantity, check_resources, parse_quantity
 from dask_bench.deploy.kubernetes.backend import KubernetesBackend
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.errors import ConfigError
 
 IMAGE = "registry.example.org/dask-bench:0.1"

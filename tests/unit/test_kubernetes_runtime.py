@@ -19,10 +19,10 @@ import pytest
 import yaml
 
 from dask_bench import build_study
-from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.kubernetes import backend as k8s
 from dask_bench.deploy.kubernetes._manifest import manifest_errors, open_files_command
 from dask_bench.deploy.kubernetes.backend import KubernetesBackend, pod_nodes, pod_states
+from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.errors import BackendError
 from dask_bench.runner.preview import preview_study
 
