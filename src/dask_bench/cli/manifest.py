@@ -1,4 +1,4 @@
-"""``dask-bench manifest``: the DaskCluster of a kubernetes study, for ``kubectl apply -f``."""
+"""``dask-bench manifest``: a kubernetes study's DaskCluster (and DaskWorkerGroups), for kubectl."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dask_bench.cli._app import cli
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
-    help="Worker replicas (default: the study's largest worker count).",
+    help="Workers in all, of every worker group (default: the study's largest size).",
 )
 @click.option("--backend", help="Deployment back-end, as in 'plan' (must be kubernetes).")
 @click.option("--variant", help="The study's variant to write (one that uses kubernetes).")
@@ -29,8 +29,9 @@ def manifest(
 ) -> None:
     """Write the DaskCluster manifest of a study whose back-end is kubernetes.
 
-    The manifest is checked against the DaskCluster CRD of the installed dask-kubernetes
-    before it is written; apply it with 'kubectl apply -f FILE'.
+    With deployment.groups, a DaskWorkerGroup per fixed group follows the DaskCluster
+    (one multi-document YAML). Every document is checked against its CRD in the installed
+    dask-kubernetes before it is written; apply them with 'kubectl apply -f FILE'.
     """
     from dask_bench.deploy.kubernetes.backend import runs_on_kubernetes, study_manifest
     from dask_bench.errors import ConfigError

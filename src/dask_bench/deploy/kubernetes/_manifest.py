@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
 API_VERSION = "kubernetes.dask.org/v1"
 KIND = "DaskCluster"
-#: Where dask-kubernetes keeps the DaskCluster CRD, inside its package.
-CRD_FILE = "operator/deployment/helm/dask-kubernetes-operator/crds/daskcluster.yaml"
+GROUP_KIND = "DaskWorkerGroup"
+_CRDS = "operator/deployment/helm/dask-kubernetes-operator/crds/"
+#: Where dask-kubernetes keeps the CRD of each kind dask-bench writes, inside its package.
+CRD_FILES = {KIND: _CRDS + "daskcluster.yaml", GROUP_KIND: _CRDS + "daskworkergroup.yaml"}
 
 # --- the manifest ---
 
@@ -96,25 +98,15 @@ def daskcluster_manifest(
         Unset optional fields are ``None``, as in dask-kubernetes' own spec; see
         :func:`prune_nulls` and :func:`validate_manifest`.
     """
-    command = open_files_command(options.open_files)
-    per_pod = {"cpu": str(threads), "memory": memory_quantity(memory)}
-    worker_args = [
-        *("dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nworkers", "1"),
-        *("--nthreads", str(threads), "--memory-limit", str(memory)),
-        *("--dashboard", "--dashboard-address", "8788"),
-        *options.worker_args,
-    ]
     scheduler_args = ["dask", "scheduler", "--host", "0.0.0.0"]
     if options.jupyter:
         scheduler_args.append("--jupyter")
-    env = [dict(e) for e in options.env or []]
-    env += [{"name": k, "value": v} for k, v in config_environment(dask_config or {}).items()]
-    worker = _container("worker", options, command, worker_args, [("http-dashboard", 8788)], env)
-    worker["resources"] = {"requests": per_pod, "limits": dict(per_pod)}
+    env = container_env(options, dask_config)
+    worker = worker_container(options, threads, memory, env)
     scheduler = _container(
         "scheduler",
         options,
-        command,
+        open_files_command(options.open_files),
         scheduler_args,
         [("tcp-comm", 8786), ("http-dashboard", 8787)],
         env,
@@ -157,6 +149,42 @@ def daskcluster_manifest(
     }
 
 
+def container_env(
+    options: KubernetesOptions, dask_config: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """``options.env``, then the study's Dask config as ``DASK_*`` variables."""
+    env = [dict(e) for e in options.env or []]
+    env += [{"name": k, "value": v} for k, v in config_environment(dask_config or {}).items()]
+    return env
+
+
+def worker_container(
+    options: KubernetesOptions,
+    threads: int,
+    memory: int,
+    env: list[dict[str, Any]],
+    extra_args: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The container of a worker pod: one ``dask worker`` of ``threads`` and ``memory`` bytes.
+
+    The pod asks for exactly that (requests = limits); ``extra_args`` follow
+    ``options.worker_args`` (a group's ``--resources``). The worker keeps the name the
+    operator gives its pod: scaling down deletes the pods of the names the scheduler retires.
+    """
+    per_pod = {"cpu": str(threads), "memory": memory_quantity(memory)}
+    args = [
+        *("dask", "worker", "--name", "$(DASK_WORKER_NAME)", "--nworkers", "1"),
+        *("--nthreads", str(threads), "--memory-limit", str(memory)),
+        *("--dashboard", "--dashboard-address", "8788"),
+        *options.worker_args,
+        *extra_args,
+    ]
+    command = open_files_command(options.open_files)
+    worker = _container("worker", options, command, args, [("http-dashboard", 8788)], env)
+    worker["resources"] = {"requests": per_pod, "limits": dict(per_pod)}
+    return worker
+
+
 def _container(
     role: str,
     options: KubernetesOptions,
@@ -185,31 +213,31 @@ def manifest_yaml(manifest: Mapping[str, Any]) -> str:
 # --- the CRD schema ---
 
 
-def crd_file() -> Path:
-    """The DaskCluster CRD shipped inside the installed dask-kubernetes package."""
+def crd_file(kind: str = KIND) -> Path:
+    """The CRD of ``kind`` (DaskCluster, DaskWorkerGroup) shipped inside dask-kubernetes."""
     spec = importlib.util.find_spec("dask_kubernetes")  # finds it without importing it
     if spec is None or not spec.submodule_search_locations:
         raise BackendError(
             "checking DaskCluster manifests needs dask-kubernetes; install it with: "
             "pip install 'dask-bench[kubernetes]'"
         )
-    path = Path(next(iter(spec.submodule_search_locations))) / CRD_FILE
+    path = Path(next(iter(spec.submodule_search_locations))) / CRD_FILES[kind]
     if not path.is_file():
-        raise BackendError(f"dask-kubernetes has no DaskCluster CRD at {path}; reinstall it")
+        raise BackendError(f"dask-kubernetes has no {kind} CRD at {path}; reinstall it")
     return path
 
 
 @functools.lru_cache(maxsize=4)
-def crd_schema(path: str | None = None) -> dict[str, Any]:
-    """The ``openAPIV3Schema`` of the DaskCluster CRD (read once; do not modify it)."""
+def crd_schema(path: str | None = None, kind: str = KIND) -> dict[str, Any]:
+    """The ``openAPIV3Schema`` of the ``kind`` CRD (read once; do not modify it)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # 280 kB: the C loader is 10x faster
-    crd = yaml.load(Path(path or crd_file()).read_text(encoding="utf-8"), Loader=loader)
+    crd = yaml.load(Path(path or crd_file(kind)).read_text(encoding="utf-8"), Loader=loader)
     version = API_VERSION.rsplit("/", 1)[1]
     for served in crd["spec"]["versions"]:
         if served["name"] == version:
             schema: dict[str, Any] = served["schema"]["openAPIV3Schema"]
             return schema
-    raise BackendError(f"the DaskCluster CRD of dask-kubernetes has no version {version}")
+    raise BackendError(f"the {kind} CRD of dask-kubernetes has no version {version}")
 
 
 def prune_nulls(value: Any, schema: Mapping[str, Any] | None = None) -> Any:
@@ -235,27 +263,29 @@ def prune_nulls(value: Any, schema: Mapping[str, Any] | None = None) -> Any:
 
 
 def manifest_errors(
-    manifest: Mapping[str, Any], schema: Mapping[str, Any] | None = None
+    manifest: Mapping[str, Any], schema: Mapping[str, Any] | None = None, kind: str = KIND
 ) -> list[str]:
-    """Everything the API server would refuse or silently drop in a DaskCluster.
+    """Everything the API server would refuse or silently drop in a ``kind`` object.
 
-    The manifest is pruned of nulls first, then checked against the CRD schema with
-    jsonschema, plus the metadata the API server checks itself (name, labels) and
-    fields the schema does not know (which the API server would drop without a word).
+    The manifest (a DaskCluster or a DaskWorkerGroup) is pruned of nulls first, then
+    checked against the CRD schema of ``kind`` with jsonschema, plus the metadata the
+    API server checks itself (name, labels), fields the schema does not know (which
+    the API server would drop without a word), and negative worker replicas (which
+    the CRD lets through and the operator cannot honour).
     """
     import jsonschema  # only the commands that check manifests need it
 
-    schema = schema if schema is not None else crd_schema()
+    schema = schema if schema is not None else crd_schema(kind=kind)
     doc = prune_nulls(manifest, schema)
     errors = []
-    for key, wanted in (("apiVersion", API_VERSION), ("kind", KIND)):
+    for key, wanted in (("apiVersion", API_VERSION), ("kind", kind)):
         if doc.get(key) != wanted:
             errors.append(f"{key}: {doc.get(key)!r} is not {wanted!r}")
     meta = doc.get("metadata")
     if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str):
         errors.append("metadata.name: missing")
     else:
-        problem = name_problem(meta["name"])
+        problem = name_problem(meta["name"], kind)
         errors.extend([f"metadata.name: {problem}"] if problem else [])
         labels = meta.get("labels") or {}
         errors.extend(p for k, v in labels.items() if (p := label_problem(k, v)))
@@ -264,27 +294,46 @@ def manifest_errors(
         message = err.message if len(err.message) <= 160 else err.message[:157] + "..."
         errors.append(f"{_dotted(err.absolute_path) or '(top)'}: {message}")
     errors.extend(_unknown_fields(doc, schema, [], top=True))
+    replicas = _get(doc, "spec", "worker", "replicas")
+    if isinstance(replicas, int) and replicas < 0:
+        errors.append(f"spec.worker.replicas: {replicas} is negative")
     return errors
 
 
 def validate_manifest(
-    manifest: Mapping[str, Any], where: str = "the DaskCluster"
+    manifest: Mapping[str, Any], where: str | None = None, kind: str = KIND
 ) -> dict[str, Any]:
     """Return the pruned manifest, or raise when :func:`manifest_errors` finds anything.
+
+    Parameters
+    ----------
+    manifest
+        A DaskCluster or DaskWorkerGroup, as generated (``None`` where unset).
+    where
+        What the error names; default ``the <kind>``.
+    kind
+        The CRD to check it against: ``DaskCluster`` or ``DaskWorkerGroup``.
 
     Raises
     ------
     ConfigError
         With the first error and how many more there are.
     """
-    errors = manifest_errors(manifest)
+    errors = manifest_errors(manifest, kind=kind)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ConfigError(
-            f"{where} does not fit the DaskCluster CRD of dask-kubernetes: {errors[0]}{more}"
+            f"{where or 'the ' + kind} does not fit the {kind} CRD of dask-kubernetes: "
+            f"{errors[0]}{more}"
         )
-    pruned: dict[str, Any] = prune_nulls(manifest, crd_schema())
+    pruned: dict[str, Any] = prune_nulls(manifest, crd_schema(kind=kind))
     return pruned
+
+
+def _get(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, Mapping) else None
+    return doc
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,6 +6,8 @@ import re
 
 #: The operator names the scheduler service ``<name>-scheduler``, which must fit in 63.
 MAX_NAME = 63 - len("-scheduler")
+#: A DaskWorkerGroup's name is its pods' ``dask.org/workergroup-name`` label value.
+MAX_GROUP_NAME = 63
 #: Label carried by every DaskCluster of a run, which ``dask-bench cleanup`` selects on.
 TAG_LABEL = "dask-bench/tag"
 DEFAULT_OPEN_FILES = 50_000
@@ -20,18 +22,19 @@ def is_dns_label(text: str) -> bool:
     return len(text) <= 63 and _DNS_LABEL.fullmatch(text) is not None
 
 
-def cluster_name(tag: str) -> str:
-    """A valid DaskCluster name (DNS-1123, at most 53 characters) made from a run's tag."""
-    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:MAX_NAME].rstrip("-")
+def cluster_name(tag: str, limit: int = MAX_NAME) -> str:
+    """A valid DaskCluster name (DNS-1123, at most ``limit`` characters) made from a run's tag."""
+    slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:limit].rstrip("-")
     return slug or "dask-bench"
 
 
-def name_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a DaskCluster, or None."""
-    if len(name) > MAX_NAME or not _DNS_LABEL.fullmatch(name):
+def name_problem(name: str, kind: str = "DaskCluster") -> str | None:
+    """Why ``name`` cannot name a ``kind`` (DaskCluster or DaskWorkerGroup), or None."""
+    limit = MAX_GROUP_NAME if kind == "DaskWorkerGroup" else MAX_NAME
+    if len(name) > limit or not _DNS_LABEL.fullmatch(name):
         return (
-            f"{name!r} is not a valid DaskCluster name: lower-case letters, digits and '-', "
-            f"starting and ending with a letter or digit, at most {MAX_NAME} characters"
+            f"{name!r} is not a valid {kind} name: lower-case letters, digits and '-', "
+            f"starting and ending with a letter or digit, at most {limit} characters"
         )
     return None
 

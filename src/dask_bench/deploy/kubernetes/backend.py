@@ -3,7 +3,9 @@
 dask-bench writes the ``DaskCluster`` itself (:mod:`dask_bench.deploy.kubernetes._manifest`)
 so that every worker pod runs one worker of the study's layout, and hands it to
 ``KubeCluster`` as ``custom_cluster_spec``; a size is the default worker group's
-replica count (``KubeCluster.scale``). Options are checked when the back-end is
+replica count (``KubeCluster.scale``). With ``deployment.groups`` the swept group is the
+default worker group and every fixed group a DaskWorkerGroup of the same cluster
+(:mod:`dask_bench.deploy.kubernetes._groups`). Options are checked when the back-end is
 built (:mod:`dask_bench.deploy.kubernetes._options`), so bad input fails before anything
 starts. The Kubernetes API is reached through kr8s, always with a time limit.
 """
@@ -12,20 +14,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from dask_bench.deploy.base import Backend, Launcher, job_tag
 from dask_bench.deploy.build import make_backend
+from dask_bench.deploy.kubernetes._groups import (
+    check_groups,
+    documents_yaml,
+    group_counts,
+    group_documents,
+    name_limit,
+    parse_group,
+    scale_targets,
+    validate_documents,
+)
 from dask_bench.deploy.kubernetes._manifest import (
     daskcluster_manifest,
-    manifest_yaml,
     prune_nulls,
     validate_manifest,
 )
 from dask_bench.deploy.kubernetes._names import TAG_LABEL, cluster_name
 from dask_bench.deploy.kubernetes._options import OWNED_OPTIONS, parse_options
+from dask_bench.deploy.kubernetes._pods import pod_nodes, pod_states
 from dask_bench.deploy.registry import get_backend, register_backend
 from dask_bench.errors import BackendError, ConfigError
 
@@ -39,7 +50,6 @@ _T = TypeVar("_T")
 API_TIMEOUT = 15.0
 #: Seconds to wait for the DaskCluster to be gone when closing.
 CLOSE_TIMEOUT = 120
-_PHASES = ("Running", "Pending", "Terminating", "Succeeded", "Failed", "Unknown")
 
 
 @register_backend(
@@ -68,13 +78,17 @@ class KubernetesBackend(Backend):
         self._namespace = self.settings.namespace  # resolved by start() when not given
         self._cluster: Any = None  # a dask_kubernetes.operator.KubeCluster
         self._client: Client | None = None
+        self._group_pods = {g.name: parse_group(self.options, g) for g in self.layout.groups}
         # options that make an invalid DaskCluster (a toleration of the wrong shape, ...)
         validate_manifest(self.manifest(0), "the DaskCluster of 'deployment.options'")
+        if self.layout.groups:
+            check_groups(self.layout, self.cluster_name)
+            validate_documents(self.manifests(self.layout.fixed_workers))
 
     @property
     def cluster_name(self) -> str:
         """The DaskCluster's name: ``options.name``, else made from the run's tag."""
-        return self.settings.name or cluster_name(self.tag)
+        return self.settings.name or cluster_name(self.tag, name_limit(self.layout))
 
     def manifest(self, replicas: int) -> dict[str, Any]:
         """The DaskCluster with ``replicas`` worker pods (``None`` where unset)."""
@@ -92,9 +106,23 @@ class KubernetesBackend(Backend):
             dask_config=self.dask_config,
         )
 
+    def manifests(
+        self, workers: int, counts: Mapping[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        """The DaskCluster, then a DaskWorkerGroup per fixed group, for ``workers`` in all.
+
+        ``counts``: each group's workers instead (zeros when starting).
+        """
+        if not self.layout.groups:
+            return [self.manifest(workers)]
+        counts = group_counts(self.layout, workers) if counts is None else counts
+        return group_documents(
+            self.manifest(0), self.layout, self._group_pods, counts, self.dask_config
+        )
+
     def job_scripts(self, workers: int) -> list[str]:
-        """The DaskCluster manifest (YAML) with ``workers`` worker replicas."""
-        return [manifest_yaml(self.manifest(workers))]
+        """The manifests (one multi-document YAML) with ``workers`` workers in all."""
+        return [documents_yaml(self.manifests(workers))]
 
     def start(self) -> Client:
         """Create the DaskCluster with no worker pod, wait for its scheduler, connect."""
@@ -103,7 +131,10 @@ class KubernetesBackend(Backend):
         from distributed import Client
 
         self._namespace = reach_api(self.settings.namespace)
-        spec = validate_manifest(self.manifest(0))
+        if self.layout.groups:
+            check_groups(self.layout, self.cluster_name)  # the run's tag names it now
+        zeros = {g.name: 0 for g in self.layout.groups}
+        spec, *groups = validate_documents(self.manifests(0, zeros))
         options = {"quiet": True, "shutdown_on_close": True, **self.settings.cluster}
         try:
             self._cluster = KubeCluster(
@@ -120,19 +151,38 @@ class KubernetesBackend(Backend):
                 "operator runs and 'kubectl describe daskcluster' for its events"
             ) from None
         self._client = Client(self._cluster)
+        if groups:
+            self._create_groups(groups)
         return self._client
 
-    def request(self, workers: int) -> None:
-        """Set the default worker group's replicas to ``workers``."""
-        if self._cluster is None:
-            raise RuntimeError("request() before start()")
+    def _create_groups(self, docs: list[dict[str, Any]]) -> None:
+        """Create the fixed groups' DaskWorkerGroups (no pod yet): the operator adopts them."""
+        from dask_kubernetes.operator._objects import DaskWorkerGroup  # KubeCluster's own
+
+        async def create(api: Any) -> None:
+            for doc in docs:
+                await DaskWorkerGroup(doc, namespace=self._namespace, api=api).create()
+
         try:
-            self._cluster.scale(workers)
+            _with_api(create, self._namespace)
         except Exception as exc:
             raise BackendError(
-                f"could not scale DaskCluster {self.cluster_name!r} to {workers} workers: "
-                f"{_first_line(exc)}"
+                f"could not create the DaskWorkerGroups of DaskCluster {self.cluster_name!r}: "
+                f"{_first_line(exc)}; see 'kubectl get daskworkergroups -n {self._namespace}'"
             ) from None
+
+    def request(self, workers: int) -> None:
+        """Set each worker group's replicas: the fixed groups' counts, the swept one the rest."""
+        if self._cluster is None:
+            raise RuntimeError("request() before start()")
+        for group, replicas in scale_targets(self.layout, workers):
+            try:
+                self._cluster.scale(replicas, worker_group=group)
+            except Exception as exc:
+                raise BackendError(
+                    f"could not scale worker group {group!r} of DaskCluster "
+                    f"{self.cluster_name!r} to {replicas} workers: {_first_line(exc)}"
+                ) from None
 
     def close(self) -> None:
         """Close the client, then the KubeCluster (which deletes the DaskCluster)."""
@@ -181,18 +231,26 @@ class KubernetesBackend(Backend):
 
     @classmethod
     def cleanup(cls, tag: str, options: Mapping[str, Any] | None = None) -> list[str]:
-        """Delete the DaskClusters labelled with ``tag`` (best effort, one by one)."""
+        """Delete the DaskClusters labelled with ``tag``, then their DaskWorkerGroups.
+
+        The operator makes a DaskCluster own the groups it adopts, so that Kubernetes
+        deletes them with it; one it never adopted (no operator running) is deleted
+        here. Best effort, one by one.
+        """
         namespace = (options or {}).get("namespace")
         namespace = namespace if isinstance(namespace, str) else None
         selector = f"{TAG_LABEL}={cluster_name(tag)}"
 
         async def delete(api: Any) -> list[str]:
             deleted = []
-            kind = "daskclusters.kubernetes.dask.org"
-            async for cluster in api.get(kind, namespace=namespace, label_selector=selector):
-                with contextlib.suppress(Exception):  # one that resists must not stop the rest
-                    await cluster.delete()
-                    deleted.append(f"daskcluster/{cluster.name}")
+            for kind in ("daskclusters", "daskworkergroups"):
+                found = api.get(
+                    f"{kind}.kubernetes.dask.org", namespace=namespace, label_selector=selector
+                )
+                async for item in found:
+                    with contextlib.suppress(Exception):  # one that resists must not stop the rest
+                        await item.delete()
+                        deleted.append(f"{kind[:-1]}/{item.name}")
             return deleted
 
         try:
@@ -215,6 +273,11 @@ class KubernetesBackend(Backend):
             dask_kubernetes=getattr(dask_kubernetes, "__version__", None),
             manifest=prune_nulls(self.manifest(0)),
         )
+        if self.layout.groups:
+            docs = self.manifests(self.layout.fixed_workers)
+            info.update(
+                manifest=prune_nulls(docs[0]), worker_groups=list(map(prune_nulls, docs[1:]))
+            )
         return info
 
 
@@ -264,74 +327,6 @@ def _with_api(work: Callable[[Any], Awaitable[_T]], namespace: str | None) -> _T
     return asyncio.run(bounded())
 
 
-def pod_states(pods: Iterable[Mapping[str, Any]]) -> str:
-    """One line on pods of a DaskCluster: how many in each phase, and why they wait.
-
-    Parameters
-    ----------
-    pods
-        Pods as the Kubernetes API returns them (``metadata``, ``status``).
-
-    Returns
-    -------
-    str
-        E.g. ``scheduler pod: 1 Running; worker pods: 2 Running, 1 Pending
-        (Unschedulable: 0/3 nodes are available: 3 Insufficient memory.)``.
-    """
-    groups: dict[str, Counter[tuple[str, str]]] = {}
-    for pod in pods:
-        labels = (pod.get("metadata") or {}).get("labels") or {}
-        component = str(labels.get("dask.org/component", "other"))
-        groups.setdefault(component, Counter())[_pod_state(pod)] += 1
-    if not groups:
-        return "no pods yet"
-    order = {"scheduler": 0, "worker": 1}
-    parts = []
-    for component in sorted(groups, key=lambda c: (order.get(c, 2), c)):
-        states = groups[component]
-        total = sum(states.values())
-        shown = sorted(states.items(), key=lambda s: (_rank(s[0][0]), -s[1], s[0][1]))
-        text = ", ".join(f"{n} {phase}" + (f" ({why})" if why else "") for (phase, why), n in shown)
-        parts.append(f"{component} pod{'s' if total != 1 else ''}: {text}")
-    return "; ".join(parts)
-
-
-def pod_nodes(pods: Iterable[Mapping[str, Any]]) -> dict[str, str | None]:
-    """Pod name -> the node it was placed on (None while not scheduled)."""
-    return {
-        str((p.get("metadata") or {}).get("name")): (p.get("spec") or {}).get("nodeName")
-        for p in pods
-    }
-
-
-def _pod_state(pod: Mapping[str, Any]) -> tuple[str, str]:
-    """(phase, why) of one pod; why: the scheduler's or a waiting container's reason."""
-    status = pod.get("status") or {}
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        return "Terminating", ""
-    phase = str(status.get("phase") or "Unknown")
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "PodScheduled" and condition.get("status") == "False":
-            return phase, _reason(condition)
-    for container in status.get("containerStatuses") or []:
-        state = container.get("state") or {}
-        for key in ("waiting", "terminated"):
-            if key in state and state[key].get("reason") not in (None, "Completed"):
-                return phase, _reason(state[key])
-    return phase, ""
-
-
-def _reason(detail: Mapping[str, Any]) -> str:
-    reason, message = detail.get("reason") or "", " ".join(str(detail.get("message") or "").split())
-    if len(message) > 160:
-        message = message[:157] + "..."
-    return f"{reason}: {message}" if reason and message else reason or message
-
-
-def _rank(phase: str) -> int:
-    return _PHASES.index(phase) if phase in _PHASES else len(_PHASES)
-
-
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
@@ -343,14 +338,14 @@ def runs_on_kubernetes(study: Study) -> bool:
 
 
 def study_manifest(study: Study, workers: int | None = None) -> str:
-    """The DaskCluster (YAML, checked against the CRD) of a study on the kubernetes back-end.
+    """The DaskCluster and its DaskWorkerGroups (YAML, checked against the CRDs) of a study.
 
     Parameters
     ----------
     study
         A study whose ``deployment.backend`` is ``kubernetes``.
     workers
-        Worker replicas; default: the study's largest worker count.
+        Workers in all (of every group); default: the study's largest size.
 
     Raises
     ------
@@ -365,7 +360,9 @@ def study_manifest(study: Study, workers: int | None = None) -> str:
         )
     # outside a run: the study's run name stands for the run id
     backend = cast(KubernetesBackend, make_backend(study, tag=job_tag(study.run_name)))
-    manifest = backend.manifest(max(dep.workers) if workers is None else workers)
-    validate_manifest(manifest)
-    head = f"# DaskCluster of study {study.run_name!r} (dask-bench manifest); kubectl apply -f it\n"
-    return head + manifest_yaml(manifest)
+    size = backend.layout.total(max(dep.workers)) if workers is None else workers
+    docs = backend.manifests(size)
+    validate_documents(docs)
+    what = "DaskCluster and DaskWorkerGroups" if len(docs) > 1 else "DaskCluster"
+    head = f"# {what} of study {study.run_name!r} (dask-bench manifest); kubectl apply -f it\n"
+    return head + documents_yaml(docs)
