@@ -99,7 +99,7 @@ def test_tasks_on_workers_lacking_their_resource_fail_the_point(tmp_path):
     run_study(build_study(grouped(db, GROUPS, annotate=False)), raise_errors=False)
     rows = query(db, "select workers, status, error, placement from points order by workers")
     assert [r[1] for r in rows] == ["failed", "failed"]
-    for workers, _, error, placement in rows:
+    for _, _, error, placement in rows:
         assert error.startswith("tasks ran on the wrong workers: ")
         assert (
             "'pipeline_heavy' task(s) needing BIGMEM=1 ran on workers without it (small-" in error
