@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 import dask_bench
 from dask_bench.study import Study, VariantDeployment
+from dask_bench.study.groups import WorkerGroup
 from dask_bench.study.scenarios import AdaptiveScaling, Lifetime, ScaleUp, WorkerLoss
 
 README = (Path(__file__).parents[2] / "README.md").read_text()
@@ -29,6 +30,10 @@ def keys(model, prefix=""):
             for model in (WorkerLoss, ScaleUp, AdaptiveScaling, Lifetime):
                 for sub in model.model_fields:
                     yield f"scenarios.<name>.{sub}"
+        elif name == "groups":
+            yield dotted
+            for sub in WorkerGroup.model_fields:
+                yield f"deployment.groups.<name>.{sub}"
         elif name == "variants":
             yield dotted
             for sub in VariantDeployment.model_fields:

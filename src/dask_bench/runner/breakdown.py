@@ -153,6 +153,8 @@ class PointObserver:
     client: Client
     tags: tuple[str, ...]
     share: float = 1.0
+    #: False: spans only (where tasks ran is still known by span), no metrics read.
+    metrics: bool = True
     _timed: list[_Timed] = field(default_factory=list)
     #: Cluster-wide metrics over the observed repetition (its index in _timed).
     _observed: tuple[int, Metrics] | None = None
@@ -169,7 +171,7 @@ class PointObserver:
     @contextmanager
     def _span(self, index: int, warmup: bool) -> Iterator[None]:
         name = f"warm-up {index}" if warmup else f"repetition {index}"
-        observe = not warmup and self._steady and self._observed is None
+        observe = self.metrics and not warmup and self._steady and self._observed is None
         before = self._cluster() if observe else {}
         with span(*self.tags, name) as span_id, warnings.catch_warnings():
             # dask-expr warns that it drops annotations; finish_points() handles that case.

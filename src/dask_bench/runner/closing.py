@@ -43,7 +43,11 @@ class PointCloser:
             self._late_disturbances(p)
         metrics: list[Any] = [None] * len(points)
         observed = [
-            p for p in points if p.observer is not None and p.run.outcome.status == PointStatus.OK
+            p
+            for p in points
+            if p.observer is not None
+            and p.observer.metrics
+            and p.run.outcome.status == PointStatus.OK
         ]
         if observed:
             try:

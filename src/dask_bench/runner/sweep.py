@@ -151,24 +151,22 @@ class SizeSweep:
             self.fail_point(planned, row, error)
             return None
         observer = None
-        if settings.breakdown:
+        placed = self.placement is not None and self.placement.wanted(trial.placement)
+        if settings.breakdown or placed:
             tags = (
                 f"dask-bench run {self.run.id}",
                 planned.workload.suite,
                 planned.workload.name,
                 f"{planned.units} units",
             )
-            observer = PointObserver(self.client, tags, share=self.share)
+            # without the breakdown: spans only, which tell where each repetition's tasks ran
+            observer = PointObserver(
+                self.client, tags, share=self.share, metrics=settings.breakdown
+            )
         point = LivePoint(planned, row, trial, observer, default_chunks)
         point.notes.extend(trial.notes)
-        if self.placement is not None and self.placement.wanted(trial.placement):
-            if observer is None:
-                point.notes.append(
-                    "where tasks ran was not recorded: it needs measurement.breakdown "
-                    "(each repetition's span)"
-                )
-            else:
-                self.placement.ensure(self.client)
+        if placed and self.placement is not None:
+            self.placement.ensure(self.client)
         if before is not None:
             point.notes.append(f"before this point: {before}")
         calibrate = None
