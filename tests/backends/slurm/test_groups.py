@@ -51,13 +51,17 @@ def test_two_partitions_hold_two_groups_and_the_heavy_step_runs_on_the_big_one(t
     assert sorted(j["name"].rsplit("-", 1)[0] for j in first_jobs) == ["big", "small"]
     big_job = next(j for j in first_jobs if j["name"].startswith("big-"))
     assert big_job["nodes"] in BIG_NODES
-    # the second size adds one small worker only: the big job stays
-    assert [j["name"].rsplit("-", 1)[0] for j in details[3]["jobs"]] == ["small"]
+    # the second size puts both small workers on one node (one job of 2), and only the
+    # small group's job is replaced: the big job stays
+    assert [(j["name"].rsplit("-", 1)[0], j["workers"]) for j in details[3]["jobs"]] == [
+        ("small", 2)
+    ]
 
     status, env = query(db, "select status, environment from runs where id = ?", result.run_id)[0]
     assert status == "complete"
     scripts = json.loads(env)["deployment"]["job_scripts"]
-    assert sorted(scripts) == ["big/1", "small/1"]
+    assert sorted(scripts) == ["big/1", "small/1", "small/2"]
     assert "#SBATCH -p big\n" in scripts["big/1"] and "--resources BIGMEM=1" in scripts["big/1"]
-    assert "#SBATCH -p debug\n" in scripts["small/1"] and "BIGMEM" not in scripts["small/1"]
+    for small in ("small/1", "small/2"):
+        assert "#SBATCH -p debug\n" in scripts[small] and "BIGMEM" not in scripts[small]
     assert wait_gone(job_ids(tag), within=15) == []

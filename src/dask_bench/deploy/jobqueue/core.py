@@ -33,7 +33,7 @@ from dask_bench.deploy.jobqueue._groups import (
     shape_order,
     split,
 )
-from dask_bench.deploy.jobqueue._loss import jobs_holding
+from dask_bench.deploy.jobqueue._loss import job_of, jobs_holding
 from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.spec_cluster import SpecClusterBackend
 from dask_bench.deploy.tls import dashboard_tls, is_temporary
@@ -111,8 +111,6 @@ class JobQueueBackend(SpecClusterBackend):
         self._jobs_made = 0  # every job gets a name never used before (see request)
         self._lost: list[str] = []  # jobs a scenario cancelled, forgotten by restore()
 
-    # --- the jobs of a size, as data ---
-
     def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
         return job_shape(self.layout, workers, group)
 
@@ -169,8 +167,6 @@ class JobQueueBackend(SpecClusterBackend):
             f"use {self.cluster_class} keyword arguments (see the dask-jobqueue documentation)"
         )
 
-    # --- Backend ---
-
     def start(self) -> Client:
         """Start the dask-jobqueue cluster (scheduler here, no job yet) and connect."""
         from distributed import Client
@@ -210,20 +206,25 @@ class JobQueueBackend(SpecClusterBackend):
         return None if problem is None else f"{problem}; check deployment.options"
 
     def make_room(self, workers: int) -> None:
-        """Cancel every job when the new size's layout does not extend the current one."""
-        wanted, have = Counter(self._split(workers)), Counter(self._have())
-        if have - wanted:
-            self._cancel_all()
+        """Cancel the jobs of every group whose new layout does not extend its current one."""
+        surplus = Counter(self._have()) - Counter(self._split(workers))
+        if surplus:
+            self._cancel_all({group for group, _ in surplus})
 
-    def _cancel_all(self) -> None:
-        """Cancel every job of the cluster and wait until their workers have left."""
+    def _cancel_all(self, groups: set[str | None] | None = None) -> None:
+        """Cancel every job (of ``groups``; the others stay) and wait until its workers left."""
         cluster = self._require()
-        cluster.scale(0)
-        self._shapes.clear()
-        self._job_group.clear()
-        self._new.clear()
+        names = [
+            n for n in cluster.worker_spec if groups is None or self._job_group.get(n) in groups
+        ]
+        for name in names:
+            cluster.worker_spec.pop(name, None)
+            self._shapes.pop(name, None)
+            self._job_group.pop(name, None)
+        cluster.scale(len(cluster.worker_spec))
+        self._new = [n for n in self._new if n not in names]
         deadline = time.monotonic() + LEAVE_TIMEOUT
-        while self._client is not None and self._client.scheduler_info(n_workers=-1)["workers"]:
+        while self._client is not None and _connected(self._client, names):
             if time.monotonic() > deadline:
                 raise WorkersTimeout(
                     f"the workers of the previous size did not leave within {LEAVE_TIMEOUT:g} s "
@@ -389,3 +390,8 @@ class JobQueueBackend(SpecClusterBackend):
         if self._cluster is None:
             raise RuntimeError("the cluster is not started")
         return self._cluster
+
+
+def _connected(client: Client, jobs: list[str]) -> bool:
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    return any(job_of(str(w.get("name")), jobs) for w in workers)
