@@ -149,3 +149,24 @@ def test_without_mpirun_says_to_use_it(mpirun, tmp_path):
     assert len(lines) == 1 and "start it with 'mpirun -n K" in lines[0], out.stderr
     assert not db.exists()
     assert _leftovers(study, since) == []  # Open MPI's singleton start forks an orted
+
+
+def test_worker_groups_take_the_first_worker_ranks(mpirun, tmp_path):
+    study, db = _study(tmp_path, [1, 2])
+    spec = yaml.safe_load(study.read_text())
+    spec["deployment"]["groups"] = {
+        "small": {},
+        "big": {"workers": 1, "threads_per_worker": 2, "resources": {"BIGMEM": 1}},
+    }
+    spec["suites"] = {"resources": {"chunk_size": 1000, "per_unit": 1}}
+    study.write_text(yaml.safe_dump(spec))
+    since = time.time() - 1
+    # scheduler, client, then the big group's rank and two small ones
+    out = _mpirun(mpirun, 5, study, db)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = query(db, "select workers, units, status, placement from points order by workers")
+    assert [r[:3] for r in rows] == [(2, 3, "ok"), (3, 4, "ok")]
+    for *_, placement in rows:
+        doc = json.loads(placement)
+        assert set(doc["groups"]["pipeline_heavy"]) == {"big"} and doc["violations"] == []
+    assert _leftovers(study, since) == []
