@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from dask.utils import format_bytes
 
 from dask_bench.deploy import make_backend
-from dask_bench.deploy.jobqueue.nodes import node_split
+from dask_bench.deploy.jobqueue._groups import JobShape, shape_order, split
 from dask_bench.runner.estimate import Estimate, estimate_duration
 from dask_bench.runner.plan import plan_study
 from dask_bench.study import Study
@@ -20,7 +20,7 @@ class StepPreview:
 
     workers: int
     units: int
-    jobs: list[int]  # workers per batch job (empty for back-ends without jobs)
+    jobs: list[JobShape]  # (group, workers) per batch job (empty for back-ends without jobs)
     points: list[str]
     scripts: list[str] = field(default_factory=list)  # new job shapes at this size
 
@@ -37,6 +37,8 @@ class StudyPreview:
     #: What the back-end's scripts are: batch job scripts, or e.g. a DaskCluster manifest.
     script_label: str = "job script"
     estimate: Estimate | None = None
+    #: The workers of each group at each size (by the size's workers); empty: no groups.
+    groups: dict[int, str] = field(default_factory=dict)
     #: How the back-end passes the study's Dask config on (None: it cannot).
     config_via: str | None = None
 
@@ -72,7 +74,8 @@ class StudyPreview:
             )
         if self.fixed_pool:
             lines.append(
-                f"fixed pool: needs at least {max(dep.workers)} workers; each size runs on a "
+                f"fixed pool: needs at least {max([0, *(s.workers for s in self.steps)])} "
+                "workers; each size runs on a "
                 "subset of them"
             )
         scenarios = self.study.scenarios
@@ -83,9 +86,11 @@ class StudyPreview:
         if self.estimate is not None:
             lines.append(f"estimated duration: {self.estimate.text()}, once the workers run")
         for step in self.steps:
-            jobs = f", jobs: {' + '.join(map(str, step.jobs))} workers" if step.jobs else ""
+            jobs = f", jobs: {' + '.join(_job(j) for j in step.jobs)} workers" if step.jobs else ""
             lines.append("")
             lines.append(f"== {_n(step.workers, 'worker')} ({_n(step.units, 'unit')}){jobs}")
+            if plan_groups := self.groups.get(step.workers):
+                lines.append(f"   groups: {plan_groups}")
             lines.extend(f"   {p}" for p in step.points)
             for script in step.scripts:
                 lines.append(f"   -- {self.script_label} --")
@@ -115,12 +120,12 @@ def preview_study(study: Study) -> StudyPreview:
     backend = make_backend(study, layout=plan.layout)  # jobs named dask-bench-<run id>
     label = backend.script_label
     batch = label == "job script"
-    seen: set[int] = set()
+    seen: set[JobShape] = set()
     steps: list[StepPreview] = []
     for step in plan.steps:
         scripts = backend.job_scripts(step.workers)
-        jobs = node_split(step.workers, plan.layout.threads_per_worker, dep.cores_per_node)
-        shapes = sorted(set(jobs), reverse=True)
+        jobs = split(plan.layout, step.workers, dep.cores_per_node)
+        shapes = sorted(set(jobs), key=shape_order)  # the order of job_scripts
         if batch:
             new = [s for shape, s in zip(shapes, scripts, strict=False) if shape not in seen]
             seen.update(shapes)
@@ -139,6 +144,9 @@ def preview_study(study: Study) -> StudyPreview:
         f"{plan.layout.threads_per_worker} thread(s) and "
         f"{format_bytes(plan.layout.memory_per_worker)} per worker"
     )
+    if plan.layout.groups:
+        layout = f"worker groups ({', '.join(g.name for g in plan.layout.groups)}), see each size"
+    groups = {s.workers: plan.layout.describe(s.workers) for s in plan.steps if plan.layout.groups}
     return StudyPreview(
         study=study,
         backend=dep.backend,
@@ -148,8 +156,14 @@ def preview_study(study: Study) -> StudyPreview:
         script_label=label,
         estimate=estimate_duration(plan),
         config_via=backend.dask_config_via,
+        groups=groups,
     )
 
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _job(shape: JobShape) -> str:
+    group, workers = shape
+    return str(workers) if group is None else f"{workers} {group}"
