@@ -35,7 +35,7 @@ SLURM = {
 
 def test_plan_shows_each_new_job_shape_once_and_the_node_layout():
     preview = preview_study(build_study(SLURM))
-    jobs = {s.workers: s.jobs for s in preview.steps}
+    jobs = {s.workers: [n for _, n in s.jobs] for s in preview.steps}  # (group, workers)
     assert jobs == {1: [1], 2: [2], 3: [2, 1], 4: [2, 2]}
     shown = [len(s.scripts) for s in preview.steps]
     assert shown == [1, 1, 0, 0]  # 1-worker and 2-worker jobs, each shown where first used
