@@ -103,3 +103,18 @@ def test_held_jobs_time_out_with_their_state_and_reason(tmp_path):
     assert status == "failed" and stored == message
     # Closing the cluster deleted the held job.
     assert wait_gone(job_ids(f"dask-bench-{run_id}"), within=10) == []
+
+
+def test_a_job_of_several_workers_asks_for_their_slots_in_a_parallel_environment(tmp_path):
+    db = tmp_path / "results.db"
+    spec = sge_study(tmp_path, db, [2], cores_per_node=2)
+    result = run_study(build_study(spec))
+    assert (result.status, result.failed_points) == ("complete", 0)
+    env = json.loads(query(db, "select environment from runs where id = ?", result.run_id)[0][0])
+    script = env["deployment"]["job_scripts"]["2"]
+    # both workers in one job: it holds 2 slots of the test bed's "smp" environment
+    assert "#$ -pe smp 2\n" in script and "--nworkers 2" in script
+    assert env["deployment"]["parallel_environment"] == "smp"
+    (event,) = query(db, "select details from scale_events where run_id = ?", result.run_id)
+    (job,) = json.loads(event[0])["jobs"]
+    assert job["workers"] == 2 and job["state"] == "r"

@@ -153,8 +153,8 @@ class JobQueueBackend(SpecClusterBackend):
             return self._job_class()(
                 scheduler=scheduler,
                 name="dask-bench-worker",
-                **self._job_options(group),
-                **self._shape(per_job, group),
+                # merged: a shape may carry directives over the options' (sge: -pe)
+                **{**self._job_options(group), **self._shape(per_job, group)},
                 **extra,
             )
         except (TypeError, ValueError) as exc:
@@ -188,8 +188,7 @@ class JobQueueBackend(SpecClusterBackend):
                     n_workers=0,
                     job_name=self.tag,
                     scheduler_options=scheduler_options,
-                    **options,
-                    **self._shape(1),
+                    **{**options, **self._shape(1)},
                 )
         except (TypeError, ValueError) as exc:
             raise ConfigError(self._bad_options(exc)) from None
@@ -245,9 +244,10 @@ class JobQueueBackend(SpecClusterBackend):
             prefix = group if group is not None else name.rsplit("-", 1)[0]
             name = f"{prefix}-{self._jobs_made}"
             self._jobs_made += 1
-            options = {**spec["options"], **self._shape(per_job, group)}
+            options = dict(spec["options"])
             if group is not None:
                 options.update(self._group_options(group, options))
+            options.update(self._shape(per_job, group))
             spec = {**spec, "options": options}
             spec.pop("group", None)
             if per_job > 1:  # how SpecCluster knows the names of a job's workers

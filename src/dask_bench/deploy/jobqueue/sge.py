@@ -5,13 +5,17 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
-from dask_bench.errors import BackendError
+from dask_bench.errors import BackendError, ConfigError
 
 #: ``qstat -xml`` times, e.g. ``2026-11-22T05:13:11`` (local time, as SGE shows it).
 _XML_TIMES = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f")
+#: The parallel environment of jobs holding several slots, unless
+#: ``deployment.options.parallel_environment`` names another (null: none).
+DEFAULT_PE = "smp"
 #: ``qstat -j`` times, e.g. ``Sun Nov 22 05:13:10 2026``.
 _J_TIMES = ("%a %b %d %H:%M:%S %Y",)
 
@@ -132,3 +136,38 @@ class SGEBackend(JobQueueBackend):
 
     cluster_class = "SGECluster"
     batch = SGE()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # dask-bench's own option, not SGECluster's: taken out before the options pass on
+        self.options = dict(self.options)
+        pe = self.options.pop("parallel_environment", DEFAULT_PE)
+        if pe is not None and (not isinstance(pe, str) or not pe.strip() or " " in pe):
+            raise ConfigError(
+                f"deployment.options.parallel_environment: {pe!r} is not the name of a "
+                "parallel environment (qconf -spl lists them); use e.g. smp, or null for none"
+            )
+        self.parallel_environment: str | None = pe
+
+    def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
+        """The job's shape; a job of several slots asks for them in the parallel environment.
+
+        Without ``-pe``, SGE gives a job one slot however many workers and threads it
+        runs, and puts other jobs on the cores they use.
+        """
+        shape = super()._shape(workers, group)
+        if self.parallel_environment and shape["cores"] > 1:
+            given = self._job_options(group).get("job_extra_directives")
+            if given is None:  # what dask-jobqueue would take from its own config
+                import dask.config
+
+                given = dask.config.get("jobqueue.sge.job-extra-directives", None) or []
+            pe = f"-pe {self.parallel_environment} {shape['cores']}"
+            shape["job_extra_directives"] = [*given, pe]
+        return shape
+
+    def describe(self) -> dict[str, Any]:
+        """As every batch back-end, with the parallel environment jobs of several slots use."""
+        info = super().describe()
+        info["parallel_environment"] = self.parallel_environment
+        return info
