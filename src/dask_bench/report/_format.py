@@ -178,16 +178,29 @@ def format_date(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def format_layout(layout: Mapping[str, Any] | None) -> str:
-    """A worker layout, e.g. ``2 threads, 4.0 GiB per worker``."""
+def format_layout(layout: Mapping[str, Any] | None, short: bool = False) -> str:
+    """A worker layout, e.g. ``2 threads, 4.0 GiB per worker``.
+
+    With worker groups, each group's count and shape; ``short`` (figure titles): each
+    group's count and resources only.
+    """
     layout = layout or {}
     threads = layout.get("threads_per_worker")
     memory = layout.get("memory_per_worker")
     threads_text = "? threads" if threads is None else f"{threads} thread{'s' * (threads != 1)}"
     groups = layout.get("groups")
+    if groups and short:
+        return "groups: " + " + ".join(_group_short(g) for g in groups)
     if groups:
         return "groups: " + " + ".join(_group(g) for g in groups)
     return f"{threads_text}, {format_bytes(memory)} per worker"
+
+
+def _group_short(group: Mapping[str, Any]) -> str:
+    """``big (1, BIGMEM=1)``; the swept group says ``swept``."""
+    what = ["swept" if group.get("workers") is None else str(group["workers"])]
+    what += [f"{k}={float(v):g}" for k, v in (group.get("resources") or {}).items()]
+    return f"{group.get('name')} ({', '.join(what)})"
 
 
 def _group(group: Mapping[str, Any]) -> str:

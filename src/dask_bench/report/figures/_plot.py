@@ -56,7 +56,7 @@ def run_colors(runs: Sequence[Run]) -> dict[int, Any]:
 
 def run_label(run: Run) -> str:
     """How a run is named in legends: id, name, back-end and layout."""
-    return f"#{run.id} {run.name} ({run.backend}, {format_layout(run.layout)})"
+    return f"#{run.id} {run.name} ({run.backend}, {format_layout(run.layout, short=True)})"
 
 
 def units_axis(ax: Axes, units: Sequence[int], log: bool) -> None:

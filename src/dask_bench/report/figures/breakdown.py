@@ -133,7 +133,7 @@ def breakdowns_figure(
         run = runs[0]
         title = (
             f"{suite}: where the worker time goes, run {run.id} {run.name}\n"
-            f"{run.mode} scaling, back-end {run.backend}, {format_layout(run.layout)}"
+            f"{run.mode} scaling, back-end {run.backend}, {format_layout(run.layout, short=True)}"
         )
     figure_labels(grid, title, "processing units", "share of worker thread time")
     figure_legend(grid, handles, labels)

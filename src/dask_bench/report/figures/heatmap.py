@@ -164,7 +164,7 @@ def heatmaps_figure(
         run = runs[0]
         title = (
             f"{suite}: efficiency heatmap (x: failed) — {run.mode} scaling\n"
-            f"back-end {run.backend}, {format_layout(run.layout)}"
+            f"back-end {run.backend}, {format_layout(run.layout, short=True)}"
         )
     else:
         title = f"{suite}: efficiency heatmap by run (x: failed)"

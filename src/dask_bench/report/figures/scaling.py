@@ -274,7 +274,8 @@ def _labels(grid: Grid, suite: str, metric: str, points: pd.DataFrame, runs: Seq
         run = runs[0]
         title = (
             f"{suite}: {TITLES[metric]} — {run.mode} scaling, error bars: {ci}\n"
-            f"run {run.id} {run.name}, back-end {run.backend}, {format_layout(run.layout)}"
+            f"run {run.id} {run.name}, back-end {run.backend}, "
+            f"{format_layout(run.layout, short=True)}"
         )
     else:
         title = f"{suite}: {TITLES[metric]} by run — error bars: {ci}"

@@ -151,6 +151,8 @@ def render_page(page: Page) -> str:
         for w in warnings_of(r)
     )
     nav = "".join(f'<a href="#suite-{esc(s)}">{esc(s)}</a>' for s in page.suites)
+    placed = any(p.placement for r in runs for p in r.points)
+    nav += '<a href="#placement">where tasks ran</a>' if placed else ""
     nav += '<a href="#scenarios">scenarios</a>' if any(r.scenarios for r in runs) else ""
     nav += '<a href="#startup">startup</a>'
     nav += '<a href="#comparison">comparison</a>' if page.comparisons else ""
