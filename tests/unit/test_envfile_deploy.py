@@ -38,7 +38,13 @@ def test_the_full_kube_seed_builds_a_kubernetes_study(tmp_path):
     study, m = build_run_study(None, {}, str(env(tmp_path, KUBE_SEED)))
     assert m is not None
     d = study.deployment
-    assert d.backend == "kubernetes" and d.options == {"namespace": "dask", "image": IMAGE}
+    # SCHEDULER_CORES=4 and SCHEDULER_MEM=8GB size the scheduler pod, as in the seed
+    pod = {"cpu": "4", "memory": str(8 * 10**9)}
+    assert d.backend == "kubernetes" and d.options == {
+        "namespace": "dask",
+        "image": IMAGE,
+        "scheduler_resources": {"requests": pod, "limits": pod},
+    }
     assert d.memory_per_worker == 2 * 2**30 and d.workers == [1, 16, 32, 48, 64]
     ignored = dict(m.ignored)
     for key in ("NET_INTERFACE", "ACCOUNT", "PARTITION", "TIME_LIMIT", "OUT_DIR", "ENV_TO_SOURCE"):
@@ -157,9 +163,7 @@ def test_cert_dir_takes_the_first_name_and_a_key_inside_the_cert(tmp_path, monke
 @pytest.mark.parametrize(
     ("names", "missing"),
     [
-        ((None, None, None), ("ca_file", "cert", "key")),
         (("ca.pem", "cert.pem", None), ("key",)),  # and the key is not inside cert.pem
-        ((None, "tls.crt", "tls.key"), ("ca_file",)),
         (("ca.pem", None, "key.pem"), ("cert",)),
     ],
 )
@@ -180,14 +184,45 @@ def test_cert_dir_without_the_files_is_a_one_line_error(tmp_path, pems, names, m
     )
 
 
-def test_missing_cert_dir_is_a_one_line_error(tmp_path):
-    path = env(tmp_path, "USE_SSL=true\nCERT_DIR=nowhere\n")
-    with pytest.raises(ConfigError) as err:
-        study_from_env(path)
-    assert str(err.value).startswith(
-        f"{path}: CERT_DIR='nowhere': folder {tmp_path / 'nowhere'} does not exist; "
-        "give the folder of the PEM files, leave CERT_DIR out for temporary certificates"
+def test_a_self_signed_certificate_is_its_own_ca(tmp_path, pems):
+    # the seed README's recipe: openssl req -x509 ... -keyout key.pem -out cert.pem
+    _, cert, key = pems  # Security.temporary() signs its certificate itself
+    certs = write_pems(tmp_path / "certs", (cert, key), ("cert.pem", "key.pem"))
+    found = study_from_env(env(tmp_path, "USE_SSL=true\nCERT_DIR=certs\n")).overrides
+    assert found["security.tls"] == {
+        "ca_file": str(certs / "cert.pem"),
+        "cert": str(certs / "cert.pem"),
+        "key": str(certs / "key.pem"),
+    }
+
+
+def test_an_empty_cert_dir_gets_certificates_when_the_run_starts(tmp_path, monkeypatch):
+    path = env(tmp_path, "USE_SSL=true\nCERT_DIR=./certs\n")
+    monkeypatch.chdir(tmp_path)
+    certs = tmp_path / "certs"
+    # plan: nothing is written, the study asks for certificates
+    study, m = build_run_study(None, {}, str(path))
+    assert m is not None and m.certificates_to_make == str(certs)
+    assert study.security.tls == "auto" and not certs.exists()
+    assert "made there when the run starts, as the seed did" in m.notes["security.tls"]
+    # run: they are made in CERT_DIR (the key readable by its owner only) and used
+    study, _ = build_run_study(None, {}, str(path), make=True)
+    assert study.security.tls == TlsFiles(
+        ca_file=str(certs / "ca.pem"), cert=str(certs / "cert.pem"), key=str(certs / "key.pem")
     )
+    assert (certs / "key.pem").stat().st_mode & 0o777 == 0o600
+    loads(study)
+    # a second run uses them
+    again, _ = build_run_study(None, {}, str(path), make=True)
+    assert again.security.tls == study.security.tls
+
+
+def test_no_tls_beats_an_empty_cert_dir(tmp_path, monkeypatch):
+    path = env(tmp_path, "USE_SSL=true\nCERT_DIR=./certs\n")
+    monkeypatch.chdir(tmp_path)
+    study, m = build_run_study(None, {"security.tls": False}, str(path), make=True)
+    assert study.security.tls is False and not (tmp_path / "certs").exists()
+    assert m is not None and ("USE_SSL", "a command-line flag sets security.tls") in m.ignored
 
 
 def test_use_ssl_without_cert_dir_means_temporary_certificates(tmp_path):

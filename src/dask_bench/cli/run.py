@@ -155,7 +155,7 @@ def run(
         # the study's deployment options belong to its own back-end, not to this one
         overrides["deployment.backend"] = "existing"
         overrides["deployment.options"] = {"scheduler_file": flags["scheduler_file"]}
-    study, env = build_run_study(study_file, overrides, env_file)
+    study, env = build_run_study(study_file, overrides, env_file, make=True)
     if flags["scheduler_file"] and study.variants:
         study = _variant_on_scheduler_file(study, flags["scheduler_file"])
     if env is not None:
@@ -229,7 +229,10 @@ def _variant_on_scheduler_file(study: Study, scheduler_file: str) -> Study:
 
 
 def build_run_study(
-    study_file: str | None, overrides: Mapping[str, Any], env_file: str | None = None
+    study_file: str | None,
+    overrides: Mapping[str, Any],
+    env_file: str | None = None,
+    make: bool = False,
 ) -> tuple[Study, EnvMapping | None]:
     """The study ``run`` measures: flags override the ``.env`` file, which overrides the study.
 
@@ -241,6 +244,9 @@ def build_run_study(
         Dotted study keys set by the command-line flags (``None`` = not given).
     env_file
         The seed tool's ``.env`` file, if any.
+    make
+        Make the certificates the ``.env`` asks for in an empty ``CERT_DIR`` (``run``
+        does, once the study is valid; ``plan`` only says so).
 
     Returns
     -------
@@ -248,7 +254,7 @@ def build_run_study(
         The validated study, and what the ``.env`` file set and ignored (``None``
         without one).
     """
-    from dask_bench.envfile import merge_env, study_from_env
+    from dask_bench.envfile import make_certificates, merge_env, study_from_env
     from dask_bench.runner.checks import build_study, load_study
     from dask_bench.study import read_study_file
 
@@ -257,4 +263,7 @@ def build_run_study(
     data = read_study_file(study_file) if study_file is not None else {}
     raw, env = merge_env(data, study_from_env(env_file), overrides)
     source = f"{study_file or 'default study'} with {env_file}"
-    return build_study(raw, overrides, source=source), env
+    study = build_study(raw, overrides, source=source)  # valid before anything is written
+    if make and env.certificates_to_make and study.security.tls == "auto":
+        study = build_study(make_certificates(raw, env), overrides, source=source)
+    return study, env

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 #: Most local worker processes per core: beyond it a study measures only contention,
 #: and the machine runs out of memory and processes before the workers start.
 LOCAL_WORKERS_PER_CORE = 4
+#: Least memory of a local worker: its process alone holds about 100-150 MiB, and at 80 %
+#: of its limit a worker pauses, at 95 % its nanny restarts it (forever, at start).
+LOCAL_MIN_MEMORY = 256 * 2**20
 
 
 @register_backend(
@@ -59,6 +62,7 @@ class LocalBackend(SpecClusterBackend):
         import psutil
         from dask.utils import format_bytes
 
+        super().check()  # the network interface
         cores = os.cpu_count() or 1
         largest = self.largest or 1
         if largest > LOCAL_WORKERS_PER_CORE * cores:
@@ -68,6 +72,16 @@ class LocalBackend(SpecClusterBackend):
                 f"{LOCAL_WORKERS_PER_CORE * cores}); lower the largest worker count"
             )
         total = psutil.virtual_memory().total
+        smallest = min(
+            [self.layout.memory_per_worker, *(g.memory_per_worker for g in self.layout.groups)]
+        )
+        if smallest < LOCAL_MIN_MEMORY:
+            raise ConfigError(
+                f"deployment.memory_per_worker: {format_bytes(smallest)} is below "
+                f"{format_bytes(LOCAL_MIN_MEMORY)}: a local worker's own code takes most of it, "
+                "so it would pause (80 %) or be restarted (95 %) before any work; give each "
+                "worker more, e.g. '1GiB', or 'auto'"
+            )
         if self.layout.memory > total:
             raise ConfigError(
                 f"deployment.memory_per_worker: {format_bytes(self.layout.memory)} "

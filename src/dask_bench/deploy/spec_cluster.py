@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dask_bench.deploy._failures import LastError, failed_specs
 from dask_bench.deploy.base import Backend
+from dask_bench.errors import ConfigError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -28,6 +29,25 @@ class SpecClusterBackend(Backend):
         self._client: Client | None = None
         #: Listens from :meth:`start` (:meth:`watch_errors`) until :meth:`close`.
         self._errors: LastError | None = None
+
+    def check(self) -> None:
+        """Refuse a network interface this machine lacks: the scheduler listens here on it."""
+        super().check()
+        scheduler = self.options.get("scheduler_options")
+        own = scheduler.get("interface") if isinstance(scheduler, Mapping) else None
+        interface = own or self.options.get("interface")
+        if not isinstance(interface, str):
+            return
+        import psutil
+
+        names = sorted(psutil.net_if_addrs())
+        if interface not in names:
+            key = "scheduler_options.interface" if own else "interface"
+            raise ConfigError(
+                f"deployment.options.{key}: {interface!r} is not a network interface of this "
+                f"machine, where the scheduler runs (it has {', '.join(names)}); name one of "
+                "them, or leave the option out"
+            )
 
     def watch_errors(self) -> None:
         """Keep the errors logged from now on, for :meth:`failed_start` (call before starting)."""

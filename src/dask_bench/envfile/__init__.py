@@ -7,25 +7,24 @@ and why; :func:`merge_env` places them between the study file and the command-li
 
 from __future__ import annotations
 
-import copy
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from dask.utils import format_bytes, parse_bytes
+from dask.utils import format_bytes
 
-from dask_bench.deploy import Launcher, backends, get_backend
 from dask_bench.deploy.scaling import POLL_SECONDS
 from dask_bench.envfile._certs import CERT_NAMES as CERT_NAMES  # re-exported
-from dask_bench.envfile._certs import find_certificates
-from dask_bench.errors import ConfigError, DaskBenchError
-from dask_bench.study import default_suite_names, default_workers, set_path
+from dask_bench.envfile._certs import cert_folder, find_certificates, holds_certificates
+from dask_bench.envfile._mapping import KUBERNETES_KEYS as KUBERNETES_KEYS  # re-exported
+from dask_bench.envfile._mapping import EnvMapping as EnvMapping  # re-exported
+from dask_bench.envfile._merge import merge_env as merge_env  # re-exported
+from dask_bench.envfile._seed import node_memory, scheduler_pod, source_lines, write_certificates
+from dask_bench.errors import ConfigError
+from dask_bench.study import default_workers
 from dask_bench.study._yaml import YamlRefused, read_text_file
 
-#: KEY -> option of the kubernetes back-end (applied when KUBE is true).
-KUBERNETES_KEYS = {"KUBE_NAMESPACE": "namespace", "CONTAINER_IMAGE": "image"}
 NOT_KUBE = "a Kubernetes key; KUBE is not true"
 SCHEDULER = (
     "the scheduler runs inside the dask-bench process (dask-jobqueue); "
@@ -50,8 +49,7 @@ _BOOLEANS = dict.fromkeys(("true", "1", "yes", "on"), True) | dict.fromkeys(
 _COUNT = (_positive(int), "a positive whole number")
 _BOOLEAN = (lambda t: _BOOLEANS[t.lower()], "a boolean (true/false, 1/0, yes/no)")
 _TEXT = (str, "text")
-_SOURCE = (lambda t: [f"source {t}"], "a file to source")  # unquoted: ~ and $VARS expand
-_MEMORY = (_positive(lambda t: int(parse_bytes(t))), "a memory size")
+_SOURCE = (source_lines, "a virtual environment folder or a file to source")
 _SECONDS = (_positive(float), "a positive number of seconds")
 
 # KEY -> (study key, (converter, what it expects), example, remark shown with the value)
@@ -75,42 +73,7 @@ _IGNORED = {
     "VERBOSE": "progress is always shown; use --quiet to hide it",
 }
 _HANDLED = ("KUBE", "MAX_N_CORES", "STEP_BY", "OBS_PER_ITER", "MEM_PER_NODE",
-            "USE_SSL", "CERT_DIR", "RES_DIR", "RES_FILE_NAME", "KUBE_NAMESPACE",
-            "CONTAINER_IMAGE")  # fmt: skip
-
-
-@dataclass
-class EnvMapping:
-    """What a ``.env`` file sets in the study, and what it leaves out.
-
-    ``overrides`` holds dotted study keys and values (``{"deployment.workers": [1, 4]}``),
-    ``applied`` the ``(KEY, dotted study key)`` pairs, ``ignored`` the ``(KEY, reason)``
-    pairs, and ``notes`` a remark per study key shown after its value.
-    """
-
-    path: str
-    overrides: dict[str, Any] = field(default_factory=dict)
-    applied: list[tuple[str, str]] = field(default_factory=list)
-    ignored: list[tuple[str, str]] = field(default_factory=list)
-    notes: dict[str, str] = field(default_factory=dict)
-
-    def _apply(self, key: str, study_key: str, value: Any, note: str | None = None) -> None:
-        self.overrides[study_key] = value
-        self.applied.append((key, study_key))
-        if note:
-            self.notes[study_key] = note
-
-    def lines(self, quiet: bool = False) -> list[str]:
-        """Plain-text lines for the user; ``quiet`` keeps only the ignored keys."""
-        sources: dict[str, list[str]] = {}
-        for key, study_key in [] if quiet else self.applied:
-            sources.setdefault(study_key, []).append(key)
-        out = [
-            f"from .env: {', '.join(keys)} -> {study_key} = {self.overrides[study_key]!r}"
-            + (f" ({self.notes[study_key]})" if study_key in self.notes else "")
-            for study_key, keys in sources.items()
-        ]
-        return out + [f"ignored: {key} ({reason})" for key, reason in self.ignored]
+            "USE_SSL", "CERT_DIR", "RES_DIR", "RES_FILE_NAME", *KUBERNETES_KEYS)  # fmt: skip
 
 
 def read_env_file(path: str | Path) -> dict[str, str | None]:
@@ -196,14 +159,26 @@ def study_from_env(path: str | Path) -> EnvMapping:
             m._apply(key, study_key, value, note)
 
     cores = m.overrides.get("deployment.cores_per_node")
-    node_memory = get("MEM_PER_NODE", _MEMORY, "64GB")
-    if node_memory is not None and cores is None:
+    memory, unit = None, None
+    if "MEM_PER_NODE" in values:
+        try:
+            memory, unit = node_memory(values["MEM_PER_NODE"], bool(kube))
+        except ValueError:
+            raise bad(
+                "MEM_PER_NODE", "a memory size", "300 (GB on Slurm, Gi on Kubernetes)"
+            ) from None
+        if memory <= 0:
+            raise bad("MEM_PER_NODE", "a positive memory size", "300")
+    if memory is not None and cores is None:
         m.ignored.append(("MEM_PER_NODE", "needs CORES_PER_NODE to split it over the workers"))
-    elif node_memory is not None:
-        if node_memory // cores <= 0:
+    elif memory is not None and cores is not None:
+        if memory // cores <= 0:
             raise bad("MEM_PER_NODE", f"enough for {cores} workers (CORES_PER_NODE)", "64GB")
-        note = f"{values['MEM_PER_NODE']} / {cores} cores = {format_bytes(node_memory // cores)}"
-        m._apply("MEM_PER_NODE", "deployment.memory_per_worker", node_memory // cores, note)
+        given = values["MEM_PER_NODE"] + (
+            f" {unit} (the seed's unit on {'Kubernetes' if kube else 'Slurm'})" if unit else ""
+        )
+        note = f"{given} / {cores} cores = {format_bytes(memory // cores)}"
+        m._apply("MEM_PER_NODE", "deployment.memory_per_worker", memory // cores, note)
 
     obs = get("OBS_PER_ITER", _COUNT, "10")
     if obs is not None and obs < 2:
@@ -212,25 +187,56 @@ def study_from_env(path: str | Path) -> EnvMapping:
         m._apply("OBS_PER_ITER", "measurement.min_repeats", obs)
         m._apply("OBS_PER_ITER", "measurement.max_repeats", obs, "exactly that many repetitions")
 
-    _tls(Path(path), values, get("USE_SSL", _BOOLEAN, "false"), m)
+    _tls(Path(path), values, get("USE_SSL", _BOOLEAN, "false"), m, bool(kube))
     _database(values, m)
     for key, option in KUBERNETES_KEYS.items():
         if key in values and kube:
             m._apply(key, f"deployment.options.{option}", values[key])
         elif key in values:
             m.ignored.append((key, NOT_KUBE))
+    pod = {}
+    if kube:
+        try:
+            pod = scheduler_pod(values)
+        except ValueError as exc:
+            raise bad(str(exc), "a positive number", "8") from None
+    for option, value in pod.items():
+        keys = [k for k in ("SCHEDULER_HOST", "SCHEDULER_CORES", "SCHEDULER_MEM") if k in values]
+        m.overrides[f"deployment.options.{option}"] = value
+        m.applied += [(k, f"deployment.options.{option}") for k in keys if _sets(k, option)]
     for key in values:
         if key in _IGNORED:
             m.ignored.append((key, _IGNORED[key]))
-        elif key.startswith("SCHEDULER_"):
+        elif key.startswith("SCHEDULER_") and not (kube and key in _POD_KEYS):
             m.ignored.append((key, SCHEDULER))
-        elif key not in _DIRECT and key not in _HANDLED:
+        elif key not in _DIRECT and key not in _HANDLED and key not in _POD_KEYS:
             m.ignored.append((key, UNKNOWN))
     return m
 
 
-def _tls(env: Path, values: Mapping[str, str], tls: bool | None, m: EnvMapping) -> None:
-    """USE_SSL and CERT_DIR: the certificates in CERT_DIR, else temporary ones."""
+#: The SCHEDULER_* keys that shape the scheduler pod on Kubernetes.
+_POD_KEYS = ("SCHEDULER_HOST", "SCHEDULER_CORES", "SCHEDULER_MEM")
+
+
+def _sets(key: str, option: str) -> bool:
+    # SCHEDULER_HOST picks the node; SCHEDULER_CORES and SCHEDULER_MEM the resources
+    return (key == "SCHEDULER_HOST") == (option == "scheduler_node_selector")
+
+
+def _tls(env: Path, values: Mapping[str, str], tls: bool | None, m: EnvMapping, kube: bool) -> None:
+    """USE_SSL and CERT_DIR: the certificates in CERT_DIR, else temporary ones.
+
+    On Slurm the seed generated its certificates in CERT_DIR: an empty or missing folder
+    gets them when the run starts (:func:`make_certificates`); ``plan`` writes nothing.
+    """
+    if tls and "CERT_DIR" in values and not kube:
+        folder = cert_folder(values["CERT_DIR"], env)
+        if not holds_certificates(folder):
+            note = f"no certificates in {folder}: made there when the run starts, as the seed did"
+            m._apply("USE_SSL", "security.tls", "auto", note)
+            m.applied.append(("CERT_DIR", "security.tls"))
+            m.certificates_to_make = str(folder)
+            return
     if tls and "CERT_DIR" in values:
         files = find_certificates(values["CERT_DIR"], env)
         m._apply("USE_SSL", "security.tls", files, "PEM files found in CERT_DIR")
@@ -258,98 +264,18 @@ def _database(values: Mapping[str, str], m: EnvMapping) -> None:
         m.notes["database"] = note
 
 
-def merge_env(
-    data: Mapping[str, Any] | None, env: EnvMapping, flags: Mapping[str, Any]
-) -> tuple[dict[str, Any], EnvMapping]:
-    """Apply a ``.env`` mapping to a raw study mapping, below the command-line flags.
+def make_certificates(raw: dict[str, Any], env: EnvMapping) -> dict[str, Any]:
+    """Make the certificates a ``.env`` asked for in ``CERT_DIR``, and use them.
 
-    Parameters
-    ----------
-    data
-        The study file's mapping (not validated yet).
-    env
-        What :func:`study_from_env` read.
-    flags
-        The dotted-key overrides of the command-line flags (``None`` = flag not given);
-        :func:`dask_bench.study.build_study` applies them afterwards.
-
-    Returns
-    -------
-    tuple
-        The study mapping with the ``.env`` values set, and the mapping with what was
-        dropped (a flag sets the key, a suite not run, batch-job options of a back-end
-        that takes none, Kubernetes options of another back-end) moved to ``ignored``.
-
-    Raises
-    ------
-    ConfigError
-        When ``USE_SSL`` asks for TLS and the back-end cannot use it.
+    Only when the study still asks for ``tls: auto`` from the ``.env`` (``--no-tls`` or
+    ``--tls`` flags take precedence); the study is returned unchanged otherwise.
     """
-    raw: dict[str, Any] = copy.deepcopy(dict(data or {}))
-    deployment = raw.get("deployment")
-    deployment = deployment if isinstance(deployment, dict) else {}
-    study_backend = deployment.get("backend", "local")
-    env_backend = env.overrides.get("deployment.backend")
-    backend = flags.get("deployment.backend") or env_backend or study_backend
-    ignored = list(env.ignored)
-    if backend == env_backend != study_backend and deployment.get("options"):
-        # The study file's options were written for another back-end.
-        del deployment["options"]
-        ignored.append(("deployment.options of the study file", f"for back-end {study_backend!r}"))
-    dropped: dict[str, str] = {}
-    for key, value in env.overrides.items():
-        if flags.get(key) is not None:
-            dropped[key] = f"a command-line flag sets {key}"
-        elif key.startswith("deployment.options.") and (why := _option_unused(key, backend)):
-            dropped[key] = why
-        elif key.startswith("suites."):
-            name = key.split(".")[1]
-            # An omitted section means every installed suite: keep that when setting one.
-            suites = raw.get("suites")
-            suites = {n: {} for n in default_suite_names()} if suites is None else suites
-            if flags.get("suites") is not None and name not in flags["suites"]:
-                dropped[key] = f"--suite leaves out the {name} suite"
-            elif not isinstance(suites, dict) or not isinstance(suites.get(name), dict):
-                dropped[key] = f"the study does not run the {name} suite"
-            else:
-                raw["suites"] = suites
-                set_path(raw, key, value)
-        else:
-            set_path(raw, key, value)
-    if "security.tls" not in dropped and env.overrides.get("security.tls") not in (None, False):
-        _check_tls(env.path, backend, raw)
-    for k, study_key in env.applied:
-        if study_key in dropped and (k, dropped[study_key]) not in ignored:
-            ignored.append((k, dropped[study_key]))
-    return raw, replace(
-        env,
-        overrides={k: v for k, v in env.overrides.items() if k not in dropped},
-        applied=[(k, s) for k, s in env.applied if s not in dropped],
-        ignored=ignored,
-    )
-
-
-def _option_unused(key: str, backend: str) -> str:
-    """Why the back-end takes no ``deployment.options`` key of the ``.env`` ('' if it does)."""
-    kubernetes = key.removeprefix("deployment.options.") in KUBERNETES_KEYS.values()
-    launcher = next((b.launcher for b in backends() if b.name == backend), None)
-    if kubernetes and launcher is not Launcher.OPERATOR:
-        return f"a Kubernetes option; back-end {backend!r} takes none"
-    if not kubernetes and launcher is not Launcher.BATCH_JOB:
-        return f"a batch-job option; back-end {backend!r} takes none"
-    return ""
-
-
-def _check_tls(env: str, backend: str, raw: Mapping[str, Any]) -> None:
-    """Refuse USE_SSL for a back-end without TLS, naming the .env key rather than the study's."""
-    if raw.get("variants"):
-        return  # variants may change back-end and security; the study validation checks each
-    try:
-        cls = get_backend(backend)
-    except DaskBenchError:
-        return  # an unknown or missing back-end: the study validation says so
-    if not cls.supports_tls:
-        raise ConfigError(
-            f"{env}: USE_SSL=true asks for TLS, which back-end {backend!r} cannot use "
-            f"({cls.tls_note}); set USE_SSL=false, or run with --no-tls"
-        )
+    folder = env.certificates_to_make
+    security = raw.get("security")
+    if folder is None or not isinstance(security, dict) or security.get("tls") != "auto":
+        return raw
+    if holds_certificates(Path(folder)):  # made by another run meanwhile: use them
+        files: dict[str, str | None] = find_certificates(folder, Path(env.path))
+    else:
+        files = dict(write_certificates(folder))
+    return {**raw, "security": {**security, "tls": files}}

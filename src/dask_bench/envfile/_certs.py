@@ -39,8 +39,7 @@ def find_certificates(cert_dir: str, env: Path) -> dict[str, str | None]:
     ConfigError
         One line naming the folder, the names looked for and the fix.
     """
-    folder = Path(cert_dir).expanduser()
-    folder = (folder if folder.is_absolute() else env.parent / folder).absolute()
+    folder = cert_folder(cert_dir, env)
     fix = "or remove USE_SSL and CERT_DIR from the .env and set security.tls in the study file"
     if not folder.is_dir():
         raise ConfigError(
@@ -55,6 +54,9 @@ def find_certificates(cert_dir: str, env: Path) -> dict[str, str | None]:
     cert, key_inside = found["cert"], False
     if found["key"] is None and cert is not None:
         key_inside = _holds_key(Path(cert))
+    # No CA file: a self-signed certificate (the seed README's openssl recipe) is its own CA.
+    if found["ca_file"] is None and cert is not None and _self_signed(Path(cert)):
+        found["ca_file"] = cert
     missing = [r for r, f in found.items() if f is None and not (r == "key" and key_inside)]
     if missing:
         looked = "; ".join(
@@ -65,6 +67,29 @@ def find_certificates(cert_dir: str, env: Path) -> dict[str, str | None]:
             f"put the PEM files there under one of these names, {fix}"
         )
     return found
+
+
+def cert_folder(cert_dir: str, env: Path) -> Path:
+    """The absolute ``CERT_DIR``: a relative one is next to the ``.env`` (where the seed ran)."""
+    folder = Path(cert_dir).expanduser()
+    return (folder if folder.is_absolute() else env.parent / folder).absolute()
+
+
+def holds_certificates(folder: Path) -> bool:
+    """Whether ``folder`` holds any of the PEM files looked for (else the seed would make them)."""
+    return folder.is_dir() and any(
+        (folder / name).is_file() for names in CERT_NAMES.values() for name in names
+    )
+
+
+def _self_signed(cert: Path) -> bool:
+    try:
+        from cryptography import x509
+
+        loaded = x509.load_pem_x509_certificate(cert.read_bytes())
+    except (ImportError, OSError, ValueError):
+        return False
+    return loaded.issuer == loaded.subject
 
 
 def _holds_key(cert: Path) -> bool:
