@@ -61,9 +61,9 @@ def test_allocation_script_is_valid_bash_with_the_layout(tmp_path):
     path = tmp_path / "job.sh"
     path.write_text(text)
     subprocess.run(["bash", "-n", str(path)], check=True)  # parses
-    assert "#SBATCH --ntasks=4" in text and "#SBATCH --cpus-per-task=2" in text
-    assert "#SBATCH --mem-per-cpu=512M" in text
-    assert "#SBATCH --nodes=2" in text  # 4 two-thread workers on 4-core nodes
+    assert "#SBATCH --ntasks=6" in text and "#SBATCH --cpus-per-task=2" in text
+    assert "#SBATCH --mem-per-cpu=640M" in text  # the nanny's headroom
+    assert "#SBATCH --nodes=3" in text  # 4 + 2 two-thread tasks on 4-core nodes
     assert "#SBATCH --account=proj7" in text and "#SBATCH --partition=debug" in text
     assert "--nthreads 2 --memory-limit 1073741824" in text
     assert f"run {study.resolve()} --scheduler-file" in text and "--db r.db" in text

@@ -1,13 +1,18 @@
-"""``dask-bench plan``, ``script slurm`` and ``cleanup``: batch schedulers without surprises."""
+"""``plan``, ``script slurm``, ``script pbs``, ``cleanup``: batch schedulers without surprises."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from dask_bench.cli._app import cli, db_option, open_store
+
+if TYPE_CHECKING:
+    from dask_bench.study import Study
 
 
 @cli.command()
@@ -35,26 +40,75 @@ def script() -> None:
     """Write a batch script that runs a whole study inside one allocation."""
 
 
+def _allocation_options(f: Any) -> Any:
+    """The flags ``script slurm`` and ``script pbs`` share."""
+    for option in reversed(
+        [
+            click.option(
+                "-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout."
+            ),
+            click.option("--db", "database", help="Results database (default: the study's)."),
+            click.option("--variant", help="The study's variant to run in the allocation."),
+            click.option(
+                "--walltime",
+                help="Wall time, e.g. 02:00:00 (default: options.walltime, else the study's "
+                "estimated duration x 1.5 + 10 min).",
+            ),
+            click.option("--exclusive", is_flag=True, help="Whole nodes for the allocation."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
 @script.command(name="slurm")
 @click.argument("study_file", type=click.Path(dir_okay=False))
+@_allocation_options
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+    "--cpu-bind",
+    metavar="TYPE",
+    help="srun --cpu-bind of every step, e.g. cores (default: the site's).",
 )
-@click.option("--db", "database", help="Results database of the study (default: the study's).")
-@click.option("--variant", help="The study's variant to run in the allocation.")
-def script_slurm(
-    study_file: str, output: str | None, database: str | None, variant: str | None
-) -> None:
-    """An sbatch script: scheduler, workers (one srun step) and the study in one job.
+def script_slurm(study_file: str, cpu_bind: str | None, **flags: Any) -> None:
+    """An sbatch script: scheduler, workers and the study as three job steps of one job.
 
     Submit it with 'sbatch FILE'; the study measures every size on a subset of the
-    allocation's workers.
+    allocation's workers and records the job (back-end slurm-allocation).
     """
-    from dask_bench.deploy import resolve_layout
     from dask_bench.deploy.jobqueue.sbatch import allocation_script, slurm_options
+
+    _write_script("slurm", study_file, flags, cpu_bind, slurm_options, allocation_script)
+
+
+@script.command(name="pbs")
+@click.argument("study_file", type=click.Path(dir_okay=False))
+@_allocation_options
+def script_pbs(study_file: str, **flags: Any) -> None:
+    """A qsub script (PBS Pro, OpenPBS): scheduler and study on the first node, workers by pbsdsh.
+
+    Submit it with 'qsub FILE'; the study records the job (back-end pbs-allocation).
+    """
+    from dask_bench.deploy.jobqueue.qsub import pbs_options, pbs_script
+
+    _write_script("pbs", study_file, flags, None, pbs_options, pbs_script)
+
+
+def _write_script(
+    kind: str,
+    study_file: str,
+    flags: dict[str, Any],
+    cpu_bind: str | None,
+    options_of: Callable[[Study], dict[str, Any]],
+    make: Callable[..., str],
+) -> None:
+    from dask_bench.deploy import resolve_layout
+    from dask_bench.deploy.jobqueue._alloc import ScriptSettings
     from dask_bench.errors import ConfigError
     from dask_bench.runner.checks import load_study
+    from dask_bench.runner.estimate import estimate_duration, walltime_seconds
+    from dask_bench.runner.plan import plan_study
 
+    variant, output = flags["variant"], flags["output"]
     study = load_study(study_file, {"variants": [variant] if variant else None})
     each = study.variant_studies()
     if len(each) > 1:
@@ -64,18 +118,31 @@ def script_slurm(
         )
     study = each[0]
     dep = study.deployment
-    extra = ["--db", database] if database else []
+    extra = ["--db", flags["database"]] if flags["database"] else []
     if study.variant:
         extra += ["--variant", study.variant]
-    text = allocation_script(
+    options = options_of(study)
+    if flags["walltime"]:
+        options["walltime"] = flags["walltime"]
+    settings = ScriptSettings(
+        exclusive=flags["exclusive"],
+        cpu_bind=cpu_bind,
+        walltime_seconds=walltime_seconds(estimate_duration(plan_study(study))),
+    )
+    text = make(
         study_file,
         max(dep.workers),
         resolve_layout(study),
-        options=slurm_options(study),
+        options=options,
         cores_per_node=dep.cores_per_node,
         run_args=extra or None,
         dask_config=study.config,
+        settings=settings,
     )
+    logs = options.get("log_directory")
+    if logs and "$" not in str(logs):
+        # the batch system writes the job's output there and does not create it
+        Path(str(logs)).mkdir(parents=True, exist_ok=True)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -90,7 +157,8 @@ def script_slurm(
         raise click.BadParameter(
             f"cannot write {output}: {exc.strerror}", param_hint="-o"
         ) from None
-    Console(stderr=True).print(f"wrote {output}; submit it with: sbatch {output}")
+    submit = "sbatch" if kind == "slurm" else "qsub"
+    Console(stderr=True).print(f"wrote {output}; submit it with: {submit} {output}")
 
 
 @cli.command()

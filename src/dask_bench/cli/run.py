@@ -53,7 +53,8 @@ def _workers(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 @click.option(
     "--scheduler-file",
     type=click.Path(dir_okay=False),
-    help="Measure on the running cluster of this scheduler file (back-end 'existing').",
+    help="Measure on the running cluster of this scheduler file (back-end 'existing', or "
+    "with --backend one that reads a scheduler file, e.g. slurm-allocation).",
 )
 @click.option("--db", "database", help="SQLite file or SQLAlchemy URL for the results.")
 @click.option("--name", help="Name of the run.")
@@ -151,13 +152,14 @@ def run(
         "variants": list(flags["variants"]) or None,
         "security.tls": {True: "auto", False: False, None: None}[flags["tls"]],
     }
+    pool = _pool_backend(flags["backend"]) if flags["scheduler_file"] else "existing"
     if flags["scheduler_file"]:
         # the study's deployment options belong to its own back-end, not to this one
-        overrides["deployment.backend"] = "existing"
+        overrides["deployment.backend"] = pool
         overrides["deployment.options"] = {"scheduler_file": flags["scheduler_file"]}
     study, env = build_run_study(study_file, overrides, env_file, make=True)
     if flags["scheduler_file"] and study.variants:
-        study = _variant_on_scheduler_file(study, flags["scheduler_file"])
+        study = _variant_on_scheduler_file(study, flags["scheduler_file"], pool)
     if env is not None:
         # Ignored keys are warnings: shown even with --quiet.
         notes = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -213,7 +215,18 @@ def run(
         sys.exit(1)
 
 
-def _variant_on_scheduler_file(study: Study, scheduler_file: str) -> Study:
+def _pool_backend(name: str | None) -> str:
+    """The back-end of a ``--scheduler-file`` run: ``existing``, or one of its kind named."""
+    from dask_bench.deploy.existing import ExistingBackend
+    from dask_bench.deploy.registry import get_backend
+
+    if name is None or issubclass(get_backend(name), ExistingBackend):
+        return name or "existing"
+    # the study's own back-end (e.g. slurm) does not apply to a cluster that runs already
+    return "existing"
+
+
+def _variant_on_scheduler_file(study: Study, scheduler_file: str, backend: str) -> Study:
     """The one variant a ``--scheduler-file`` run measures, on that running cluster."""
     from dask_bench.errors import ConfigError
 
@@ -224,7 +237,7 @@ def _variant_on_scheduler_file(study: Study, scheduler_file: str) -> Study:
             f"--scheduler-file measures one cluster, and the study has variants {names}; "
             "choose one with --variant NAME"
         )
-    existing = {"backend": "existing", "options": {"scheduler_file": scheduler_file}}
+    existing = {"backend": backend, "options": {"scheduler_file": scheduler_file}}
     return each[0].model_copy(update={"deployment": each[0].deployment.model_copy(update=existing)})
 
 

@@ -257,3 +257,29 @@ def breakdown_legend(names: Iterable[str] | None = None) -> str:
     return "; ".join(
         f"{BREAKDOWN_SHORT[c]} = {BREAKDOWN_LABELS[c]}" for c in BREAKDOWN_CATEGORIES if c in wanted
     )
+
+
+def format_allocation(deployment: Any) -> str | None:
+    """The batch job a study ran inside, e.g. ``Slurm job 141 on node[1-3], queued 2 s; ...``.
+
+    None when the run did not record one (its back-end was not ``slurm-allocation`` or
+    ``pbs-allocation``).
+    """
+    found = deployment.get("allocation") if isinstance(deployment, Mapping) else None
+    if not isinstance(found, Mapping):
+        return None
+    text = f"{found.get('batch_system', 'batch')} job {found.get('job_id', '?')}"
+    if found.get("nodes"):
+        text += f" on {found['nodes']}"
+    if found.get("queue_seconds") is not None:
+        text += f", queued {format_seconds(found['queue_seconds'])}"
+    places = []
+    for who in ("scheduler", "client"):
+        place = found.get(who)
+        if isinstance(place, Mapping):
+            step = f" step {place['step']}" if place.get("step") else ""
+            name = "study" if who == "client" else who
+            places.append(f"{name} on {place.get('node', '?')}{step}")
+    if found.get("worker_steps"):
+        places.append(f"workers in step {', '.join(map(str, found['worker_steps']))}")
+    return "; ".join([text, *places])

@@ -89,6 +89,24 @@ def estimate_runs(plans: list[Plan]) -> Estimate:
     )
 
 
+#: Wall time asked for beyond the estimate's high end: a share of it, and a fixed start-up
+#: allowance (imports on a shared file system, workers joining), rounded up to 5 minutes.
+_WALLTIME_SHARE = 1.5
+_WALLTIME_STARTUP = 600.0
+_WALLTIME_STEP = 300
+
+
+def walltime_seconds(estimate: Estimate) -> int:
+    """Seconds of wall time to ask a batch system for a study of this ``estimate``.
+
+    The high end times 1.5, plus 10 minutes of start-up, rounded up to 5 minutes: an
+    allocation that ends early only loses what is still running, one that is too
+    short loses the study.
+    """
+    want = estimate.high * _WALLTIME_SHARE + _WALLTIME_STARTUP
+    return -(-int(want) // _WALLTIME_STEP) * _WALLTIME_STEP
+
+
 def _duration(seconds: float) -> str:
     if seconds < 90:
         return f"{max(1, round(seconds / 10) * 10):.0f} s"

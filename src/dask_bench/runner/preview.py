@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from dask.utils import format_bytes
 
 from dask_bench.deploy import make_backend
+from dask_bench.deploy.base import Launcher
 from dask_bench.deploy.jobqueue._groups import JobShape, shape_order, split
 from dask_bench.runner.estimate import Estimate, estimate_duration
 from dask_bench.runner.plan import plan_study
@@ -41,6 +42,8 @@ class StudyPreview:
     groups: dict[int, str] = field(default_factory=dict)
     #: How the back-end passes the study's Dask config on (None: it cannot).
     config_via: str | None = None
+    #: The command that starts the study, where the back-end needs one (mpirun -n K).
+    launch: str | None = None
 
     @property
     def points(self) -> int:
@@ -78,6 +81,8 @@ class StudyPreview:
                 "workers; each size runs on a "
                 "subset of them"
             )
+        if self.launch:
+            lines.append(self.launch)
         scenarios = self.study.scenarios
         also = f" and {_n(len(scenarios), 'scenario')}" if scenarios else ""
         lines.append(
@@ -157,6 +162,18 @@ def preview_study(study: Study) -> StudyPreview:
         estimate=estimate_duration(plan),
         config_via=backend.dask_config_via,
         groups=groups,
+        launch=_launch(backend.launcher, max(dep.workers)),
+    )
+
+
+def _launch(launcher: Launcher, workers: int) -> str | None:
+    """How to start an MPI study: the exact rank count (workers, scheduler and study)."""
+    if launcher is not Launcher.MPIRUN:
+        return None
+    ranks = workers + 2
+    return (
+        f"start it with: mpirun -n {ranks} dask-bench run STUDY --backend mpi ({workers} worker "
+        f"ranks + the scheduler's + the study's); in a Slurm allocation: srun -n {ranks} ..."
     )
 
 

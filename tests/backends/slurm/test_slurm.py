@@ -260,12 +260,18 @@ def test_plan_shows_job_scripts_without_submitting(tmp_path):
 def test_script_slurm_runs_the_study_in_one_allocation(tmp_path):
     db = tmp_path / "alloc.db"
     spec = slurm_study(tmp_path, tmp_path / "unused.db", [1, 2, 4], cores_per_node=2)
-    spec["deployment"]["options"]["job_extra_directives"] = [f"--output={tmp_path}/alloc-%j.out"]
+    options = spec["deployment"]["options"]
+    # the site's prologue reads an unset variable, as module init scripts do: before set -u
+    options["job_script_prologue"] = ['echo "prologue ${NOT_SET_ANYWHERE}"']
+    del options["walltime"]  # estimated from the plan
     study = write_study(tmp_path, spec)
     script = tmp_path / "alloc.sh"
     written = dask_bench("script", "slurm", str(study), "-o", str(script), "--db", str(db))
     assert written.returncode == 0, written.stderr
-    assert "#SBATCH --nodes=2" in script.read_text()
+    text = script.read_text()
+    # 4 workers and the scheduler's and the study's tasks, 2 per node
+    assert "#SBATCH --nodes=3" in text and "#SBATCH --ntasks=6" in text
+    assert "#SBATCH --time=00:15:00" in text
 
     submitted = subprocess.run(
         ["sbatch", "--parsable", str(script)],
@@ -277,16 +283,28 @@ def test_script_slurm_runs_the_study_in_one_allocation(tmp_path):
     )
     assert submitted.returncode == 0, submitted.stderr
     job = submitted.stdout.strip().split(";")[0]
-    output = tmp_path / f"alloc-{job}.out"  # set by --output in the study's options
+    # log_directory holds the job's output and the scheduler's and workers' logs
+    logs = tmp_path / "jobs"
+    output = logs / f"dask-bench-study-{job}.out"
     try:
         finished = wait_until(lambda: job not in job_ids(), 120, every=1)
-        log = _job_logs(output, tmp_path / f"dask-bench-{job}")
+        log = _job_logs(output, logs / f"dask-bench-{job}")
         assert finished, f"job {job} still in the queue after 120 s:\n{log}"
         assert db.exists(), log
+        assert "prologue \n" in output.read_text(), log
         runs = query(db, "select id, status, backend from runs")
-        assert [(status, backend) for _, status, backend in runs] == [("complete", "existing")], log
+        assert [(s, b) for _, s, b in runs] == [("complete", "slurm-allocation")], log
         points = query(db, "select workers, status from points where run_id = ?", runs[0][0])
         assert sorted(points) == [(1, "ok"), (2, "ok"), (4, "ok")], log
+        alloc = run_row(db, runs[0][0])[3]["deployment"]["allocation"]
+        assert (alloc["batch_system"], alloc["job_id"]) == ("Slurm", job)
+        assert alloc["nodes"].startswith("node") and alloc["queue_seconds"] >= 0
+        # three job steps: Slurm gives no two of them (--exact) the same CPUs
+        scheduler, client = alloc["scheduler"]["step"], alloc["client"]["step"]
+        assert len(alloc["worker_steps"]) == 1 and alloc["worker_steps"][0].startswith(job)
+        assert len({scheduler, client, alloc["worker_steps"][0]}) == 3
+        shown = dask_bench("show", str(runs[0][0]), "--db", str(db))
+        assert f"Slurm job {job} on node" in shown.stdout, shown.stdout + shown.stderr
         # the workers' step ended with the allocation: nothing of dask-bench is left
         assert [name for _, name, _, _ in queue() if name.startswith("dask-bench-")] == []
     finally:

@@ -1,26 +1,37 @@
 """An sbatch script that runs a whole study inside one Slurm allocation.
 
-For centres where interactive queues are slow: one job holds the scheduler (in
-the batch step), the workers (one ``srun`` step of N tasks) and the study, which
-connects through a scheduler file (``run --scheduler-file``) and measures every
-size on a subset of the workers.
+For centres where interactive queues are slow: one job holds the scheduler, the
+workers and the study, each a job step on CPUs of its own. The study connects
+through a scheduler file (``run --scheduler-file``), records the allocation
+(back-end ``slurm-allocation``) and measures every size on a subset of the workers.
 """
 
 from __future__ import annotations
 
-import math
 import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dask_bench.deploy.jobqueue._batch import export_lines
+from dask_bench.deploy.jobqueue._alloc import (
+    SERVICE_TASKS,
+    ScriptSettings,
+    check_layout,
+    memory_per_task,
+    mib,
+    preamble,
+    scheduler_command,
+    shell_word,
+    skipped,
+    wait_for_scheduler,
+    walltime_text,
+    worker_command,
+)
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.jobqueue.slurm import SlurmBackend
 from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.deploy.registry import get_backend
-from dask_bench.errors import ConfigError
 
 if TYPE_CHECKING:
     from dask_bench.study import Study
@@ -40,14 +51,18 @@ def slurm_options(study: Study) -> dict[str, Any]:
     return dict(dep.options) if issubclass(get_backend(dep.backend), SlurmBackend) else {}
 
 
-def _directives(options: Mapping[str, Any]) -> list[str]:
-    lines = []
-    for key, flag in _FLAGS.items():
-        if options.get(key):
-            lines.append(f"#SBATCH {flag}={options[key]}")
-    for extra in options.get("job_extra_directives") or []:
-        lines.append(f"#SBATCH {extra}")
-    return lines
+def _directives(options: Mapping[str, Any], settings: ScriptSettings) -> list[str]:
+    lines = [f"#SBATCH {flag}={options[key]}" for key, flag in _FLAGS.items() if options.get(key)]
+    if not options.get("walltime") and settings.walltime_seconds:
+        lines.append(f"#SBATCH --time={walltime_text(settings.walltime_seconds, days=True)}")
+    if settings.exclusive:
+        lines.append("#SBATCH --exclusive")
+    extras = [str(e) for e in options.get("job_extra_directives") or []]
+    logs = options.get("log_directory")
+    if logs and not any(e.startswith(("-o", "--output")) for e in extras):
+        # sbatch does not expand $VARS here, and does not create the folder (the CLI does)
+        lines.append(f"#SBATCH --output={logs}/{ALLOCATION_NAME}-%j.out")
+    return lines + [f"#SBATCH {extra}" for extra in extras]
 
 
 def allocation_script(
@@ -59,6 +74,7 @@ def allocation_script(
     run_args: list[str] | None = None,
     python: str | None = None,
     dask_config: Mapping[str, Any] | None = None,
+    settings: ScriptSettings | None = None,
 ) -> str:
     """The text of the sbatch script.
 
@@ -67,74 +83,70 @@ def allocation_script(
     study_file
         The study to run (made absolute: the job may start elsewhere).
     max_workers
-        Workers of the largest size; the allocation holds that many worker tasks.
+        Workers of the largest size; the allocation holds that many worker tasks,
+        and two more (the scheduler's and the study's).
     layout
         Threads and memory of every worker.
     options
         The study's ``deployment.options`` for Slurm: ``queue``, ``account``,
-        ``walltime``, ``job_extra_directives``, ``job_script_prologue`` and
-        ``interface`` are used; ``python`` picks the interpreter.
+        ``walltime``, ``job_extra_directives``, ``job_directives_skip``,
+        ``job_script_prologue``, ``interface``, ``local_directory``,
+        ``log_directory``, ``shebang`` and ``python`` are used.
     cores_per_node
-        Spreads the workers as the ``slurm`` back-end would (``--nodes``).
+        Spreads the tasks as the ``slurm`` back-end would (``--nodes``).
     run_args
         Extra arguments of ``dask-bench run`` (e.g. ``--db``).
     python
-        The interpreter with dask-bench installed; default: this one.
+        The interpreter with dask-bench installed; default: ``options.python``, else this one.
     dask_config
         The study's Dask config, exported before the scheduler and the workers start.
+    settings
+        Exclusive nodes, CPU binding and the wall time when the options set none.
     """
-    if layout.groups:
-        # one allocation is one job shape: groups need a job (and a queue) each
-        raise ConfigError(
-            "script slurm makes one allocation of one kind of worker, and deployment.groups "
-            "sets several; run the study with the slurm back-end, which submits one job "
-            "shape per group"
-        )
+    check_layout(layout, "slurm")
     options = dict(options or {})
-    python = python or str(options.get("python") or sys.executable)
-    threads, memory = layout.threads_per_worker, layout.memory_per_worker
-    mem_per_cpu = math.ceil(memory / threads / 2**20)
+    settings = settings or ScriptSettings()
+    py = shlex.quote(python or str(options.get("python") or sys.executable))
+    threads = layout.threads_per_worker
+    tasks = max_workers + SERVICE_TASKS
     head = [
-        "#!/usr/bin/env bash",
         f"#SBATCH --job-name={ALLOCATION_NAME}",
-        f"#SBATCH --ntasks={max_workers}",
+        f"#SBATCH --ntasks={tasks}",
         f"#SBATCH --cpus-per-task={threads}",
-        f"#SBATCH --mem-per-cpu={mem_per_cpu}M",
+        # the nanny's headroom: the worker's limit is the study's, the task gets more
+        f"#SBATCH --mem-per-cpu={mib(memory_per_task(layout) / threads)}M",
     ]
     if cores_per_node:
-        head.append(f"#SBATCH --nodes={len(node_split(max_workers, threads, cores_per_node))}")
-    head += _directives(options)
-    interface = options.get("interface")
-    net = f" --interface {shlex.quote(str(interface))}" if interface else ""
-    py = shlex.quote(python)
+        head.append(f"#SBATCH --nodes={len(node_split(tasks, threads, cores_per_node))}")
+    head = skipped(head + _directives(options, settings), options)
+    bind = f" --cpu-bind={shlex.quote(settings.cpu_bind)}" if settings.cpu_bind else ""
+    # --exact: a step gets only the CPUs (and, through SLURM_MEM_PER_CPU, the memory) it
+    # asks for, and Slurm gives no two running steps the same CPUs; the batch step only waits
+    one = f"srun --nodes=1 --ntasks=1 --cpus-per-task={threads} --exact{bind}"
+    logs = options.get("log_directory")
+    work = f"{shell_word(logs)}/" if logs else ""
     study = shlex.quote(str(Path(study_file).resolve()))
-    extra = " ".join(shlex.quote(a) for a in run_args or [])
-    prologue = list(options.get("job_script_prologue") or [])
+    extra = "".join(f" {shlex.quote(a)}" for a in run_args or [])
     body = [
         "",
-        "# Written by 'dask-bench script slurm': scheduler and study in the batch step,",
-        "# the workers as one srun step; every size is measured on a subset of them.",
-        "set -euo pipefail",
-        *prologue,
-        *export_lines(dask_config or {}),
+        "# Written by 'dask-bench script slurm': the scheduler, the workers and the study are",
+        "# three job steps on CPUs of their own; every size is measured on a subset of workers.",
+        *preamble(options, dask_config),
         'cd "${SLURM_SUBMIT_DIR:-$PWD}"',
-        'work="dask-bench-${SLURM_JOB_ID:-local}"',
+        f'work={work}"dask-bench-${{SLURM_JOB_ID:-local}}"',
         'mkdir -p "$work"',
         'scheduler_file="$work/scheduler.json"',
-        f'{py} -m distributed.cli.dask_scheduler --scheduler-file "$scheduler_file" '
-        f'--port 0 --dashboard-address 127.0.0.1:0{net} > "$work/scheduler.log" 2>&1 &',
+        f"{one} {scheduler_command(py, options)}",
         "scheduler_pid=$!",
         "workers_pid=",
         "# whatever happens to the study, stop the workers and the scheduler",
         "trap 'kill $workers_pid $scheduler_pid 2>/dev/null; wait 2>/dev/null || true' EXIT",
-        'for _ in $(seq 600); do [ -s "$scheduler_file" ] && break; sleep 0.1; done',
-        '[ -s "$scheduler_file" ] || { echo "the scheduler did not start; see $work/scheduler.log" >&2; exit 1; }',  # noqa: E501
-        f"srun --ntasks={max_workers} --cpus-per-task={threads} --kill-on-bad-exit=0 "
-        f'{py} -m distributed.cli.dask_worker --scheduler-file "$scheduler_file" '
-        f"--nthreads {threads} --memory-limit {memory} --no-dashboard{net} "
-        '> "$work/workers.log" 2>&1 &',
+        *wait_for_scheduler("$work/scheduler.log"),
+        f"srun --ntasks={max_workers} --cpus-per-task={threads} --exact{bind} "
+        f'--kill-on-bad-exit=0 {worker_command(py, layout, options)} > "$work/workers.log" 2>&1 &',
         "workers_pid=$!",
-        f'{py} -m dask_bench run {study} --scheduler-file "$scheduler_file"'
-        + (f" {extra}" if extra else ""),
+        f'{one} {py} -m dask_bench run {study} --scheduler-file "$scheduler_file" '
+        f"--backend slurm-allocation{extra}",
     ]
-    return "\n".join(head + body) + "\n"
+    shebang = str(options.get("shebang") or "#!/usr/bin/env bash")
+    return "\n".join([shebang, *head, *body]) + "\n"

@@ -12,7 +12,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from dask_bench.report._format import format_bandwidth, format_date, format_layout
+from dask_bench.report._format import (
+    format_allocation,
+    format_bandwidth,
+    format_date,
+    format_layout,
+)
 from dask_bench.report._values import package_version
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.report.analysis.trust import dask_config_line, warnings_of
@@ -56,6 +61,7 @@ def run_header(run: Run) -> RenderableType:
         ("status", styled(run.status, STATUS_STYLES.get(run.status, ""))),
         ("mode", styled(f"{run.mode} scaling")),
         ("back-end", styled(run.backend)),
+        ("allocation", styled(format_allocation(run.provenance.deployment) or "")),
         ("layout", styled(format_layout(run.layout))),
         ("connections", styled(_transport(run))),
         ("dask config", styled(dask_config_line(run) or "")),
@@ -64,7 +70,8 @@ def run_header(run: Run) -> RenderableType:
         ("dask", styled(package_version(run, "dask"))),
         ("distributed", styled(package_version(run, "distributed"))),
     ]
-    rows = [(k, v) for k, v in rows if k != "dask config" or v.plain]  # only when set
+    # only when set
+    rows = [(k, v) for k, v in rows if k not in ("dask config", "allocation") or v.plain]
     if run.variant:
         rows.insert(1, ("study", styled(f"{run.study_id}, variant {run.variant}")))
     if isinstance(host, Mapping) and host.get("hostname"):

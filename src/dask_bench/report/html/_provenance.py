@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dask_bench.report._format import (
+    format_allocation,
     format_bandwidth,
     format_bytes,
     format_date,
@@ -66,6 +67,7 @@ def provenance_rows(run: Run) -> list[tuple[str, Any]]:
         ("status", run.status + (f": {run.message}" if run.message else "")),
         ("mode", f"{run.mode} scaling"),
         ("back-end", run.backend),
+        ("allocation", format_allocation(deployment)),
         ("back-end options", json.dumps(options, sort_keys=True) if options else None),
         ("layout", format_layout(run.layout)),
         ("workers are", None if processes is None else ("processes" if processes else "threads")),
