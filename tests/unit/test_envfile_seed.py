@@ -107,3 +107,30 @@ def test_local_workers_with_too_little_memory_are_refused_not_restarted_forever(
     study = build_study({"deployment": {"workers": [1], "memory_per_worker": "100MiB"}})
     with pytest.raises(ConfigError, match=r"is below 256\.00 MiB"):
         make_backend(study).check()
+
+
+def test_plan_and_script_check_a_env_file_without_running(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dask_bench.cli import cli
+
+    path = env(tmp_path, SEED.read_text().replace("KUBE=True", "KUBE=False"))
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = CliRunner().invoke(cli, ["plan", "--env-file", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "675 points over 25 sizes" in out.output and "estimated duration: about" in out.output
+    assert "300 GB (the seed's unit on Slurm) / 24 cores = 11.64 GiB" in out.output
+    assert "11.64 GiB per worker" in out.output
+    # the study the job runs reads the same .env
+    study = tmp_path / "study.yaml"
+    study.write_text("suites: {tasks: {workloads: [map-tiny]}}\n")
+    out = CliRunner().invoke(cli, ["script", "slurm", str(study), "--env-file", str(path)])
+    assert out.exit_code == 0, out.output
+    assert f"--env-file {path}" in out.output and "#SBATCH --account=account_name_on_SLURM" in (
+        out.output
+    )
+    # no certificates, no database: only OUT_DIR, the job's log folder, which script makes
+    # because batch systems do not
+    made = {"study.yaml", "out"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, *made])

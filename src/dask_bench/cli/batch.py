@@ -15,19 +15,32 @@ if TYPE_CHECKING:
     from dask_bench.study import Study
 
 
+#: ``--env-file``, as ``run`` has it: the seed's ``.env``, checked without running.
+ENV_FILE = click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False),
+    help="The seed tool's .env file, over the study file (as 'run --env-file').",
+)
+
+
 @cli.command()
-@click.argument("study_file", type=click.Path(dir_okay=False))
+@click.argument("study_file", type=click.Path(dir_okay=False), required=False)
 @click.option("--backend", help="Deployment back-end (see 'dask-bench list backends').")
 @click.option("--variant", "variants", multiple=True, help="Only this variant (repeatable).")
-def plan(study_file: str, backend: str | None, variants: tuple[str, ...]) -> None:
+@ENV_FILE
+def plan(
+    study_file: str | None, backend: str | None, variants: tuple[str, ...], env_file: str | None
+) -> None:
     """Print what a study would do, with the exact job scripts, without submitting anything.
 
-    A study with deployment variants shows each variant in turn.
+    A study with deployment variants shows each variant in turn. Without a study file:
+    the default study (with --env-file: what the .env makes of it).
     """
-    from dask_bench.runner.checks import load_study
+    from dask_bench.cli.run import load_with_env
     from dask_bench.runner.preview import preview_study
 
-    study = load_study(study_file, {"deployment.backend": backend, "variants": variants or None})
+    overrides = {"deployment.backend": backend, "variants": variants or None}
+    study = load_with_env(study_file, overrides, env_file)
     each = study.variant_studies()
     for index, variant in enumerate(each):
         if len(each) > 1:
@@ -48,6 +61,7 @@ def _allocation_options(f: Any) -> Any:
                 "-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout."
             ),
             click.option("--db", "database", help="Results database (default: the study's)."),
+            ENV_FILE,
             click.option("--variant", help="The study's variant to run in the allocation."),
             click.option(
                 "--walltime",
@@ -101,15 +115,15 @@ def _write_script(
     options_of: Callable[[Study], dict[str, Any]],
     make: Callable[..., str],
 ) -> None:
+    from dask_bench.cli.run import load_with_env
     from dask_bench.deploy import resolve_layout
     from dask_bench.deploy.jobqueue._alloc import ScriptSettings
     from dask_bench.errors import ConfigError
-    from dask_bench.runner.checks import load_study
     from dask_bench.runner.estimate import estimate_duration, walltime_seconds
     from dask_bench.runner.plan import plan_study
 
-    variant, output = flags["variant"], flags["output"]
-    study = load_study(study_file, {"variants": [variant] if variant else None})
+    variant, output, env_file = flags["variant"], flags["output"], flags["env_file"]
+    study = load_with_env(study_file, {"variants": [variant] if variant else None}, env_file)
     each = study.variant_studies()
     if len(each) > 1:
         names = ", ".join(str(s.variant) for s in each)
@@ -119,6 +133,8 @@ def _write_script(
     study = each[0]
     dep = study.deployment
     extra = ["--db", flags["database"]] if flags["database"] else []
+    if env_file:  # the job's run reads it too, from wherever the job starts
+        extra += ["--env-file", str(Path(env_file).resolve())]
     if study.variant:
         extra += ["--variant", study.variant]
     options = options_of(study)

@@ -280,3 +280,19 @@ def build_run_study(
     if make and env.certificates_to_make and study.security.tls == "auto":
         study = build_study(make_certificates(raw, env), overrides, source=source)
     return study, env
+
+
+def load_with_env(
+    study_file: str | None, overrides: Mapping[str, Any], env_file: str | None
+) -> Study:
+    """The study of a command that runs nothing (``plan``, ``script``, ``manifest``).
+
+    With a ``.env`` file, what it set and ignored is listed on stderr, as ``run`` does;
+    nothing is written (certificates for an empty ``CERT_DIR`` are made by ``run`` only).
+    """
+    study, env = build_run_study(study_file, overrides, env_file)
+    if env is not None:
+        notes = Console(stderr=True, highlight=False, soft_wrap=True)
+        for line in env.lines():
+            notes.print(line, markup=False, style="yellow" if line.startswith("ignored") else None)
+    return study
