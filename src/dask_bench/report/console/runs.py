@@ -18,6 +18,7 @@ from dask_bench.report.console.compare import comparison_table
 from dask_bench.report.console.placement import placement_table
 from dask_bench.report.console.run_info import run_header
 from dask_bench.report.console.scenarios import scenario_tables
+from dask_bench.report.console.startup import startup_table
 from dask_bench.report.console.tables import suite_tables
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
@@ -39,9 +40,9 @@ def show_runs(out: Console, store: Store, runs: Sequence[Run]) -> None:
         out.print(run_header(run))
         for table in suite_tables(store, run, width=out.width):
             out.print(table)
-        placed = placement_table(run)
-        if placed is not None:
-            out.print(placed)
+        for extra in (placement_table(run), startup_table(run)):
+            if extra is not None:
+                out.print(extra)
         for table in scenario_tables(run):
             out.print(table)
     first, *others = runs
