@@ -171,14 +171,10 @@ class Point(Base):
     notes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     #: Scheduler-side figures of the point (schema 8): µs per task, scheduler CPU and
     #: peak memory, longest event-loop tick, time to first task; None: not collected.
-    scheduler: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON(none_as_null=True), nullable=True
-    )
+    scheduler: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     #: Where each task group ran, by worker group (schema 8), and any task that needed
     #: a resource its worker lacked; None: a pool of one group.
-    placement: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON(none_as_null=True), nullable=True
-    )
+    placement: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="points")
     measurements: Mapped[list[Measurement]] = relationship(

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from dask_bench._remote import node_name
 from dask_bench.deploy.base import Launcher
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, export_lines
 from dask_bench.deploy.jobqueue._loss import jobs_holding
@@ -359,7 +360,7 @@ class JobQueueBackend(SpecClusterBackend):
             return {}
         variables = self.batch.node_variables
         try:
-            found: dict[str, str | None] = self._client.run(_node_name, variables)
+            found: dict[str, str | None] = self._client.run(node_name, variables)
         except Exception:
             return {}
         return found
@@ -379,14 +380,3 @@ class JobQueueBackend(SpecClusterBackend):
         if self._cluster is None:
             raise RuntimeError("the cluster is not started")
         return self._cluster
-
-
-def _node_name(variables: tuple[str, ...]) -> str | None:
-    # Runs on each worker: the batch system names the node in the job's environment.
-    import os
-    import socket
-
-    for name in variables:
-        if os.environ.get(name):
-            return os.environ[name]
-    return socket.gethostname()
