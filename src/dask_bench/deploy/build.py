@@ -69,4 +69,5 @@ def make_backend(
         tag=tag or job_tag(),
         largest=max(dep.workers),
         dask_config=study.config,
+        startup_timeout=dep.startup_timeout,
     )

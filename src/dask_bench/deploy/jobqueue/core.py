@@ -28,6 +28,7 @@ from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, export_lines
 from dask_bench.deploy.jobqueue._loss import jobs_holding
 from dask_bench.deploy.jobqueue.nodes import node_split
 from dask_bench.deploy.registry import register_backend
+from dask_bench.deploy.scaling import worker_count
 from dask_bench.deploy.spec_cluster import SpecClusterBackend
 from dask_bench.deploy.tls import dashboard_tls, is_temporary
 from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
@@ -114,8 +115,17 @@ class JobQueueBackend(SpecClusterBackend):
         return {**options, "job_name": self.tag}
 
     def _with_exports(self) -> dict[str, Any]:
-        """The options, with the study's Dask config exported at the end of the prologue."""
+        """The options, with the study's Dask config exported at the end of the prologue.
+
+        Also the workers' ``death_timeout``, when the options leave it out: the study's
+        ``startup_timeout``.
+        """
         options = dict(self.options)
+        if self.startup_timeout is not None and "death_timeout" not in options:
+            # A worker that has not reached its scheduler within death_timeout ends its
+            # job (dask-jobqueue's default: 60 s). Many workers starting at once on few
+            # cores take longer than that: they get as long as the study waits for them.
+            options["death_timeout"] = self.startup_timeout
         if not self.dask_config:
             return options
         prologue = options.pop("job_script_prologue", None)
@@ -225,7 +235,7 @@ class JobQueueBackend(SpecClusterBackend):
         self._shapes.clear()
         self._new.clear()
         deadline = time.monotonic() + LEAVE_TIMEOUT
-        while self._client is not None and self._client.scheduler_info(n_workers=-1)["workers"]:
+        while self._client is not None and worker_count(self._client)[0]:
             if time.monotonic() > deadline:
                 raise WorkersTimeout(
                     f"the workers of the previous size did not leave within {LEAVE_TIMEOUT:g} s "
