@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle bench-scenarios clean
+.PHONY: install system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle bench-scenarios bench-scale clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ bench-shuffle: install
 
 bench-scenarios: install
 	$(BIN)/python benchmarks/scenarios.py --slurm
+
+bench-scale: install
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) results test-artifacts .pytest_cache .mypy_cache .ruff_cache

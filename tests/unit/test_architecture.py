@@ -34,6 +34,8 @@ FLOORS = {
     "_defaults": 0,
     "_mounts": 0,
     "_flock": 0,
+    "_remote": 0,
+    "_kernels": 0,
 }
 #: Lines a module may have.
 MAX_LINES = 400

@@ -127,6 +127,7 @@ class Backend(ABC):
         tag: str | None = None,
         largest: int | None = None,
         dask_config: Mapping[str, Any] | None = None,
+        startup_timeout: float | None = None,
     ) -> None:
         self.layout = layout
         self.options: dict[str, Any] = dict(options or {})
@@ -143,6 +144,8 @@ class Backend(ABC):
         #: The study's Dask config (dotted key -> value), which the back-end gives its
         #: scheduler and workers as :attr:`dask_config_via` says.
         self.dask_config: dict[str, Any] = dict(dask_config or {})
+        #: How long the study waits for a size's workers (``deployment.startup_timeout``).
+        self.startup_timeout = startup_timeout
         self.refuse_owned_options()
 
     def refuse_owned_options(self) -> None:

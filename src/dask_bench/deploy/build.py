@@ -95,4 +95,5 @@ def make_backend(
         tag=tag or job_tag(),
         largest=layout.total(max(dep.workers)),
         dask_config=study.config,
+        startup_timeout=dep.startup_timeout,
     )

@@ -47,14 +47,31 @@ class ScaleEvent:
 
 
 def connected_workers(client: Client) -> dict[str, dict[str, Any]]:
-    """The workers the scheduler knows now, by address."""
+    """The workers the scheduler knows now, by address (one reply of O(workers) size)."""
     info = client.scheduler_info(n_workers=-1)
     workers: dict[str, dict[str, Any]] = info.get("workers", {})
     return workers
 
 
+def worker_count(client: Client) -> tuple[int, int]:
+    """How many workers the scheduler knows now, and their threads in all.
+
+    A reply of constant size, whatever the number of workers: for polling, where
+    :func:`connected_workers` would make the scheduler describe every worker each time.
+    """
+    info = client.scheduler_info(n_workers=0)
+    if "n_workers" not in info or "total_threads" not in info:  # an older scheduler
+        workers = connected_workers(client)
+        return len(workers), sum(int(w.get("nthreads") or 0) for w in workers.values())
+    return int(info["n_workers"]), int(info["total_threads"])
+
+
 def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleEvent:
     """Request ``n`` workers and wait until exactly ``n`` with the layout's threads are connected.
+
+    While waiting, the scheduler is asked only for the number of workers and their
+    threads (constant size); every worker is described once, when the count is
+    reached (and, until the first new worker is seen, when the count changed).
 
     Raises
     ------
@@ -69,21 +86,28 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
     start = time.perf_counter()
     backend.request(n)
     first: float | None = None
+    seen = len(before)
     while True:
-        workers = connected_workers(client)
+        count, total_threads = worker_count(client)
         now = time.perf_counter() - start
-        if first is None and set(workers) - before:
-            first = now
-        wrong = {a: w["nthreads"] for a, w in workers.items() if w.get("nthreads") not in allowed}
-        if wrong:
-            addr, got = next(iter(wrong.items()))
-            raise WorkersTimeout(
-                f"worker {addr} has {got} threads but the layout asks for {threads}; "
-                "check the back-end's worker options"
-            )
-        if len(workers) == n or (backend.fixed_pool and len(workers) >= n):
-            chosen = subset(workers, n, backend.layout) if backend.fixed_pool else tuple(workers)
-            return ScaleEvent(n, len(before), first, now, chosen)
+        if first is None and count != seen:
+            seen = count
+            # a departure and an arrival can leave the count as it was: compare addresses
+            if count > len(before) or set(connected_workers(client)) - before:
+                first = now
+        enough = count == n or (backend.fixed_pool and count >= n)
+        # one kind of worker: a wrong thread count shows in the total without a listing
+        odd = not backend.layout.groups and total_threads != backend.layout.units(count)
+        if enough or odd:
+            workers = connected_workers(client)
+            _require_threads(workers, allowed, threads)
+            if len(workers) == n or (backend.fixed_pool and len(workers) >= n):
+                if first is None and set(workers) - before:
+                    first = now
+                chosen = (
+                    subset(workers, n, backend.layout) if backend.fixed_pool else tuple(workers)
+                )
+                return ScaleEvent(n, len(before), first, now, chosen)
         problem = backend.startup_problem()
         if problem is not None:
             raise WorkersTimeout(f"workers failed to start after {now:.1f} s: {problem}")
@@ -91,11 +115,23 @@ def scale_to(backend: Backend, client: Client, n: int, timeout: float) -> ScaleE
             states = _job_states(backend)
             raise WorkersTimeout(
                 f"expected {n} worker{'s' if n != 1 else ''} with {threads} thread(s) each, "
-                f"{len(workers)} arrived within {timeout:g} s"
+                f"{count} arrived within {timeout:g} s"
                 + (f"; jobs: {states}" if states else "")
                 + "; raise deployment.startup_timeout or check the back-end"
             )
         time.sleep(POLL_SECONDS)
+
+
+def _require_threads(
+    workers: dict[str, dict[str, Any]], allowed: frozenset[int], text: str
+) -> None:
+    wrong = {a: w["nthreads"] for a, w in workers.items() if w.get("nthreads") not in allowed}
+    if wrong:
+        addr, got = next(iter(wrong.items()))
+        raise WorkersTimeout(
+            f"worker {addr} has {got} threads but the layout asks for {text}; "
+            "check the back-end's worker options"
+        )
 
 
 def subset(

@@ -39,6 +39,7 @@ from typing import Any
 
 from distributed import Client, span
 
+from dask_bench._remote import cluster_metrics, heartbeat, read_spans
 from dask_bench.runner._categories import OUTSIDE_TASKS
 from dask_bench.runner._categories import categorize as categorize  # public here
 from dask_bench.runner._categories import transfers as transfers
@@ -72,51 +73,20 @@ class PointMetrics:
     note: str | None = None
 
 
-async def _heartbeat(dask_worker: Any) -> None:
-    # Sends every metric measured so far to the scheduler, and waits for it to arrive.
-    await dask_worker.heartbeat()
-
-
 def _flush(client: Client) -> None:
-    client.run(_heartbeat)
+    # every worker sends its metrics, in parallel (one broadcast, not one call per worker)
+    client.run(heartbeat)
 
 
-def _cluster_metrics(dask_scheduler: Any = None) -> Metrics:
+def _cluster_metrics(client: Client) -> Metrics:
     # Cluster-wide, without span ids: transfers and the memory monitor's spilling are
     # never attributed to spans.
-    contexts = ("execute", "p2p", *OUTSIDE_TASKS)
-    return {
-        k: v
-        for k, v in dask_scheduler.cumulative_worker_metrics.items()
-        if isinstance(k, tuple) and k and k[0] in contexts
-    }
+    found: Metrics = client.run_on_scheduler(cluster_metrics, ("execute", "p2p", *OUTSIDE_TASKS))
+    return found
 
 
 def _delta(before: Mapping[tuple[Hashable, ...], float], after: Metrics) -> Metrics:
     return {k: float(v) - float(before.get(k, 0.0)) for k, v in after.items()}
-
-
-def _read_spans(ids: list[str], dask_scheduler: Any = None) -> list[dict[str, Any] | None]:
-    spans = dask_scheduler.extensions["spans"].spans
-    out: list[dict[str, Any] | None] = []
-    for span_id in ids:
-        s = spans.get(span_id)
-        if s is None:
-            out.append(None)
-            continue
-        out.append(
-            {
-                "metrics": dict(s.cumulative_worker_metrics),
-                "active": s.active_cpu_seconds,
-                # compute only: a group's duration also counts its transfers
-                "duration": s.all_durations.get("compute", 0.0),
-                "done": s.done,
-                "tasks": sum(s.states.values()),
-                "enqueued": s.enqueued,
-                "stop": s.stop,
-            }
-        )
-    return out
 
 
 @dataclass
@@ -187,7 +157,7 @@ class PointObserver:
     def _cluster(self) -> Metrics:
         t0 = time.perf_counter()
         _flush(self.client)
-        metrics: Metrics = self.client.run_on_scheduler(_cluster_metrics)
+        metrics = _cluster_metrics(self.client)
         self.cost += time.perf_counter() - t0
         return metrics
 
@@ -331,7 +301,7 @@ def finish_points(
     pause = FLUSH_PAUSE
     for attempt in range(FLUSH_RETRIES + 1):
         _flush(client)
-        spans = client.run_on_scheduler(_read_spans, ids) if ids else []
+        spans = client.run_on_scheduler(read_spans, ids) if ids else []
         waiting = [s for s in spans if s is not None and s["tasks"] > 0]
         if _complete(waiting) or attempt == FLUSH_RETRIES:
             break

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from dask_bench._remote import config_values as config_values  # public here
+from dask_bench._remote import plain as _plain
 from dask_bench.errors import BackendError, ConfigMismatch
 from dask_bench.study.dask_config import environment_assignment
 
@@ -23,34 +25,6 @@ if TYPE_CHECKING:
 
 #: Workers named in a mismatch before the rest are counted.
 _NAMED = 3
-
-
-def _plain(value: Any) -> Any:
-    """A value as stored and compared: tuples as lists, anything unusual as its text."""
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def config_values(keys: Sequence[str]) -> dict[str, Any]:
-    """The keys that are set in this process's Dask config, with their values.
-
-    Runs on the client, on the scheduler and on each worker; a key that is not set
-    is left out.
-    """
-    import dask.config
-
-    missing = object()
-    found = {}
-    for key in keys:
-        value = dask.config.get(key, default=missing)
-        if value is not missing:
-            found[key] = _plain(value)
-    return found
 
 
 def read_config(client: Client, keys: Sequence[str]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,8 @@ class _Execution:
         self.reporter = reporter
         self.failed = 0
         self.connected = 0  # workers connected after the last successful scale step
+        #: Seconds the checks after the last scale step took (harness, not deployment).
+        self.after_scale = 0.0
         #: The workers a size is measured on, when they are a subset of a fixed pool.
         self.subset: tuple[str, ...] | None = None
         self.watch: WorkerWatch | None = None
@@ -134,7 +137,9 @@ class _Execution:
         try:
             event = scale_to(self.backend, client, workers, timeout)
             # may refuse what arrived (a gateway that changed the layout): a failed step
+            t0 = time.perf_counter()
             queue_seconds, details = self.backend.step_details()
+            details_seconds = time.perf_counter() - t0
         except DaskBenchError as exc:
             self.store.add_scale_event(
                 self.run,
@@ -160,9 +165,11 @@ class _Execution:
             details=details,
         )
         self.connected = workers
+        t0 = time.perf_counter()
         self.record.transport(client)
         self.record.versions(client)
         self.record.dask_config(client)
+        self.after_scale = time.perf_counter() - t0 + details_seconds
 
     def measure_step(self, client: Client, step: Step, first: bool) -> None:
         """Measure one size's points; on a fixed pool, only on the size's subset of workers."""
@@ -185,7 +192,7 @@ class _Execution:
             placement=self.placement,
         )
         try:
-            if self.subset is None:
+            if self.subset is None or self.whole_pool(client):
                 sweep.measure(step, self.budget)
             else:
                 # Global annotations reach every graph the client submits (compute,
@@ -195,6 +202,19 @@ class _Execution:
         finally:
             self.record.breakdown_seconds += sweep.breakdown_cost
             self.open_points = sweep.open_rows()
+            points = len(step.points)
+            self.record.harness(
+                step.workers, sweep.clock.figures(step.workers, points, self.after_scale)
+            )
+
+    def whole_pool(self, client: Client) -> bool:
+        """Whether a fixed pool's subset is every worker it has: no restriction is needed.
+
+        Restricting tasks to a list of workers costs the scheduler time per task and per
+        listed worker (it resolves every address of every task's restriction): at the
+        size that uses the whole pool, that cost would only distort the measurement.
+        """
+        return self.subset is not None and set(self.subset) >= set(connected_workers(client))
 
     def thread_share(self, client: Client, workers: int) -> float:
         """A size's share of the cluster's threads (below 1 on a subset of a pool)."""

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dask_bench._remote import http_sockets
 from dask_bench._version import __version__
 from dask_bench.deploy.scaling import connected_workers
 from dask_bench.errors import BackendError, VersionMismatch
@@ -223,20 +224,13 @@ def enforced_layout(client: Client) -> dict[str, list[int]]:
     }
 
 
-def _http_sockets(dask_scheduler: Any = None) -> list[str]:
-    server = getattr(dask_scheduler, "http_server", None)
-    sockets = getattr(server, "_sockets", {}) if server is not None else {}
-    scheme = "https" if getattr(server, "ssl_options", None) is not None else "http"
-    return sorted({"{}://{}:{}".format(scheme, *s.getsockname()[:2]) for s in sockets.values()})
-
-
 def http_listeners(client: Client) -> list[str]:
     """Where the scheduler's HTTP server (the dashboard) listens, e.g. ``["http://127.0.0.1:40123"]``.
 
     Empty when it cannot be told (an older scheduler, or one that refuses to run code).
     """
     try:
-        found = client.run_on_scheduler(_http_sockets)
+        found = client.run_on_scheduler(http_sockets)
     except Exception:
         return []
     return [str(a) for a in found] if isinstance(found, list) else []

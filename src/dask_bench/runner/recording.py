@@ -51,12 +51,26 @@ class Recorder:
         self.seen_config: dict[str, Any] | None = None
         #: Seconds spent reading the breakdown's metrics (outside timed regions).
         self.breakdown_seconds = 0.0
+        #: What the harness spent per size (by worker count), see runner/harness.py.
+        # a resumed run keeps the figures of the sizes it measured before
+        self.harness_figures = dict(run.provenance.measuring.harness)
+        self._calibration: dict[str, dict[str, Any]] = {}
 
     def calibration(self, calibration: Calibration) -> None:
         """Store what calibration chose and what reading the metrics cost."""
+        self._calibration = calibration.found
+        self._measuring()
+
+    def harness(self, workers: int, figures: dict[str, float]) -> None:
+        """Store what the harness spent on a size (see :mod:`dask_bench.runner.harness`)."""
+        self.harness_figures[str(workers)] = figures
+        self._measuring()
+
+    def _measuring(self) -> None:
         facts = {
-            "calibration": calibration.found,
+            "calibration": self._calibration,
             "breakdown_seconds": round(self.breakdown_seconds, 4),
+            "harness": self.harness_figures,
         }
         self.store.update_provenance(self.run, measuring=facts)
 

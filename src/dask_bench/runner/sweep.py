@@ -28,10 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dask_bench.deploy.scaling import connected_workers, worker_count
 from dask_bench.errors import DaskBenchError, RepetitionTimeout, WorkersKilled
 from dask_bench.runner.breakdown import PointObserver
 from dask_bench.runner.calibrate import Calibration, short_note
 from dask_bench.runner.closing import PointCloser
+from dask_bench.runner.harness import HarnessClock
 from dask_bench.runner.live import LivePoint, TimeBudget, sized_by_memory
 from dask_bench.runner.measure import PointRun, Repetition
 from dask_bench.runner.memory import SizeMemory
@@ -79,6 +81,10 @@ class SizeSweep:
     _live: list[LivePoint] = field(default_factory=list)
     _rows: list[Point] = field(default_factory=list)
     _closer: PointCloser = field(init=False)
+    #: What the harness spent on this size (see :mod:`dask_bench.runner.harness`).
+    clock: HarnessClock = field(default_factory=HarnessClock)
+    #: Workers present at the last check between repetitions (following them is O(workers)).
+    _known: int = -1
 
     def __post_init__(self) -> None:
         self._closer = PointCloser(
@@ -95,11 +101,15 @@ class SizeSweep:
         """Measure every point of ``step``; failed points are stored as failed."""
         settings = self.study.measurement
         interleave = settings.interleave and settings.performance_report is None
-        memory = SizeMemory(self.client, f"size {step.workers}") if settings.breakdown else None
+        self.clock = HarnessClock()
+        with self.clock.section("memory"):
+            memory = SizeMemory(self.client, f"size {step.workers}") if settings.breakdown else None
         self._live = live = []
         deadline = budget.deadline(len(step.points))
         try:
-            self.watch.follow(_addresses(self.client))
+            addresses = _addresses(self.client)
+            self.watch.follow(addresses)
+            self._known = len(addresses)
             self._mark = self.watch.mark()
             alone = [p for p in step.points if sized_by_memory(p)]
             for planned in [p for p in step.points if p not in alone]:
@@ -124,7 +134,8 @@ class SizeSweep:
                     self._finish([point], memory)
         finally:
             if memory is not None:
-                memory.stop()
+                with self.clock.section("memory"):
+                    memory.stop()
             for point in live:
                 point.report.stop()
 
@@ -140,7 +151,7 @@ class SizeSweep:
         self.reporter.point(planned)
         row = self._row(planned)
         try:
-            trial = planned.workload.func(self._context(planned))
+            trial = self._prepare(planned)
         except Exception as exc:
             error = f"preparation failed: {type(exc).__name__}: {exc}"
             if isinstance(exc, WorkersKilled):
@@ -196,7 +207,7 @@ class SizeSweep:
                 return None
             point.trial.release()
             point.planned = bigger
-            point.trial = bigger.workload.func(self._context(bigger))
+            point.trial = self._prepare(bigger)
             return point.trial
 
         return grow
@@ -239,6 +250,13 @@ class SizeSweep:
         self._rows.append(row)
         return row
 
+    def _prepare(self, planned: PlannedPoint) -> Trial[Any]:
+        t0 = time.perf_counter()
+        try:
+            return planned.workload.func(self._context(planned))
+        finally:
+            self.clock.prepare += time.perf_counter() - t0
+
     def _context(self, planned: PlannedPoint) -> WorkloadContext:
         settings = self.study.measurement
         return WorkloadContext(
@@ -254,6 +272,11 @@ class SizeSweep:
         )
 
     def _store(self, point: LivePoint, rep: Repetition) -> None:
+        self.clock.repetition(rep.seconds)
+        with self.clock.section("store"):
+            self._store_row(point, rep)
+
+    def _store_row(self, point: LivePoint, rep: Repetition) -> None:
         measurement_id = self.store.add_measurement(
             point.row,
             repetition=rep.index,
@@ -299,6 +322,10 @@ class SizeSweep:
                 self._after_timeout(pick)
 
     def _between(self, pauses: bool = True) -> str | None:
+        with self.clock.section("between"):
+            return self._check_workers(pauses)
+
+    def _check_workers(self, pauses: bool) -> str | None:
         """Between repetitions: wait for any worker lost since the last one; say what happened.
 
         Arrivals alone, with every expected worker present, are the study's own
@@ -308,8 +335,8 @@ class SizeSweep:
         sized by memory).
         """
         what = self.watch.since(self._mark, pauses=pauses)
-        addresses = _addresses(self.client)
-        present = len(addresses)
+        # a reply of constant size: this runs before every repetition
+        present, _ = worker_count(self.client)
         if present < self.expected_workers:
             lost = what or f"{self.expected_workers - present} worker(s) missing"
             timeout = self.study.deployment.startup_timeout
@@ -321,7 +348,7 @@ class SizeSweep:
                     f"{lost}, and {self.expected_workers - present} worker(s) did not come "
                     f"back within {timeout:g} s (deployment.startup_timeout)"
                 ) from None
-            addresses = _addresses(self.client)
+            present, _ = worker_count(self.client)
             what = f"{lost}; waited until the workers were back"
             self._recovering = False
         elif what is not None and all(p.endswith("arrived") for p in what.split("; ")):
@@ -331,7 +358,10 @@ class SizeSweep:
         elif what is None and self._recovering:
             what = "a worker was replaced during the previous repetition, and is still cold"
             self._recovering = False
-        self.watch.follow(addresses)
+        if what is not None or present != self._known:
+            # only when the worker set changed: following new workers needs every address
+            self.watch.follow(_addresses(self.client))
+            self._known = present
         self._mark = self.watch.mark()
         return what
 
@@ -347,18 +377,19 @@ class SizeSweep:
             if p is failed or p.run.done:
                 continue
             p.trial.release()
-            p.trial = p.planned.workload.func(self._context(p.planned))
+            p.trial = self._prepare(p.planned)
             p.run.trial = p.trial
             p.notes.append("prepared again after another point's timeout restarted the workers")
         self._mark = self.watch.mark()
 
     def _finish(self, points: list[LivePoint], memory: SizeMemory | None) -> None:
-        self.breakdown_cost += self._closer.finish(points, memory)
+        with self.clock.section("close"):
+            cost = self._closer.finish(points, memory)
+        self.breakdown_cost += cost
+        self.clock.sections["breakdown"] = self.clock.sections.get("breakdown", 0.0) + cost
 
 
 def _addresses(client: Client) -> list[str]:
-    from dask_bench.deploy.scaling import connected_workers
-
     return list(connected_workers(client))
 
 

@@ -166,6 +166,11 @@ def _provenance_to_2(document: Document) -> Document:
     return {**document, "format": 2} if isinstance(document, dict) else document
 
 
+def _provenance_to_3(document: Document) -> Document:
+    """Provenance 3: ``measuring.harness``, what the harness spent per size; none before."""
+    return {**document, "format": 3} if isinstance(document, dict) else document
+
+
 def _study_to_2(document: Document) -> Document:
     """Study 2: ``config``, the study's Dask config; none before (and so for a resume)."""
     if isinstance(document, dict) and "config" not in document:
@@ -181,7 +186,7 @@ def _unchanged(document: Document) -> Document:
 DOCUMENT_MIGRATIONS: dict[str, dict[int, DocumentStep]] = {
     "runs.layout": {0: _unchanged},
     "runs.study": {0: _study_to_1, 1: _study_to_2},
-    "runs.environment": {0: _provenance_to_1, 1: _provenance_to_2},
+    "runs.environment": {0: _provenance_to_1, 1: _provenance_to_2, 2: _provenance_to_3},
     "points.options": {0: _unchanged},
     "points.notes": {0: _unchanged},
     "scale_events.details": {0: _unchanged},

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dask_bench._defaults import DEFAULT_CONFIDENCE
 
 #: Bump on every change in meaning of the document below, and add a migration.
-PROVENANCE_FORMAT = 2
+PROVENANCE_FORMAT = 3
 
 
 class _Document(BaseModel):
@@ -40,6 +40,11 @@ class Measuring(_Document):
 
     calibration: dict[str, dict[str, Any]] = Field(default_factory=dict)
     breakdown_seconds: float | None = None
+    harness: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Worker count -> what the harness spent on that size, outside the "
+        "timed regions (seconds, and counts; see dask_bench.runner.harness).",
+    )
 
 
 class DaskConfigSeen(_Document):

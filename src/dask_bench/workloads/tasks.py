@@ -10,45 +10,18 @@ repetition is reused.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+# the tasks themselves: a worker imports their light module, not this suite's package
+from dask_bench._kernels import add, chain_step, inc, sleep_then_return, stencil_cell
 from dask_bench.errors import RepetitionTimeout
 from dask_bench.workloads._common import count_tasks, expect, fresh_name
 from dask_bench.workloads.registry import Trial, WorkloadContext, workload
 
-# Modulus of the order-sensitive hash folded along ``chain`` (a Mersenne prime).
-_CHAIN_MOD = 2**61 - 1
 Graph = tuple[dict[Any, Any], Any]  # a raw task graph and its output key
-
-
-def inc(x: int) -> int:
-    """Return ``x + 1`` (the tiny task)."""
-    return x + 1
-
-
-def add(x: int, y: int) -> int:
-    """Return ``x + y``."""
-    return x + y
-
-
-def sleep_then_return(i: int, seconds: float) -> int:
-    """Sleep ``seconds`` and return ``i``."""
-    time.sleep(seconds)
-    return i
-
-
-def chain_step(acc: int, i: int) -> int:
-    """Fold ``i`` into ``acc``; the result depends on the order of the steps."""
-    return (acc * 1_000_003 + i) % _CHAIN_MOD
-
-
-def stencil_cell(*neighbours: int) -> int:
-    """New value of a cell: the sum of itself and its neighbours of the last step."""
-    return sum(neighbours)
 
 
 def _total(ctx: WorkloadContext) -> int:

@@ -154,3 +154,17 @@ def with_exports(
         prologue = prologue or dask.config.get(f"{section}.env-extra", None)
     out["job_script_prologue"] = [*(prologue or []), *export_lines(dask_config)]
     return out
+
+
+def job_record(
+    name: str, job_id: object, workers: int | None, info: JobInfo | None
+) -> dict[str, Any]:
+    """A submitted job as the run stores it: spec name, id, workers, state, nodes, queue wait."""
+    return {
+        "name": name,
+        "job_id": job_id,
+        "workers": workers,
+        "state": info.state if info else None,
+        "nodes": info.nodes if info else None,
+        "queue_seconds": info.queue_seconds if info else None,
+    }

@@ -82,17 +82,6 @@ def shape_order(shape: JobShape) -> tuple[str, int]:
     return (shape[0] or "", -shape[1])
 
 
-def node_name(variables: tuple[str, ...]) -> str | None:
-    """Runs on each worker: the node its job runs on, as the batch system names it."""
-    import os
-    import socket
-
-    for name in variables:
-        if os.environ.get(name):
-            return os.environ[name]
-    return socket.gethostname()
-
-
 def script_key(shape: JobShape) -> str:
     """How a stored job script is named: workers per job, after its group when there is one."""
     group, per_job = shape

@@ -22,19 +22,20 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from dask_bench._remote import node_name
 from dask_bench.deploy.base import Launcher
-from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, with_exports
+from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, job_record, with_exports
 from dask_bench.deploy.jobqueue._groups import (
     JobShape,
     group_options,
     job_shape,
-    node_name,
     script_key,
     shape_order,
     split,
 )
 from dask_bench.deploy.jobqueue._loss import job_of, jobs_holding
 from dask_bench.deploy.registry import register_backend
+from dask_bench.deploy.scaling import worker_count
 from dask_bench.deploy.spec_cluster import SpecClusterBackend
 from dask_bench.deploy.tls import dashboard_tls, is_temporary
 from dask_bench.errors import BackendError, ConfigError, WorkersTimeout
@@ -124,8 +125,15 @@ class JobQueueBackend(SpecClusterBackend):
         return group_options(self.layout, group, options, config_name=name, skip=_CLUSTER_ONLY)
 
     def _with_exports(self) -> dict[str, Any]:
-        """The options, with the study's Dask config exported at the end of the prologue."""
-        return with_exports(self.options, self.dask_config, lambda: self._job_class().config_name)
+        """The options, with the study's Dask config exported at the end of the prologue.
+
+        Also the workers' ``death_timeout``, when the options leave it out: the study's
+        ``startup_timeout`` (dask-jobqueue's 60 s ends the jobs of many workers that start
+        at once on few cores).
+        """
+        options = {"death_timeout": self.startup_timeout} if self.startup_timeout else {}
+        options.update(self.options)
+        return with_exports(options, self.dask_config, lambda: self._job_class().config_name)
 
     def _job_class(self) -> Any:
         return getattr(self._module(), self.cluster_class).job_cls
@@ -223,7 +231,10 @@ class JobQueueBackend(SpecClusterBackend):
         cluster.scale(len(cluster.worker_spec))
         self._new = [n for n in self._new if n not in names]
         deadline = time.monotonic() + LEAVE_TIMEOUT
-        while self._client is not None and _connected(self._client, names):
+        everyone = not cluster.worker_spec  # then counting is enough (and cheap)
+        while self._client is not None and (
+            worker_count(self._client)[0] if everyone else _connected(self._client, names)
+        ):
             if time.monotonic() > deadline:
                 raise WorkersTimeout(
                     f"the workers of the previous size did not leave within {LEAVE_TIMEOUT:g} s "
@@ -337,16 +348,7 @@ class JobQueueBackend(SpecClusterBackend):
         for name in self._new:
             job_id = ids.get(name)
             info = infos.get(str(job_id)) if job_id is not None else None
-            jobs.append(
-                {
-                    "name": name,
-                    "job_id": job_id,
-                    "workers": self._shapes.get(name),
-                    "state": info.state if info else None,
-                    "nodes": info.nodes if info else None,
-                    "queue_seconds": info.queue_seconds if info else None,
-                }
-            )
+            jobs.append(job_record(name, job_id, self._shapes.get(name), info))
             self._keep_script(name)
         self._new = []
         waits = [j["queue_seconds"] for j in jobs if j["queue_seconds"] is not None]
