@@ -181,6 +181,10 @@ _BUILT_IN = (
      "from the cluster), persisted then reduced, or shuffled: where Dask starts to spill.",
      "MB/s", "Largest piece (MiB): the data is cut into chunks pieces, more where a piece "
      "would be larger.", 64, 16, None, (), False, (), True),
+    ("scheduler", "Graphs of many tiny tasks built three ways (dask.delayed, a dask.array "
+     "blockwise, client.map): the scheduler's cost per task, CPU, memory and ticks.", "tasks/s",
+     "Tiny tasks per chunk: a point runs chunks x chunk_size tasks.", 10_000, 1, None, (),
+     False),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order
