@@ -19,6 +19,7 @@ import argparse
 import logging
 import os
 import time
+import warnings
 from typing import Any
 
 from distributed import Client, LocalCluster
@@ -55,6 +56,11 @@ def measure_point(client: Client, build: str, n: int, timeout: float) -> dict[st
     return {"seconds": seconds, **(figures or {})}
 
 
+def _monitor_peak(dask_scheduler: Any = None) -> float:
+    # the scheduler's own memory samples (every 0.5 s, an hour of them kept)
+    return float(max(dask_scheduler.monitor.quantities["memory"]))
+
+
 def _row(build: str, n: int, f: dict[str, Any]) -> str:
     def us(key: str) -> str:
         value = f.get(key)
@@ -78,6 +84,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600, help="seconds per repetition")
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", "Sending large graph", UserWarning)  # that is the point
     sizes = [int(s) for s in args.sizes.split(",")]
     builds = args.builds.split(",")
     print(f"{_load()} on {os.cpu_count()} cores; {args.workers} workers x 1 thread")
@@ -101,9 +108,11 @@ def main() -> None:
                 try:
                     figures = measure_point(client, build, n, args.timeout)
                 except Exception as exc:
-                    text = str(exc).splitlines()[0] if str(exc) else ""
-                    print(f"{build:<10}{n:>10,}  failed after {time.perf_counter() - t0:.0f} s: "
-                          f"{type(exc).__name__}: {text}")  # fmt: skip
+                    text = " ".join(str(exc).split())[:300]  # with distributed's reason
+                    peak = format_bytes(client.run_on_scheduler(_monitor_peak))
+                    after = time.perf_counter() - t0
+                    print(f"{build:<10}{n:>10,}  failed after {after:.0f} s (scheduler memory "
+                          f"peaked at {peak}): {type(exc).__name__}: {text}")  # fmt: skip
                     continue
                 print(f"{_row(build, n, figures)}   ({_load()})", flush=True)
 

@@ -122,6 +122,9 @@ def test_report_and_export_carry_the_figures(tmp_path: Path) -> None:
     frame = pd.read_csv(out)
     mine = frame[frame["suite"] == "scheduler"]
     assert list(mine["sched_execute_us_per_task"]) == pytest.approx([1000.0, 1000.0])
+    # the suite's unit is tasks/s: throughput counts its tasks, not bytes
+    assert list(mine["throughput"]) == pytest.approx([1000 / 1.1, 2000 / 1.1])
+    assert set(mine["throughput_unit"]) == {"tasks/s"}
     assert frame[frame["suite"] == "arrays"]["sched_tasks"].isna().all()
     store.close()
 

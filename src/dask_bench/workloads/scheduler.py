@@ -146,11 +146,17 @@ def map_futures(ctx: WorkloadContext) -> Trial[int]:
     def run() -> int:
         client = ctx.client
         level = client.map(inc, range(n), pure=False)
+        # Every level is held until the end: released futures race the next level's graph
+        # to the scheduler, which materialises it off its event loop, and a level whose
+        # inputs were forgotten meanwhile is cancelled ("lost dependencies").
+        held = [level]
         while len(level) > 1:
             groups = [level[i : i + fan_in] for i in range(0, len(level), fan_in)]
             level = client.map(add_list, groups, pure=False)
+            held.append(level)
         ctx.wait(level)
         result: int = level[0].result()
+        del held
         return result
 
     return Trial(run, _check(n, expected), nbytes=0, ntasks=tree_tasks(n, fan_in))

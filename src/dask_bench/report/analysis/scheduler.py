@@ -40,7 +40,7 @@ LEGEND = (
 #: Said when the scheduler shares the client's process.
 SHARED_NOTE = (
     "the scheduler ran in dask-bench's process: its CPU excludes the client's calling "
-    "thread but includes the client's network traffic"
+    "thread but includes the client's network traffic; its memory includes the client's"
 )
 
 
