@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle bench-scenarios bench-scale clean
+.PHONY: install system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle bench-scheduler bench-scenarios bench-scale clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-aa: install
 
 bench-shuffle: install
 	$(BIN)/python benchmarks/shuffle.py
+
+bench-scheduler: install
+	$(BIN)/python benchmarks/scheduler.py
 
 bench-scenarios: install
 	$(BIN)/python benchmarks/scenarios.py --slurm

@@ -47,6 +47,7 @@ def read_spans(ids: Sequence[str], dask_scheduler: Any = None) -> list[dict[str,
                 "done": s.done,
                 "tasks": sum(s.states.values()),
                 "enqueued": s.enqueued,
+                "start": s.start,
                 "stop": s.stop,
             }
         )

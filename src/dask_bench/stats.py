@@ -274,12 +274,17 @@ def efficiency_ci(
 #: The throughput unit reported for each suite.
 
 
-def throughput(suite: str, seconds: float, nbytes: int | None, ntasks: int | None) -> float:
+def throughput(
+    suite: str, seconds: float, nbytes: int | None, ntasks: int | None, unit: str | None = None
+) -> float:
     """Work per second: tasks/s for the ``tasks`` suite, MB/s (10^6 bytes) otherwise.
 
-    NaN when the time or the amount of work is unknown (e.g. an interrupted point).
+    With the suite's ``unit`` (from the catalogue, which this floor cannot read), any
+    suite whose unit is ``tasks/s`` counts tasks. NaN when the time or the amount of
+    work is unknown (e.g. an interrupted point).
     """
-    work = ntasks if suite == "tasks" else nbytes
+    tasks = unit == "tasks/s" if unit is not None else suite == "tasks"
+    work = ntasks if tasks else nbytes
     if not seconds or math.isnan(seconds) or work is None:
         return math.nan
-    return work / seconds if suite == "tasks" else work / seconds / 1e6
+    return work / seconds if tasks else work / seconds / 1e6

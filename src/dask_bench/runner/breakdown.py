@@ -44,6 +44,13 @@ from dask_bench.runner._categories import OUTSIDE_TASKS
 from dask_bench.runner._categories import categorize as categorize  # public here
 from dask_bench.runner._categories import transfers as transfers
 from dask_bench.runner.memory import SizeMemory
+from dask_bench.runner.scheduler_probe import (
+    ProbeReading,
+    RepetitionFigures,
+    SchedulerProbe,
+    monitor_peaks,
+    scheduler_figures,
+)
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES
 
 #: Breakdown categories, in the order they are stacked in figures.
@@ -71,6 +78,8 @@ class PointMetrics:
     memory_peak: float | None = None
     memory_mean: float | None = None
     note: str | None = None
+    #: ``points.scheduler``: see :func:`~dask_bench.runner.scheduler_probe.scheduler_figures`.
+    scheduler: dict[str, Any] | None = None
 
 
 def _flush(client: Client) -> None:
@@ -96,6 +105,7 @@ class _Timed:
     span_id: str
     started: float
     stopped: float = 0.0
+    reading: ProbeReading | None = None
 
 
 @dataclass
@@ -133,6 +143,8 @@ class PointObserver:
     #: Warm-ups over: only then is a repetition bracketed by cluster-wide readings, so
     #: that repetitions which turn out to be warm-ups cost no readings.
     _steady: bool = False
+    #: Reads the scheduler process around every repetition entered as timed.
+    probe: SchedulerProbe | None = None
 
     def repetition(self, index: int, warmup: bool) -> AbstractContextManager[Any]:
         """The span one repetition's graph is submitted in."""
@@ -143,12 +155,17 @@ class PointObserver:
         name = f"warm-up {index}" if warmup else f"repetition {index}"
         observe = self.metrics and not warmup and self._steady and self._observed is None
         before = self._cluster() if observe else {}
+        probe = None if warmup else self.probe or SchedulerProbe(self.client)
+        self.probe = self.probe or probe
+        if probe is not None:
+            probe.begin()  # outside the timed region, like every reading
         with span(*self.tags, name) as span_id, warnings.catch_warnings():
             # dask-expr warns that it drops annotations; finish_points() handles that case.
             warnings.filterwarnings("ignore", "Dask annotations", UserWarning)
             timed = _Timed(span_id, time.time())  # wall clock: compared with the scheduler's
             yield
             timed.stopped = time.time()
+        timed.reading = probe.end() if probe is not None else None
         if not warmup:
             self._timed.append(timed)
             if observe:
@@ -189,14 +206,26 @@ class PointObserver:
         timings: list[float],
         nthreads: int,
         memory: tuple[float | None, float | None],
+        scheduler_peak: float | None = None,
     ) -> PointMetrics | None:
         """The point's metrics from its spans as read on the scheduler (None: no timed run)."""
         if not self._timed:
             return None
         transfer = self._observed[1] if self._observed is not None else {}
         if any(s is None or s["tasks"] == 0 for s in spans):
-            return self._cluster_wide(transfer, timings, nthreads, memory)
-        return self._combine(spans, transfer, memory)
+            out = self._cluster_wide(transfer, timings, nthreads, memory)
+        else:
+            out = self._combine(spans, transfer, memory)
+        reps = [
+            RepetitionFigures(
+                t.started, s["enqueued"], s["start"], s["stop"], s["tasks"], t.reading
+            )
+            for s, t in zip(spans, self._timed, strict=True)
+            if s is not None
+        ]
+        shared = self.probe.shared if self.probe is not None else None
+        out.scheduler = scheduler_figures(reps, scheduler_peak, shared)
+        return out
 
     def _cluster_wide(
         self,
@@ -307,14 +336,19 @@ def finish_points(
             break
         time.sleep(pause)
         pause *= 2
+    peaks = monitor_peaks(client, [o.windows for o in observers])
     out: list[PointMetrics | None] = []
     start = 0
-    for observer, point_timings, threads in zip(observers, timings, nthreads, strict=True):
+    for observer, point_timings, threads, peak in zip(
+        observers, timings, nthreads, peaks, strict=True
+    ):
         mine = spans[start : start + len(observer._timed)]
         start += len(observer._timed)
         mem = memory.within(observer.windows) if memory is not None else (None, None)
-        out.append(observer.combine(mine, point_timings, threads, mem))
-    cost = time.perf_counter() - t0 + sum(o.cost for o in observers)
+        out.append(observer.combine(mine, point_timings, threads, mem, peak))
+    cost = (
+        time.perf_counter() - t0 + sum(o.cost + (o.probe.cost if o.probe else 0) for o in observers)
+    )
     return out, cost
 
 

@@ -135,6 +135,7 @@ class PointCloser:
                 memory_mean=metrics.memory_mean,
                 metrics_complete=metrics.complete,
                 metrics_note=metrics.note,
+                scheduler=metrics.scheduler,
             )
         self.store.finish_point(p.row, PointStatus.OK, **fields)
         self.reporter.point_done(p.planned, PointStatus.OK, None)

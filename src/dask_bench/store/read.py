@@ -17,6 +17,7 @@ from dask_bench.store.schema import (
     Measurement,
     Point,
     Run,
+    SchedulerFigure,
 )
 from dask_bench.study.catalogue import suite_unit
 
@@ -170,6 +171,11 @@ SCHEDULER_FIELDS = (
     "metrics_complete",
     "metrics_note",
 )
+#: Prefix of the columns of :func:`point_summaries` that spread ``points.scheduler`` out,
+#: one per :class:`~dask_bench.store.schema.SchedulerFigure` (NaN/None: not collected).
+SCHED_PREFIX = "sched_"
+#: Those columns, in order.
+SCHED_COLUMNS = tuple(f"{SCHED_PREFIX}{f.value}" for f in SchedulerFigure)
 
 
 def _breakdowns(
@@ -246,7 +252,9 @@ def point_summaries(
             s = summarize(timed, confidence)
             stats = {f: getattr(s, f) for f in _SUMMARY_FIELDS}
             stats["ci_rel"] = s.ci_relative
-            stats["throughput"] = throughput(p.suite, s.median, p.nbytes, p.ntasks)
+            stats["throughput"] = throughput(
+                p.suite, s.median, p.nbytes, p.ntasks, suite_unit(p.suite)
+            )
         rows.append(
             {
                 **_point_columns(p),
@@ -263,6 +271,7 @@ def point_summaries(
                 **{f"{BREAKDOWN_PREFIX}{c}": math.nan for c in BREAKDOWN_CATEGORIES},
                 **breakdowns.get(p.id, {}),
                 **{f: getattr(p, f) for f in SCHEDULER_FIELDS},
+                **_scheduler_columns(p.scheduler),
             }
         )
     frame = pd.DataFrame(rows)
@@ -273,6 +282,19 @@ def point_summaries(
     frame.insert(0, "run_id", run.id)
     _add_scaling(frame, by_point, run.mode, confidence)
     return frame
+
+
+def _scheduler_columns(figures: dict[str, Any] | None) -> dict[str, Any]:
+    """``points.scheduler`` as ``sched_<figure>`` columns; NaN for a missing number."""
+    figures = figures or {}
+    out: dict[str, Any] = {}
+    for f in SchedulerFigure:
+        value = figures.get(f.value)
+        if f is SchedulerFigure.SHARED_PROCESS:
+            out[f"{SCHED_PREFIX}{f.value}"] = value
+        else:
+            out[f"{SCHED_PREFIX}{f.value}"] = math.nan if value is None else float(value)
+    return out
 
 
 def _core_share(run: Run, frame: pd.DataFrame) -> pd.Series:

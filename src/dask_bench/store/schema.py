@@ -231,6 +231,38 @@ BREAKDOWN_LABELS = {
 }
 
 
+class SchedulerFigure(StrEnum):
+    """Keys of ``points.scheduler`` (see :mod:`dask_bench.runner.scheduler_probe`)."""
+
+    TASKS = "tasks"
+    SUBMIT_SECONDS = "submit_seconds"
+    EXECUTE_SECONDS = "execute_seconds"
+    SUBMIT_US_PER_TASK = "submit_us_per_task"
+    EXECUTE_US_PER_TASK = "execute_us_per_task"
+    FIRST_TASK_SECONDS = "first_task_seconds"
+    CPU_SECONDS = "cpu_seconds"
+    PEAK_MEMORY = "peak_memory"
+    LONGEST_TICK = "longest_tick"
+    REPETITIONS = "repetitions"
+    SHARED_PROCESS = "shared_process"
+
+
+#: What each scheduler figure holds (medians over the timed repetitions unless said).
+SCHEDULER_LABELS = {
+    SchedulerFigure.TASKS: "tasks per repetition, counted by the scheduler",
+    SchedulerFigure.SUBMIT_SECONDS: "client call to the scheduler holding the whole graph (s)",
+    SchedulerFigure.EXECUTE_SECONDS: "graph held to the last task's end (s)",
+    SchedulerFigure.SUBMIT_US_PER_TASK: "submission µs per task",
+    SchedulerFigure.EXECUTE_US_PER_TASK: "execution µs per task",
+    SchedulerFigure.FIRST_TASK_SECONDS: "client call to the first task starting (s)",
+    SchedulerFigure.CPU_SECONDS: "scheduler process CPU seconds per repetition",
+    SchedulerFigure.PEAK_MEMORY: "peak scheduler resident memory (bytes; maximum)",
+    SchedulerFigure.LONGEST_TICK: "longest event-loop tick (s; maximum)",
+    SchedulerFigure.REPETITIONS: "repetitions these figures come from",
+    SchedulerFigure.SHARED_PROCESS: "the scheduler ran in the client's process",
+}
+
+
 class Breakdown(Base):
     """Where a point's worker time went: thread-seconds per category, per timed repetition."""
 

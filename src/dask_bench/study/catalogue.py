@@ -184,6 +184,10 @@ _BUILT_IN = (
     ("resources", "A mixed pipeline whose heavy step needs a worker resource "
      "(dask.annotate), for pools of worker groups; where its tasks ran is checked.", "MB/s",
      "float64 values per chunk.", 250_000, 2, None, (), False),
+    ("scheduler", "Graphs of many tiny tasks built three ways (dask.delayed, a dask.array "
+     "blockwise, client.map): the scheduler's cost per task, CPU, memory and ticks.", "tasks/s",
+     "Tiny tasks per chunk: a point runs chunks x chunk_size tasks.", 10_000, 1, None, (),
+     False),
 )  # fmt: skip
 for _row in _BUILT_IN:
     register_suite(SuiteInfo(*_row))  # the table's columns are SuiteInfo's fields, in order

@@ -11,7 +11,13 @@ from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.report._format import ending_text
 from dask_bench.report.analysis.metric import metrics_of
 from dask_bench.report.analysis.plausibility import plausibility_notes
-from dask_bench.store.read import BREAKDOWN_PREFIX, POINT_FIELDS, SCALING_FIELDS, SCHEDULER_FIELDS
+from dask_bench.store.read import (
+    BREAKDOWN_PREFIX,
+    POINT_FIELDS,
+    SCALING_FIELDS,
+    SCHED_COLUMNS,
+    SCHEDULER_FIELDS,
+)
 from dask_bench.store.schema import BREAKDOWN_CATEGORIES, Run
 
 #: Leading columns of the point level, in order; any other column of the summaries follows.
@@ -49,6 +55,7 @@ POINT_COLUMNS = [
     "dominant",
     "dominant_share",
     *SCHEDULER_FIELDS,
+    *SCHED_COLUMNS,
     "notes",
     "checks",
     "error",

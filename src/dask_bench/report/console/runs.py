@@ -14,12 +14,14 @@ from rich.markup import escape
 from dask_bench.report._format import printable
 from dask_bench.report.analysis.compare import compare_runs
 from dask_bench.report.analysis.compare_text import comparison_summary
+from dask_bench.report.analysis.suites import suite_frames
 from dask_bench.report.console.compare import comparison_table
 from dask_bench.report.console.placement import placement_table
 from dask_bench.report.console.run_info import run_header
 from dask_bench.report.console.scenarios import scenario_tables
+from dask_bench.report.console.scheduler import scheduler_table
 from dask_bench.report.console.startup import startup_table
-from dask_bench.report.console.tables import suite_tables
+from dask_bench.report.console.tables import fitted_table
 from dask_bench.store import Store
 from dask_bench.store.schema import Run
 
@@ -38,8 +40,11 @@ def show_runs(out: Console, store: Store, runs: Sequence[Run]) -> None:
     """
     for run in runs:
         out.print(run_header(run))
-        for table in suite_tables(store, run, width=out.width):
-            out.print(table)
+        for suite, points in suite_frames(store, run).items():
+            out.print(fitted_table(run, suite, points, out.width))
+            sched = scheduler_table(points, suite)
+            if sched is not None:  # points with scheduler figures (breakdown on)
+                out.print(sched)
         for extra in (placement_table(run), startup_table(run)):
             if extra is not None:
                 out.print(extra)

@@ -27,6 +27,7 @@ from dask_bench.report.html._provenance import (
 from dask_bench.report.html.placement import placement_section
 from dask_bench.report.html.points import points_tables
 from dask_bench.report.html.scenarios import scenarios_section
+from dask_bench.report.html.scheduler import scheduler_section
 from dask_bench.store.schema import Run
 
 #: Marks a page as a dask-bench report, so that only such folders are overwritten.
@@ -114,7 +115,7 @@ def _suite_section(page: Page, suite: str, points: pd.DataFrame, table: str) -> 
     figures = "".join(_figure(f) for f in page.figures if f.section == suite)
     return (
         f'<section id="suite-{esc(suite)}"><h2>Suite {esc(suite)}</h2>{_summary(page, suite)}'
-        f"<div>{figures}</div>{table}</section>"
+        f"<div>{figures}</div>{table}{scheduler_section(points)}</section>"
     )
 
 
