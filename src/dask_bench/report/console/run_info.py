@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dask_bench.report._format import format_bandwidth, format_date, format_layout
-from dask_bench.report._values import package_version
+from dask_bench.report._values import package_version, placement_text
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.report.analysis.trust import dask_config_line, warnings_of
 from dask_bench.report.console._style import STATUS_STYLES, styled
@@ -58,13 +58,15 @@ def run_header(run: Run) -> RenderableType:
         ("back-end", styled(run.backend)),
         ("layout", styled(format_layout(run.layout))),
         ("connections", styled(_transport(run))),
+        ("placement", styled(placement_text(run) or "")),
         ("dask config", styled(dask_config_line(run) or "")),
         ("started", styled(format_date(run.started_at))),
         ("finished", styled(format_date(run.finished_at))),
         ("dask", styled(package_version(run, "dask"))),
         ("distributed", styled(package_version(run, "distributed"))),
     ]
-    rows = [(k, v) for k, v in rows if k != "dask config" or v.plain]  # only when set
+    # only when set
+    rows = [(k, v) for k, v in rows if k not in ("dask config", "placement") or v.plain]
     if run.variant:
         rows.insert(1, ("study", styled(f"{run.study_id}, variant {run.variant}")))
     if isinstance(host, Mapping) and host.get("hostname"):
