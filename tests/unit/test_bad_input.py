@@ -59,6 +59,11 @@ BAD_STUDIES: list[tuple[str, str, str]] = [
     ("memory-tiny", "deployment: {memory_per_worker: 1000}\n", "64 MiB"),
     ("memory-negative", "deployment: {memory_per_worker: '-1GiB'}\n", "memory_per_worker"),
     (
+        "kube-memory-auto",
+        "deployment: {backend: kubernetes, options: {image: x}}\n",
+        "memory_per_worker: auto divides the memory of the machine that runs dask-bench",
+    ),
+    (
         "groups-no-sweep",
         "deployment: {groups: {a: {workers: 1}, b: {workers: 2}}}\n",
         "exactly one group",

@@ -64,7 +64,7 @@ def test_kubecluster_name_and_the_scheduler_pod(tmp_path):
     text = (
         "KUBE=True\nCONTAINER_IMAGE=ghcr.io/dask/dask:latest\n"
         "KUBECLUSTER_NAME=benchmark-dask-cluster\nSCHEDULER_HOST=node7.example.org\n"
-        "SCHEDULER_CORES=8\nSCHEDULER_MEM=32\n"
+        "SCHEDULER_CORES=8\nSCHEDULER_MEM=32\nMEM_PER_NODE=8\nCORES_PER_NODE=2\n"
     )
     m = study_from_env(env(tmp_path, text))
     assert m.overrides["deployment.options.name"] == "benchmark-dask-cluster"

@@ -382,15 +382,12 @@ def test_kubecluster_keywords_keep_their_upstream_names():
 # --- registry, TLS, provenance ---
 
 
-def test_registry_and_tls_refusal():
-    assert get_backend("kubernetes") is KubernetesBackend
-    assert not KubernetesBackend.supports_tls and "secrets" in KubernetesBackend.tls_note
-    study = {
-        "deployment": {"backend": "kubernetes", "workers": [1], "options": {"image": IMAGE}},
-        "security": {"tls": "auto"},
-    }
-    with pytest.raises(ConfigError, match=r"cannot use security\.tls: its certificates"):
-        build_study(study)
+def test_registry_tls_and_auto_memory():
+    assert get_backend("kubernetes") is KubernetesBackend and KubernetesBackend.supports_tls
+    deployment = {"backend": "kubernetes", "workers": [1], "options": {"image": IMAGE}}
+    with pytest.raises(ConfigError, match=r"memory_per_worker: auto divides the memory of"):
+        build_study({"deployment": deployment, "security": {"tls": "auto"}})
+    build_study({"deployment": {**deployment, "memory_per_worker": "1GiB"}})
 
 
 def test_describe_records_the_manifest_namespace_and_image():

@@ -29,7 +29,8 @@ from dask_bench.deploy.kubernetes._manifest import (
     validate_manifest,
 )
 from dask_bench.deploy.kubernetes._names import MAX_GROUP_NAME
-from dask_bench.deploy.kubernetes.backend import KubernetesBackend, study_manifest
+from dask_bench.deploy.kubernetes.backend import KubernetesBackend
+from dask_bench.deploy.kubernetes.documents import study_manifest
 from dask_bench.deploy.layout import group_of
 from dask_bench.errors import ConfigError
 from dask_bench.runner.preview import preview_study

@@ -22,6 +22,7 @@ from dask_bench import build_study
 from dask_bench.deploy.kubernetes import backend as k8s
 from dask_bench.deploy.kubernetes._manifest import manifest_errors, open_files_command
 from dask_bench.deploy.kubernetes.backend import KubernetesBackend, pod_nodes, pod_states
+from dask_bench.deploy.kubernetes.documents import study_manifest
 from dask_bench.deploy.layout import WorkerLayout
 from dask_bench.errors import BackendError
 from dask_bench.runner.preview import preview_study
@@ -300,7 +301,7 @@ def test_the_readme_example_makes_a_valid_manifest():
     section = readme.split("### Kubernetes (dask-kubernetes operator)", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     study = build_study({**yaml.safe_load(example), "suites": STUDY["suites"]})
-    text = k8s.study_manifest(study)
+    text = study_manifest(study)
     manifest = yaml.safe_load(text)
     assert manifest_errors(manifest) == [] and manifest["spec"]["worker"]["replicas"] == 8
     assert containers(manifest, "worker")[0]["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}

@@ -97,13 +97,13 @@ def test_a_backend_that_cannot_do_tls_is_refused_naming_the_variant():
     with pytest.raises(ConfigError) as err:
         study(
             variants={
-                "k": {"deployment": {"backend": "kubernetes", "options": {}}},
+                "k": {"deployment": {"backend": "gateway", "options": {}}},
                 "plain": {},
             },
             security={"tls": "auto"},
         )
     message = str(err.value)
-    assert "variant 'k' back-end 'kubernetes' cannot use security.tls" in message
+    assert "variant 'k' back-end 'gateway' cannot use security.tls" in message
     assert message.endswith("remove security.tls from variant 'k'")
 
 

@@ -116,6 +116,12 @@ class Backend(ABC):
     #: when not, :attr:`groups_note` says why and the study is refused at once.
     supports_groups: ClassVar[bool] = True
     groups_note: ClassVar[str] = "it starts one kind of worker"
+    #: Where the scheduler runs as seen from dask-bench (``in dask-bench's process``,
+    #: ``a pod``...): a run records it, and ``compare`` warns when two runs differ in it.
+    scheduler_runs: ClassVar[str] = "unknown"
+    #: Why ``memory_per_worker: auto`` (this machine's memory / workers) means nothing
+    #: here; None: it does. Studies that leave it at auto are then refused.
+    auto_memory_note: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -304,7 +310,13 @@ class Backend(ABC):
         }
         if self.cores_per_node is not None:
             info["cores_per_node"] = self.cores_per_node
+        info["scheduler_runs"] = self.scheduler_runs
+        info["scheduler_location"] = self.scheduler_location()
         return info
+
+    def scheduler_location(self) -> str:
+        """Where the scheduler runs, in words with its address or namespace where known."""
+        return self.scheduler_runs
 
     def __enter__(self) -> Backend:
         return self

@@ -50,6 +50,7 @@ class ExistingBackend(FixedPoolBackend):
     """
 
     launcher = Launcher.EXTERNAL
+    scheduler_runs = "remote"
     #: Only the user's own certificates: temporary ones would not be trusted by a
     #: cluster that is already running.
     supports_tls = True

@@ -72,6 +72,12 @@ class FixedPoolBackend(Backend):
         if client is not None:
             client.close()
 
+    def scheduler_location(self) -> str:
+        """``remote at tcp://...`` (or the kind alone before the address is known)."""
+        if self.address is None or self.scheduler_runs != "remote":
+            return self.scheduler_runs
+        return f"remote at {self.address}"
+
     def describe(self) -> dict[str, Any]:
         """Back-end, layout, options and the scheduler's address."""
         info = super().describe()

@@ -47,6 +47,7 @@ class MpiBackend(FixedPoolBackend):
     """
 
     launcher = Launcher.MPIRUN
+    scheduler_runs = "rank 0 of mpirun"
     #: Every rank gets rank 0's certificates through MPI (see _share_certificates).
     supports_tls = True
     dask_config_via = "dask.config.set on every rank before dask-mpi starts"

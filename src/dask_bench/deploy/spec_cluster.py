@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 class SpecClusterBackend(Backend):
     """A SpecCluster started by :meth:`start`, its client, and why its workers failed."""
 
+    #: LocalCluster and dask-jobqueue start their scheduler here.
+    scheduler_runs = "in dask-bench's process"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cluster: SpecCluster | None = None

@@ -187,7 +187,7 @@ def study_from_env(path: str | Path) -> EnvMapping:
         m._apply("OBS_PER_ITER", "measurement.min_repeats", obs)
         m._apply("OBS_PER_ITER", "measurement.max_repeats", obs, "exactly that many repetitions")
 
-    _tls(Path(path), values, get("USE_SSL", _BOOLEAN, "false"), m, bool(kube))
+    _tls(Path(path), values, get("USE_SSL", _BOOLEAN, "false"), m)
     _database(values, m)
     for key, option in KUBERNETES_KEYS.items():
         if key in values and kube:
@@ -223,13 +223,14 @@ def _sets(key: str, option: str) -> bool:
     return (key == "SCHEDULER_HOST") == (option == "scheduler_node_selector")
 
 
-def _tls(env: Path, values: Mapping[str, str], tls: bool | None, m: EnvMapping, kube: bool) -> None:
+def _tls(env: Path, values: Mapping[str, str], tls: bool | None, m: EnvMapping) -> None:
     """USE_SSL and CERT_DIR: the certificates in CERT_DIR, else temporary ones.
 
-    On Slurm the seed generated its certificates in CERT_DIR: an empty or missing folder
-    gets them when the run starts (:func:`make_certificates`); ``plan`` writes nothing.
+    The seed generated its certificates in CERT_DIR: an empty or missing folder gets
+    them when the run starts (:func:`make_certificates`); ``plan`` writes nothing. On
+    Kubernetes they then go into the pods' Secret.
     """
-    if tls and "CERT_DIR" in values and not kube:
+    if tls and "CERT_DIR" in values:
         folder = cert_folder(values["CERT_DIR"], env)
         if not holds_certificates(folder):
             note = f"no certificates in {folder}: made there when the run starts, as the seed did"

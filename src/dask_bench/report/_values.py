@@ -91,3 +91,16 @@ def table_rows(points: Any) -> list[dict[str, Any]]:
         "records"
     )
     return records
+
+
+def placement_text(run: Run) -> str | None:
+    """``scheduler a pod in namespace x; client login1 (no batch job or pod), other host``."""
+    where = run.provenance.placement
+    if not where:
+        return None
+    same_host = where.get("same_host")
+    same = "" if same_host is None else ", same host" if same_host else ", another host"
+    return (
+        f"scheduler {where.get('scheduler', '?')}; client on {where.get('client', '?')} "
+        f"({where.get('client_inside', '?')}){same}"
+    )

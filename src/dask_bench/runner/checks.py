@@ -58,6 +58,15 @@ def check_study(study: Study, source: str) -> None:
                 f"security.tls: {backend.tls_note}; remove security.tls"
                 + (f" from variant '{each.variant}'" if each.variant else "")
             )
+        dep = each.deployment
+        uses_auto = dep.memory_per_worker == "auto" and (
+            not dep.groups or any(g.memory_per_worker is None for g in dep.groups.values())
+        )
+        if uses_auto and backend.auto_memory_note:
+            raise ConfigError(
+                f"{source}: {where}deployment.memory_per_worker: {backend.auto_memory_note} "
+                f"(back-end '{dep.backend}'); set it, e.g. memory_per_worker: 4GiB"
+            )
         if len(variants) > 1 and backend.launcher is Launcher.MPIRUN:
             raise ConfigError(
                 f"{source}: {where}uses the {backend.name} back-end, which takes over the "

@@ -184,6 +184,36 @@ def require_matching_versions(mismatches: Sequence[Mapping[str, Any]], allow: bo
         )
 
 
+#: Variables that say the client runs inside a batch job or a pod, and which.
+_INSIDE = (
+    ("SLURM_JOB_ID", "a Slurm job"),
+    ("PBS_JOBID", "a PBS job"),
+    ("LSB_JOBID", "an LSF job"),
+    ("SGE_TASK_ID", "an SGE job"),
+    ("KUBERNETES_SERVICE_HOST", "a Kubernetes pod"),
+)
+
+
+def placement(deployment: Mapping[str, Any]) -> dict[str, Any]:
+    """Where the scheduler and the client ran, and whether on one host.
+
+    The back-end says where its scheduler runs (``scheduler_runs``, ``scheduler_location``
+    in its :meth:`~dask_bench.deploy.Backend.describe`); the client is this process. A
+    client on a login node and one inside the allocation differ in network paths to
+    the scheduler, so ``compare`` warns when two runs differ here.
+    """
+    inside = next((what for var, what in _INSIDE if os.environ.get(var)), None)
+    runs = str(deployment.get("scheduler_runs") or "unknown")
+    same = True if runs == "in dask-bench's process" else None  # elsewhere: not known here
+    return {
+        "scheduler": str(deployment.get("scheduler_location") or runs),
+        "scheduler_runs": runs,
+        "client": platform.node(),
+        "client_inside": inside or "no batch job or pod",
+        "same_host": same,
+    }
+
+
 def environment(
     deployment: Mapping[str, Any], versions: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -191,6 +221,7 @@ def environment(
     env: dict[str, Any] = {
         "host": host_info(),
         "deployment": dict(deployment),
+        "placement": placement(deployment),
         "dask_bench": __version__,
     }
     if versions is not None:

@@ -82,6 +82,9 @@ class Provenance(_Document):
     version_mismatches: list[dict[str, Any]] = Field(default_factory=list)
     security: Connections = Field(default_factory=Connections)
     layout_enforced: dict[str, list[int]] = Field(default_factory=dict)
+    #: Where scheduler and client ran (scheduler, scheduler_runs, client, client_inside,
+    #: same_host); absent in runs recorded before it was kept.
+    placement: dict[str, Any] = Field(default_factory=dict)
     measuring: Measuring = Field(default_factory=Measuring)
     hardware: dict[str, Any] | None = None
     resumes: list[Resume] = Field(default_factory=list)

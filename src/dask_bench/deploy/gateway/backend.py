@@ -63,6 +63,7 @@ class GatewayBackend(Backend):
     """
 
     launcher = Launcher.GATEWAY
+    scheduler_runs = "started by a Dask Gateway"
     owned_options = study_sets({f"cluster_options.{key}": field for key, field in _LAYOUT.items()})
     supports_tls = False
     supports_groups = False
@@ -277,6 +278,10 @@ class GatewayBackend(Backend):
         finally:
             gateway.close()
         return stopped
+
+    def scheduler_location(self) -> str:
+        """``started by a Dask Gateway at https://...``."""
+        return f"{self.scheduler_runs} at {self.settings.address}"
 
     def describe(self) -> dict[str, Any]:
         """Back-end, layout, gateway address, cluster name and options, the TLS in use."""

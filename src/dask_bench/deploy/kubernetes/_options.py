@@ -19,6 +19,11 @@ from decimal import Decimal
 from typing import Any
 
 from dask_bench.deploy.kubernetes._names import DEFAULT_OPEN_FILES, is_dns_label, name_problem
+from dask_bench.deploy.kubernetes._pod_options import (
+    POD_OPTION_KEYS,
+    PodOptions,
+    parse_pod_options,
+)
 from dask_bench.errors import ConfigError
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
@@ -177,6 +182,7 @@ _MANIFEST_KEYS = (
     "scheduler_affinity",
     "worker_args",
     "open_files",
+    *POD_OPTION_KEYS,
 )
 #: ``dask worker`` arguments that come from the layout or the operator.
 _OWNED_ARGS = ("--nthreads", "--memory-limit", "--nworkers", "--nprocs", "--name")
@@ -200,6 +206,8 @@ class KubernetesOptions:
     scheduler_affinity: dict[str, Any] | None = None
     worker_args: tuple[str, ...] = ()
     open_files: int | None = DEFAULT_OPEN_FILES
+    #: Worker placement, pull secrets and security contexts of the pods.
+    pods: PodOptions = field(default_factory=PodOptions)
     #: KubeCluster keywords passed through unchanged (resource_timeout, ...).
     cluster: dict[str, Any] = field(default_factory=dict)
 
@@ -227,6 +235,7 @@ def parse_options(options: Mapping[str, Any]) -> KubernetesOptions:
             "set deployment.options.image"
         )
     out: dict[str, Any] = {"image": image.strip(), "cluster": _cluster_keys(options)}
+    out["pods"] = parse_pod_options(options)
     if options.get("name") is not None:
         out["name"] = _name(options["name"])
     if options.get("namespace") is not None:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from dask_bench.deploy.base import Backend, Launcher, job_tag
-from dask_bench.deploy.build import make_backend
+from dask_bench.deploy.base import Backend, Launcher
 from dask_bench.deploy.kubernetes._groups import (
     check_groups,
     documents_yaml,
@@ -35,15 +34,26 @@ from dask_bench.deploy.kubernetes._manifest import (
     validate_manifest,
 )
 from dask_bench.deploy.kubernetes._names import TAG_LABEL, cluster_name
+from dask_bench.deploy.kubernetes._namespace import namespace_document
 from dask_bench.deploy.kubernetes._options import OWNED_OPTIONS, parse_options
+from dask_bench.deploy.kubernetes._pod_options import RESTRICTED, apply_pod_options
 from dask_bench.deploy.kubernetes._pods import pod_nodes, pod_states
-from dask_bench.deploy.registry import get_backend, register_backend
-from dask_bench.errors import BackendError, ConfigError
+from dask_bench.deploy.kubernetes._tls import (
+    create_secret,
+    delete_secret,
+    mount_tls,
+    pem_files,
+    secret_name,
+    tls_secret,
+    validate_secret,
+)
+from dask_bench.deploy.kubernetes._tls_cluster import tls_kubecluster
+from dask_bench.deploy.registry import register_backend
+from dask_bench.errors import BackendError
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from dask_bench.study import Study
 
 _T = TypeVar("_T")
 #: Seconds for one question to the Kubernetes API (reachability, pod states, cleanup).
@@ -63,10 +73,12 @@ class KubernetesBackend(Backend):
 
     launcher = Launcher.OPERATOR
     owned_options = OWNED_OPTIONS
-    supports_tls = False
-    tls_note = (
-        "its certificates would have to reach the scheduler and worker pods as Kubernetes "
-        "secrets, which this version does not create"
+    #: The certificates reach the pods as a Secret (:mod:`._tls`).
+    supports_tls = True
+    scheduler_runs = "a pod"
+    auto_memory_note = (
+        "auto divides the memory of the machine that runs dask-bench, which says nothing "
+        "about the Kubernetes nodes"
     )
     #: What :meth:`job_scripts` gives, for ``dask-bench plan``: one manifest, not batch jobs.
     script_label: ClassVar[str] = "DaskCluster manifest"
@@ -79,6 +91,9 @@ class KubernetesBackend(Backend):
         self._cluster: Any = None  # a dask_kubernetes.operator.KubeCluster
         self._client: Client | None = None
         self._group_pods = {g.name: parse_group(self.options, g) for g in self.layout.groups}
+        # PEM text of the pods' Secret, read once (the key is remembered as a secret)
+        self._tls_files = None if self.security is None else pem_files(self.security)
+        self._secret: str | None = None  # the Secret's name once created
         # options that make an invalid DaskCluster (a toleration of the wrong shape, ...)
         validate_manifest(self.manifest(0), "the DaskCluster of 'deployment.options'")
         if self.layout.groups:
@@ -90,8 +105,24 @@ class KubernetesBackend(Backend):
         """The DaskCluster's name: ``options.name``, else made from the run's tag."""
         return self.settings.name or cluster_name(self.tag, name_limit(self.layout))
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels of everything the run creates (``cleanup`` selects on the tag)."""
+        return {TAG_LABEL: cluster_name(self.tag), "app.kubernetes.io/managed-by": "dask-bench"}
+
     def manifest(self, replicas: int) -> dict[str, Any]:
         """The DaskCluster with ``replicas`` worker pods (``None`` where unset)."""
+        return self._finish(self._generated(replicas))
+
+    def _finish(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Pod options, and with TLS the Secret's mount and the ``--tls-*`` arguments."""
+        apply_pod_options(doc, self.settings.pods)
+        if self.security is not None:
+            address = f"tls://{self.cluster_name}-scheduler:8786"  # the service, same namespace
+            mount_tls(doc, secret_name(self.cluster_name), address)
+        return doc
+
+    def _generated(self, replicas: int) -> dict[str, Any]:
         return daskcluster_manifest(
             self.settings,
             self.layout.threads_per_worker,
@@ -99,12 +130,25 @@ class KubernetesBackend(Backend):
             replicas=replicas,
             name=self.cluster_name,
             namespace=self._namespace,
-            labels={
-                TAG_LABEL: cluster_name(self.tag),
-                "app.kubernetes.io/managed-by": "dask-bench",
-            },
+            labels=self.labels,
             dask_config=self.dask_config,
         )
+
+    def secret_document(self) -> dict[str, Any] | None:
+        """The Secret of the pods' certificates, private key included; None without TLS."""
+        if self._tls_files is None:
+            return None
+        name = secret_name(self.cluster_name)
+        return validate_secret(tls_secret(name, self._namespace, self.labels, self._tls_files))
+
+    def namespace_document(self) -> dict[str, Any]:
+        """The Namespace of ``deployment.options.namespace``, labelled "restricted" if so made."""
+        pods = self.settings.pods
+        restricted = (pods.pod_security, pods.container_security) == (
+            RESTRICTED["pod"],
+            RESTRICTED["container"],
+        )
+        return namespace_document(self.settings.namespace, restricted=restricted)
 
     def manifests(
         self, workers: int, counts: Mapping[str, int] | None = None
@@ -116,9 +160,10 @@ class KubernetesBackend(Backend):
         if not self.layout.groups:
             return [self.manifest(workers)]
         counts = group_counts(self.layout, workers) if counts is None else counts
-        return group_documents(
-            self.manifest(0), self.layout, self._group_pods, counts, self.dask_config
+        docs = group_documents(
+            self._generated(0), self.layout, self._group_pods, counts, self.dask_config
         )
+        return [self._finish(d) for d in docs]
 
     def job_scripts(self, workers: int) -> list[str]:
         """The manifests (one multi-document YAML) with ``workers`` workers in all."""
@@ -136,21 +181,25 @@ class KubernetesBackend(Backend):
         zeros = {g.name: 0 for g in self.layout.groups}
         spec, *groups = validate_documents(self.manifests(0, zeros))
         options = {"quiet": True, "shutdown_on_close": True, **self.settings.cluster}
+        options.update(custom_cluster_spec=spec, namespace=self._namespace, n_workers=0)
+        secret = self.secret_document()
+        if secret is not None:  # before the pods that mount it
+            self._run_api("create the TLS Secret", create_secret, secret)
+            self._secret = secret["metadata"]["name"]
         try:
-            self._cluster = KubeCluster(
-                custom_cluster_spec=spec,
-                namespace=self._namespace,
-                n_workers=0,
-                create_mode=CreateMode.CREATE_ONLY,
-                **options,
-            )
+            if self.security is not None:
+                self._cluster = tls_kubecluster(
+                    self.security, create_mode=CreateMode.CREATE_ONLY, **options
+                )
+            else:
+                self._cluster = KubeCluster(create_mode=CreateMode.CREATE_ONLY, **options)
         except Exception as exc:  # anything from kr8s, httpx, the operator's waits
             raise BackendError(
                 f"KubeCluster could not start DaskCluster {self.cluster_name!r} in namespace "
                 f"{self._namespace!r}: {_first_line(exc)}; check that the dask-kubernetes "
                 "operator runs and 'kubectl describe daskcluster' for its events"
             ) from None
-        self._client = Client(self._cluster)
+        self._client = Client(self._cluster, security=self.security)
         if groups:
             self._create_groups(groups)
         return self._client
@@ -184,14 +233,26 @@ class KubernetesBackend(Backend):
                     f"{self.cluster_name!r} to {replicas} workers: {_first_line(exc)}"
                 ) from None
 
+    def _run_api(self, what: str, work: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        try:
+            _with_api(lambda api: work(api, *args, namespace=self._namespace), self._namespace)
+        except Exception as exc:
+            raise BackendError(
+                f"could not {what} of DaskCluster {self.cluster_name!r} in namespace "
+                f"{self._namespace!r}: {_first_line(exc)}"
+            ) from None
+
     def close(self) -> None:
-        """Close the client, then the KubeCluster (which deletes the DaskCluster)."""
-        client, cluster = self._client, self._cluster
-        self._client = self._cluster = None
+        """Close the client, then the KubeCluster (which deletes the DaskCluster), the Secret."""
+        client, cluster, secret = self._client, self._cluster, self._secret
+        self._client = self._cluster = self._secret = None
         try:
             if client is not None:
                 client.close()
         finally:
+            if secret is not None:  # `cleanup` finds it by its label if this fails
+                with contextlib.suppress(BackendError):
+                    self._run_api("delete the TLS Secret", delete_secret, secret)
             if cluster is not None:
                 try:
                     cluster.close(timeout=CLOSE_TIMEOUT)
@@ -231,7 +292,7 @@ class KubernetesBackend(Backend):
 
     @classmethod
     def cleanup(cls, tag: str, options: Mapping[str, Any] | None = None) -> list[str]:
-        """Delete the DaskClusters labelled with ``tag``, then their DaskWorkerGroups.
+        """Delete the DaskClusters labelled with ``tag``, their DaskWorkerGroups, TLS Secrets.
 
         The operator makes a DaskCluster own the groups it adopts, so that Kubernetes
         deletes them with it; one it never adopted (no operator running) is deleted
@@ -243,14 +304,13 @@ class KubernetesBackend(Backend):
 
         async def delete(api: Any) -> list[str]:
             deleted = []
-            for kind in ("daskclusters", "daskworkergroups"):
-                found = api.get(
-                    f"{kind}.kubernetes.dask.org", namespace=namespace, label_selector=selector
-                )
+            dask = ".kubernetes.dask.org"
+            for kind in (f"daskclusters{dask}", f"daskworkergroups{dask}", "secrets"):
+                found = api.get(kind, namespace=namespace, label_selector=selector)
                 async for item in found:
                     with contextlib.suppress(Exception):  # one that resists must not stop the rest
                         await item.delete()
-                        deleted.append(f"{kind[:-1]}/{item.name}")
+                        deleted.append(f"{kind.split('.')[0][:-1]}/{item.name}")
             return deleted
 
         try:
@@ -260,6 +320,10 @@ class KubernetesBackend(Backend):
                 f"could not list the DaskClusters of {tag}: {_first_line(exc)}; delete them "
                 f"with: kubectl delete daskcluster -l {selector}"
             ) from None
+
+    def scheduler_location(self) -> str:
+        """``a pod in namespace NAME``."""
+        return f"a pod in namespace {self._namespace or '(the context default)'}"
 
     def describe(self) -> dict[str, Any]:
         """Back-end, options, layout, and the DaskCluster: name, namespace, image, manifest."""
@@ -273,6 +337,8 @@ class KubernetesBackend(Backend):
             dask_kubernetes=getattr(dask_kubernetes, "__version__", None),
             manifest=prune_nulls(self.manifest(0)),
         )
+        if self._tls_files is not None:  # its name only: the Secret holds the private key
+            info["tls_secret"] = secret_name(self.cluster_name)
         if self.layout.groups:
             docs = self.manifests(self.layout.fixed_workers)
             info.update(
@@ -330,39 +396,3 @@ def _with_api(work: Callable[[Any], Awaitable[_T]], namespace: str | None) -> _T
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-def runs_on_kubernetes(study: Study) -> bool:
-    """Whether the study's back-end is the kubernetes one (or derives from it)."""
-    return issubclass(get_backend(study.deployment.backend), KubernetesBackend)
-
-
-def study_manifest(study: Study, workers: int | None = None) -> str:
-    """The DaskCluster and its DaskWorkerGroups (YAML, checked against the CRDs) of a study.
-
-    Parameters
-    ----------
-    study
-        A study whose ``deployment.backend`` is ``kubernetes``.
-    workers
-        Workers in all (of every group); default: the study's largest size.
-
-    Raises
-    ------
-    ConfigError
-        For another back-end, or options that do not make a valid DaskCluster.
-    """
-    dep = study.deployment
-    if not runs_on_kubernetes(study):
-        raise ConfigError(
-            f"the study uses back-end {dep.backend!r}; a manifest needs deployment.backend: "
-            "kubernetes (or --backend kubernetes)"
-        )
-    # outside a run: the study's run name stands for the run id
-    backend = cast(KubernetesBackend, make_backend(study, tag=job_tag(study.run_name)))
-    size = backend.layout.total(max(dep.workers)) if workers is None else workers
-    docs = backend.manifests(size)
-    validate_documents(docs)
-    what = "DaskCluster and DaskWorkerGroups" if len(docs) > 1 else "DaskCluster"
-    head = f"# {what} of study {study.run_name!r} (dask-bench manifest); kubectl apply -f it\n"
-    return head + documents_yaml(docs)

@@ -121,7 +121,37 @@ def confounders(run_a: Run, run_b: Run, pairs: list[tuple[Point, Point]]) -> lis
             f"different workload options: {suite}/{workload} "
             f"({_option_diff(a.options or {}, b.options or {})})"
         )
+    return out + placement_differences(run_a, run_b)
+
+
+def placement_differences(run_a: Run, run_b: Run) -> list[str]:
+    """Where scheduler and client ran, when the two runs differ in it (and both recorded it)."""
+    where = run_a.provenance.placement, run_b.provenance.placement
+    if not (where[0] and where[1]):
+        return []
+    out = []
+    for key, what in (
+        ("scheduler_runs", "the scheduler ran"),
+        ("client_inside", "the client ran inside"),
+        ("same_host", "scheduler and client on one host"),
+    ):
+        a, b = (w.get(key) for w in where)
+        if a != b:
+            out.append(
+                f"different placement: {what}: A {_placement(a)}, B {_placement(b)} "
+                "(the client-scheduler path differs, which shows in short tasks)"
+            )
     return out
+
+
+def _placement(value: Any) -> str:
+    return (
+        "not known"
+        if value is None
+        else str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+    )
 
 
 def notes(run_a: Run, run_b: Run) -> list[str]:

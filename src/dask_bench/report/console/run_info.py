@@ -18,7 +18,7 @@ from dask_bench.report._format import (
     format_date,
     format_layout,
 )
-from dask_bench.report._values import package_version
+from dask_bench.report._values import package_version, placement_text
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.report.analysis.trust import dask_config_line, warnings_of
 from dask_bench.report.console._style import STATUS_STYLES, styled
@@ -64,6 +64,7 @@ def run_header(run: Run) -> RenderableType:
         ("allocation", styled(format_allocation(run.provenance.deployment) or "")),
         ("layout", styled(format_layout(run.layout))),
         ("connections", styled(_transport(run))),
+        ("placement", styled(placement_text(run) or "")),
         ("dask config", styled(dask_config_line(run) or "")),
         ("started", styled(format_date(run.started_at))),
         ("finished", styled(format_date(run.finished_at))),
@@ -71,7 +72,9 @@ def run_header(run: Run) -> RenderableType:
         ("distributed", styled(package_version(run, "distributed"))),
     ]
     # only when set
-    rows = [(k, v) for k, v in rows if k not in ("dask config", "allocation") or v.plain]
+    rows = [
+        (k, v) for k, v in rows if k not in ("dask config", "allocation", "placement") or v.plain
+    ]
     if run.variant:
         rows.insert(1, ("study", styled(f"{run.study_id}, variant {run.variant}")))
     if isinstance(host, Mapping) and host.get("hostname"):

@@ -14,7 +14,7 @@ from dask_bench.report._format import (
     format_layout,
     format_seconds,
 )
-from dask_bench.report._values import package_version
+from dask_bench.report._values import package_version, placement_text
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error, baseline_facts
 from dask_bench.report.analysis.trust import dask_config_line
 from dask_bench.report.html._markup import esc, kv_table, table, td
@@ -71,6 +71,7 @@ def provenance_rows(run: Run) -> list[tuple[str, Any]]:
         ("back-end options", json.dumps(options, sort_keys=True) if options else None),
         ("layout", format_layout(run.layout)),
         ("workers are", None if processes is None else ("processes" if processes else "threads")),
+        ("placement", placement_text(run)),
         ("dask config", dask_config_line(run)),
         ("started", format_date(run.started_at)),
         ("finished", format_date(run.finished_at)),
