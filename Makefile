@@ -5,13 +5,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle bench-scheduler bench-scenarios bench-scale clean
+.PHONY: install install-run system run test lint unit integration browser bench bench-report bench-naive bench-aa bench-shuffle bench-scheduler bench-scenarios bench-scale bench-readonly clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# Two installs, each with its own stamp: `make run` needs only the base dependencies (the
+# default study's suites, tasks, arrays and dataframes, and its report need no extra);
+# `make test` and the other targets need every extra and the test and lint tools.
+$(BIN)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
+
+install-run: $(BIN)/.installed-run
 
 install: $(BIN)/.installed
 
@@ -19,8 +30,14 @@ install: $(BIN)/.installed
 system:
 	bash scripts/setup-system
 
-run: install
-	$(BIN)/dask-bench run
+# Ends by saying how to reach the commands the README shows next: they live in $(VENV).
+run: install-run
+	@$(BIN)/dask-bench run; status=$$?; \
+	echo; \
+	echo "dask-bench is installed in $(VENV). For the commands that follow (dask-bench show,"; \
+	echo "dask-bench list runs, dask-bench report, ...), first run:  source $(VENV)/bin/activate"; \
+	echo "or call them by path:  $(BIN)/dask-bench show"; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -62,6 +79,9 @@ bench-scenarios: install
 
 bench-scale: install
 	$(BIN)/python benchmarks/scale.py
+
+bench-readonly: install-run
+	$(BIN)/python benchmarks/readonly.py
 
 clean:
 	rm -rf $(VENV) results test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -18,10 +18,10 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _st
 
 from dask_bench._defaults import DEFAULT_CONFIDENCE
 
@@ -75,13 +75,15 @@ def median_ci_ranks(n: int, confidence: float) -> tuple[int, int] | None:
     """
     if n < 2:
         return None
-    alpha = 1.0 - confidence
-    # the largest k with P(B <= k - 1) <= alpha / 2, B ~ Binomial(n, 1/2)
-    k = int(_st.binom.ppf(alpha / 2, n, 0.5))
-    while k > 0 and _st.binom.cdf(k - 1, n, 0.5) > alpha / 2:
-        k -= 1
-    while _st.binom.cdf(k, n, 0.5) <= alpha / 2:
+    # the smallest k with P(B <= k) > alpha / 2, B ~ Binomial(n, 1/2); counted exactly in
+    # integers (P(B <= k) = sum of C(n, i) over i <= k, / 2**n) so that reading results
+    # needs no scipy, which alone takes seconds to import
+    bound = Fraction(1.0 - confidence) / 2 * 2**n
+    k, term, below = 0, 1, 1  # term = C(n, k), below = P(B <= k) * 2**n
+    while below <= bound and k < n:
         k += 1
+        term = term * (n - k + 1) // k
+        below += term
     if k < 1:
         return None
     return k - 1, n - k

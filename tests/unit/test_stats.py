@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 
 from dask_bench.stats import (
@@ -102,3 +103,16 @@ def test_throughput_units():
     assert math.isnan(throughput("arrays", float("nan"), 1, 1))
     assert math.isnan(throughput("tasks", 1.0, None, None))  # work unknown, not zero
     assert math.isnan(throughput("arrays", 1.0, None, 5))
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+def test_interval_ranks_are_those_of_scipys_binomial(confidence):
+    # counted in integers so that reading results needs no scipy: the same ranks
+    from scipy import stats
+
+    alpha = 1 - confidence
+    for n in range(400):
+        # the smallest k with P(B <= k) > alpha / 2
+        k = int(np.argmax(stats.binom.cdf(np.arange(n + 1), n, 0.5) > alpha / 2))
+        expected = (k - 1, n - k) if n >= 2 and k >= 1 else None
+        assert median_ci_ranks(n, confidence) == expected, n

@@ -58,7 +58,8 @@ def _one_line(message: str) -> None:
 
 def db_option() -> Callable[[_F], _F]:
     """The ``--db`` option of the commands that read the results database."""
-    from dask_bench.study import DEFAULT_DATABASE
+    # from _defaults, not the study package: its pydantic models would slow every command
+    from dask_bench._defaults import DEFAULT_DATABASE
 
     return click.option(
         "--db",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from rich.console import Console
 
 from dask_bench.report.console.runs import show_runs
-from dask_bench.report.html.build import build_report, default_report_dir
 from dask_bench.store import Store
 
 
@@ -31,6 +30,9 @@ def summarise_runs(database: str, run_ids: list[int], *, write: bool) -> None:
         out = Console()
         show_runs(out, store, runs)
         if write:
+            # only now: the report's figures import matplotlib, which `show` never needs
+            from dask_bench.report.html.build import build_report, default_report_dir
+
             path = build_report(store, runs, default_report_dir(database, runs))
             out.print(f"report: {path}")
     finally:

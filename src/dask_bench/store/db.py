@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, insert, inspect, select, update
 from sqlalchemy.engine import Connection, CursorResult
@@ -29,7 +29,6 @@ from dask_bench.store._opening import (
 from dask_bench.store._scenario_rows import ScenarioWrites
 from dask_bench.store._scrub import scrub_before_flush
 from dask_bench.store.migrate import migrate, record_formats
-from dask_bench.store.provenance import Provenance, updated
 from dask_bench.store.schema import (
     SCHEMA_VERSION,
     Base,
@@ -42,6 +41,9 @@ from dask_bench.store.schema import (
     RunStatus,
     ScaleEventRow,
 )
+
+if TYPE_CHECKING:
+    from dask_bench.store.provenance import Provenance
 
 
 def now() -> datetime:
@@ -169,6 +171,9 @@ class Store(ScenarioWrites):
         against :class:`~dask_bench.store.provenance.Provenance` and stored in the
         current format. Returns the provenance as stored.
         """
+        # here, not at the top: its pydantic models are not needed to read results
+        from dask_bench.store.provenance import updated
+
         run.environment = updated(run.environment, sections)
         self._commit(run)
         return run.provenance
@@ -186,6 +191,8 @@ class Store(ScenarioWrites):
 
     def reopen_run(self, run: Run, resume: Mapping[str, Any]) -> None:
         """Mark a run ``running`` again, recording the resume in its provenance."""
+        from dask_bench.store.provenance import updated
+
         resumes = [r.model_dump(mode="json") for r in run.provenance.resumes]
         run.status, run.message, run.finished_at = RunStatus.RUNNING, None, None
         run.environment = updated(run.environment, {"resumes": [*resumes, dict(resume)]})

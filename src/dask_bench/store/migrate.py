@@ -23,8 +23,7 @@ from sqlalchemy import text, update
 from sqlalchemy.engine import Connection, Engine
 
 from dask_bench.errors import StoreError
-from dask_bench.store.provenance import PROVENANCE_FORMAT
-from dask_bench.store.schema import SCHEMA_VERSION, Base, Meta
+from dask_bench.store.schema import PROVENANCE_FORMAT, SCHEMA_VERSION, Base, Meta
 
 Document = Any
 DocumentStep = Callable[[Document], Document]

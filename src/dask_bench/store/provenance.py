@@ -15,9 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dask_bench._defaults import DEFAULT_CONFIDENCE
-
-#: Bump on every change in meaning of the document below, and add a migration.
-PROVENANCE_FORMAT = 3
+from dask_bench.store.schema import PROVENANCE_FORMAT
 
 
 class _Document(BaseModel):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from dask_bench.store.provenance import Provenance, confidence_of, read_provenance
+if TYPE_CHECKING:
+    from dask_bench.store.provenance import Provenance
 
 #: Bump on every change to the tables below, and add a migration.
 SCHEMA_VERSION = 8
+#: Bump on every change in meaning of a run's provenance document
+#: (:mod:`dask_bench.store.provenance`), and add a migration.
+PROVENANCE_FORMAT = 3
 
 
 class RunStatus(StrEnum):
@@ -124,11 +128,16 @@ class Run(Base):
     @property
     def provenance(self) -> Provenance:
         """The typed provenance (:attr:`environment`, read with the model's defaults)."""
+        # here, not at the top: its pydantic models are not needed to list runs
+        from dask_bench.store.provenance import read_provenance
+
         return read_provenance(self.environment)
 
     @property
     def confidence(self) -> float:
         """The confidence level of the run's intervals (its study's, or the default)."""
+        from dask_bench.store.provenance import confidence_of
+
         return confidence_of(self.study)
 
 

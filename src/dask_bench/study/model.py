@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
+from dask_bench._defaults import DEFAULT_DATABASE
 from dask_bench.errors import ConfigError
 from dask_bench.secrets import find_secrets, remember
 from dask_bench.study.dask_config import DaskConfig, merge_config
@@ -27,7 +28,7 @@ from dask_bench.study.file import (
 )
 from dask_bench.study.references import References
 from dask_bench.study.scenarios import Scenario, check_scenario_names
-from dask_bench.study.sections import DEFAULT_DATABASE, Deployment, IoSettings, Measurement
+from dask_bench.study.sections import Deployment, IoSettings, Measurement
 from dask_bench.study.suites import Suites
 from dask_bench.study.variants import (
     VARIANT_NAME,

@@ -12,9 +12,6 @@ from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.study.groups import WorkerGroup, check_groups
 from dask_bench.study.variants import PositiveFloat, PositiveInt, _Model
 
-#: Where results go when neither the study nor ``--db`` says otherwise.
-DEFAULT_DATABASE = "results/dask-bench.db"
-
 
 def default_workers(cores: int | None = None) -> list[int]:
     """Worker counts swept by default: powers of two below the core count, then the core count."""

@@ -20,7 +20,8 @@ def placement_table(run: Run) -> Table | None:
         title_justify="left",
     )
     for header in ("workload", "units", "task prefix", "needs", "ran on"):
-        table.add_column(header, justify="right" if header == "units" else "left")
+        # group and prefix names fold onto the next line rather than end in "…"
+        table.add_column(header, justify="right" if header == "units" else "left", overflow="fold")
     for row in rows:
         ran = escape(printable(row.ran))
         table.add_row(

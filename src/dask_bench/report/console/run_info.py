@@ -21,6 +21,7 @@ from dask_bench.report._format import (
 from dask_bench.report._values import package_version, placement_text
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.report.analysis.trust import dask_config_line, warnings_of
+from dask_bench.report.console._fit import Fitted
 from dask_bench.report.console._style import STATUS_STYLES, styled
 from dask_bench.store.schema import PointStatus, Run
 
@@ -53,8 +54,9 @@ def run_header(run: Run) -> RenderableType:
         A panel, followed by warnings when the run is partial or versions differ.
     """
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(style="bold", no_wrap=True)
+    # a run name or address longer than the terminal folds onto the next line, whole
+    grid.add_column(overflow="fold")
     host = run.provenance.host
     rows: list[tuple[str, Text]] = [
         ("run", styled(f"{run.name} (id {run.id})")),
@@ -106,8 +108,12 @@ def _points_text(run: Run) -> str:
     return f"{total} ({failed} failed)" if failed else str(total)
 
 
-def runs_table(runs: Iterable[Run]) -> Table:
-    """A table listing runs: id, name, status, mode, back-end, start time and points.
+def runs_table(runs: Iterable[Run]) -> RenderableType:
+    """A table listing runs: id, name, study, status, mode, back-end, start time and points.
+
+    One row a run, a column a field, where the console is wide enough; in a narrower one
+    (80 columns) each run's fields are lines of one cell instead, so that names, study
+    ids and dates stay whole rather than end in "…".
 
     Parameters
     ----------
@@ -116,13 +122,19 @@ def runs_table(runs: Iterable[Run]) -> Table:
 
     Returns
     -------
-    rich.table.Table
+    rich renderable
+        A :class:`rich.table.Table`, laid out when printed.
     """
+    listed = list(runs)
+    return Fitted(lambda tier: [_runs_wide(listed) if tier else _runs_narrow(listed)], tiers=1)
+
+
+def _runs_wide(runs: list[Run]) -> Table:
     table = Table(title="runs", title_justify="left")
-    table.add_column("id", justify="right")
+    table.add_column("id", justify="right", no_wrap=True)
     for header in ("name", "study", "status", "mode", "backend", "started"):
-        table.add_column(header)
-    table.add_column("points", justify="right")
+        table.add_column(header, no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
     for run in runs:
         table.add_row(
             styled(str(run.id)),
@@ -134,4 +146,25 @@ def runs_table(runs: Iterable[Run]) -> Table:
             styled(format_date(run.started_at)),
             styled(_points_text(run)),
         )
+    return table
+
+
+def _runs_narrow(runs: list[Run]) -> Table:
+    table = Table(title="runs", title_justify="left")
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("run", overflow="fold")
+    for run in runs:
+        study = [styled(f"study {run.study_id}"), styled(" · ")] if run.study_id else []
+        cell = Text("\n").join(
+            [
+                styled(run.name),
+                Text.assemble(
+                    *study,
+                    styled(run.status, STATUS_STYLES.get(run.status, "")),
+                    styled(f" · {run.mode} · {run.backend}"),
+                ),
+                styled(f"started {format_date(run.started_at)} · points {_points_text(run)}"),
+            ]
+        )
+        table.add_row(styled(str(run.id)), cell)
     return table

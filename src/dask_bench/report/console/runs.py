@@ -12,10 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dask_bench.report._format import printable
-from dask_bench.report.analysis.compare import compare_runs
-from dask_bench.report.analysis.compare_text import comparison_summary
 from dask_bench.report.analysis.suites import suite_frames
-from dask_bench.report.console.compare import comparison_table
 from dask_bench.report.console.placement import placement_table
 from dask_bench.report.console.run_info import run_header
 from dask_bench.report.console.scenarios import scenario_tables
@@ -51,6 +48,13 @@ def show_runs(out: Console, store: Store, runs: Sequence[Run]) -> None:
         for table in scenario_tables(run):
             out.print(table)
     first, *others = runs
+    if not others:
+        return
+    # only now: the comparison's statistics import scipy, which one run never needs
+    from dask_bench.report.analysis.compare import compare_runs
+    from dask_bench.report.analysis.compare_text import comparison_summary
+    from dask_bench.report.console.compare import comparison_table
+
     for other in others:
         if not (first.points and other.points):
             continue  # a variant that measured nothing has nothing to compare

@@ -119,7 +119,8 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
     if numbers:
         table.add_column("notes", no_wrap=True)
     if show_status:
-        table.add_column("status")
+        # an error message's long words fold onto the next line rather than end in "…"
+        table.add_column("status", overflow="fold")
     previous = None
     for row in records:
         n = int(row["n"])

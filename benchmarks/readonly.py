@@ -1,0 +1,85 @@
+"""How long the read-only commands take: ``list runs``, ``show`` and ``export``. Prints figures.
+
+A small results database is made first, in a temporary folder, by a tiny local study
+(one worker, the tasks suite, two repetitions a point, no report), unless ``--db`` names
+one. Each command then runs as its own process (as a user runs it, interpreter start and
+imports included), once to warm the file cache and ``--runs`` times counted; the median
+wall time of each is printed with its minimum and maximum, and the machine's load average
+before and after, since a loaded machine slows every figure. Target: at most 0.5 s each.
+
+Run: ``make bench-readonly`` or ``python benchmarks/readonly.py [--runs N] [--db FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 0.5  # seconds
+#: The tiny study that fills the database: about 20 s on 2 cores.
+STUDY = [
+    "run", "--workers", "1", "--suite", "tasks", "--no-report", "--quiet",
+    "--min-repeats", "2", "--max-repeats", "2", "--point-budget", "0.5",
+    "--no-breakdown", "--no-hardware-baseline", "--name", "readonly-bench",
+]  # fmt: skip
+
+
+def dask_bench() -> list[str]:
+    """The command line of this interpreter's ``dask-bench`` (its script, else ``-m``)."""
+    script = Path(sys.executable).with_name("dask-bench")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "dask_bench"]
+
+
+def load() -> str:
+    """The load average over 1, 5 and 15 minutes, and the processors that share it."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def timed(command: list[str], runs: int) -> list[float]:
+    """Wall seconds of ``runs`` runs of ``command``, after one run not counted."""
+    seconds = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        if i:  # the first warms the file cache
+            seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="counted runs of each command")
+    parser.add_argument("--db", help="an existing results database (default: make one)")
+    args = parser.parse_args()
+    base = dask_bench()
+    with tempfile.TemporaryDirectory(prefix="dask-bench-readonly-") as tmp:
+        database = args.db or str(Path(tmp) / "r.db")
+        if args.db is None:
+            print(f"making a database with a tiny study: {' '.join(STUDY)}")
+            subprocess.run([*base, *STUDY, "--db", database], check=True, stdout=subprocess.DEVNULL)
+        commands = {
+            "list runs": ["list", "runs"],
+            "show": ["show"],
+            "export": ["export", "readonly-bench", "--format", "csv", "-o", f"{tmp}/x.csv"],
+        }
+        if args.db is not None:
+            commands["export"][1] = "1"
+        print(f"load average before: {load()}")
+        print(f"{'command':<12}{'median s':>10}{'min s':>9}{'max s':>9}  (target {TARGET} s)")
+        for name, command in commands.items():
+            seconds = timed([*base, *command, "--db", database], args.runs)
+            median = statistics.median(seconds)
+            verdict = "" if median <= TARGET else "  over target"
+            print(f"{name:<12}{median:>10.3f}{min(seconds):>9.3f}{max(seconds):>9.3f}{verdict}")
+        print(f"load average after: {load()}")
+
+
+if __name__ == "__main__":
+    main()
