@@ -62,8 +62,14 @@ pytestmark = pytest.mark.integration
 
 # Tiny chunk sizes: tasks per chunk, block edge, rows per partition, days per chunk,
 # rows per file, thousandths of a TPC-H scale factor.
-CHUNK_SIZE = {"tasks": 4, "arrays": 32, "dataframes": 200, "climate": 10, "io": 100, "tpch": 10}
-OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0}  # climate: 9 x 18 cells
+CHUNK_SIZE = {
+    **{"tasks": 4, "arrays": 32, "dataframes": 200, "climate": 10, "io": 100, "tpch": 10},
+    **{"resources": 100, "scheduler": 50},
+}
+# climate: 9 x 18 cells; the resources pipeline needing no resource (one kind of worker)
+OVERRIDES = {"sleep_seconds": 0.01, "grid_degrees": 20.0, "resource": ""}
+#: Suites whose work is counted in tasks (tasks/s): they process no data.
+COUNTED_IN_TASKS = {"tasks", "scheduler"}
 UNITS = (1, 2, 4)
 PER_UNIT = (1, 2)
 #: The tpch queries prepared here (each costs a Dask optimisation and a DuckDB answer
@@ -165,7 +171,15 @@ def test_work_grows_with_units(client: Client, w: Workload, tpch_cache: Path) ->
         assert base.ntasks > 0, where
 
         # The work is proportional to the chunks.
-        if w.suite == "tasks":
+        if w.suite == "scheduler":
+            assert all(s.nbytes == 0 for s in sizes), where
+            # chunk_size leaf tasks per chunk (blockwise: two, the array's and the +1),
+            # summed by a tree of fan_in (100): a few percent more
+            per = 2 if w.name == "blockwise" else 1
+            for s in sizes:
+                leaves = per * CHUNK_SIZE["scheduler"] * s.chunks
+                assert leaves < s.ntasks <= leaves * 1.05 + 3, where
+        elif w.suite in COUNTED_IN_TASKS:
             # Their work is counted in tasks (tasks/s); they process no data.
             assert all(s.nbytes == 0 for s in sizes), where
             # Linear in the chunks: the same tasks per chunk added at every step ...
@@ -199,6 +213,6 @@ def test_work_grows_with_units(client: Client, w: Workload, tpch_cache: Path) ->
                 assert b.ntasks - a.ntasks >= b.chunks - a.chunks, where
 
     # Bytes per chunk agree across both per_unit values too.
-    if w.suite != "tasks":
+    if w.suite not in COUNTED_IN_TASKS:
         per_chunk = [s.nbytes / s.chunks for sizes in figures.values() for s in sizes]
         assert max(per_chunk) <= (1 + BYTES_TOLERANCE) * min(per_chunk), figures
