@@ -170,7 +170,7 @@ ADAPTIVE = {
     "maximum": 3,
     # a burst of a few seconds: the default target_duration (5 s) would ask for one worker
     "adapt": {"interval": "200ms", "wait_count": 2, "target_duration": "0.5s"},
-    "idle": 3,
+    "idle": 5,  # retiring a worker takes longer on a busy machine
     "repeats": 2,
     "chunks": 24,
     "options": {"sleep_seconds": 0.2},
@@ -196,7 +196,7 @@ def test_an_adaptive_cluster_ramps_up_and_back_down_against_a_fixed_one(tmp_path
         assert 0 < f["ramp_50"] <= f["ramp_90"] < seconds
         assert f["work_seconds"] == seconds
         assert 0 < f["worker_seconds"] < 3 * seconds  # fewer than the fixed cluster's maximum
-        assert f["linger"] is not None and 0 <= f["linger"] <= 3  # back to 1 within the watch
+        assert f["linger"] is not None and 0 <= f["linger"] <= 5  # back to 1 within the watch
     shown = dask_bench("show", "--db", str(db))
     assert "90 % of the maximum after" in shown.stdout, shown.stderr
 

@@ -221,9 +221,9 @@ class JobQueueBackend(SpecClusterBackend):
     def _cancel_all(self, groups: set[str | None] | None = None) -> None:
         """Cancel every job (of ``groups``; the others stay) and wait until its workers left."""
         cluster = self._require()
-        names = [
-            n for n in cluster.worker_spec if groups is None or self._job_group.get(n) in groups
-        ]
+        # all: also those adaptive scaling made, or has dropped from the spec already
+        known = [*cluster.worker_spec, *(n for n in self._shapes if n not in cluster.worker_spec)]
+        names = [n for n in known if groups is None or self._job_group.get(n) in groups]
         for name in names:
             cluster.worker_spec.pop(name, None)
             self._shapes.pop(name, None)
