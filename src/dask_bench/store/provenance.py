@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dask_bench._defaults import DEFAULT_CONFIDENCE
-from dask_bench.store.schema import PROVENANCE_FORMAT
+from dask_bench.store._versions import PROVENANCE_FORMAT
 
 
 class _Document(BaseModel):

@@ -9,14 +9,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from dask_bench.store._versions import PROVENANCE_FORMAT as PROVENANCE_FORMAT  # re-exported
+from dask_bench.store._versions import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported
+
 if TYPE_CHECKING:
     from dask_bench.store.provenance import Provenance
-
-#: Bump on every change to the tables below, and add a migration.
-SCHEMA_VERSION = 8
-#: Bump on every change in meaning of a run's provenance document
-#: (:mod:`dask_bench.store.provenance`), and add a migration.
-PROVENANCE_FORMAT = 3
 
 
 class RunStatus(StrEnum):
