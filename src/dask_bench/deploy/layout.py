@@ -143,11 +143,16 @@ def group_of(layout: WorkerLayout, info: Mapping[str, Any]) -> str | None:
     for g in layout.groups:
         if name.startswith(f"{g.name}-"):
             return g.name
-    resources = dict(info.get("resources") or {})
     for g in layout.groups:
-        if resources == dict(g.resources) and info.get("nthreads") == g.threads_per_worker:
+        if offers(g, info):
             return g.name
     return None
+
+
+def offers(group: GroupLayout, info: Mapping[str, Any]) -> bool:
+    """Whether a worker (``scheduler_info()``) offers exactly ``group``'s resources and threads."""
+    resources = dict(info.get("resources") or {})
+    return resources == dict(group.resources) and info.get("nthreads") == group.threads_per_worker
 
 
 def resources_argument(resources: Mapping[str, float]) -> list[str]:

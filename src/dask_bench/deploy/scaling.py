@@ -7,13 +7,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dask_bench.deploy.layout import WorkerLayout, offers
 from dask_bench.errors import WorkersTimeout
 
 if TYPE_CHECKING:
     from distributed import Client
 
     from dask_bench.deploy.base import Backend
-    from dask_bench.deploy.layout import WorkerLayout
 
 #: How often the scheduler is asked for its workers while waiting; bounds the
 #: resolution of the recorded arrival times.
@@ -154,18 +154,12 @@ def subset(
     chosen: list[str] = []
     for name, count in layout.counts(n).items():
         group = layout.group(name)
-        fits = [
-            a
-            for a in ordered
-            if dict(workers[a].get("resources") or {}) == dict(group.resources)
-            and workers[a].get("nthreads") == group.threads_per_worker
-            and a not in chosen
-        ]
+        fits = [a for a in ordered if offers(group, workers[a]) and a not in chosen]
         if len(fits) < count:
-            offers = ", ".join(f"{k}={v:g}" for k, v in group.resources.items()) or "no resources"
+            wanted = ", ".join(f"{k}={v:g}" for k, v in group.resources.items()) or "no resources"
             raise WorkersTimeout(
                 f"group {name} needs {count} worker(s) with {group.threads_per_worker} "
-                f"thread(s) and {offers}; the pool has {len(fits)}; start workers with "
+                f"thread(s) and {wanted}; the pool has {len(fits)}; start workers with "
                 "--resources and --nthreads to match deployment.groups"
             )
         chosen += fits[:count]
