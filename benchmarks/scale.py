@@ -26,18 +26,16 @@ import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+from _testbed import slurm_testbed  # benchmarks/, run as scripts
 from dask_bench.runner import run_study
 from dask_bench.runner.checks import build_study
 from dask_bench.runner.harness import extrapolate, fit_linear
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Settings that keep 64 idle worker processes (and their nannies) from filling 2 cores
 #: with their own periodic work: profiling, system monitoring, event-loop ticks.
 LIGHT_WORKERS = {
@@ -88,29 +86,6 @@ def harness_figures(db: str) -> dict[int, dict[str, float]]:
         (env,) = conn.execute("select environment from runs").fetchone()
     found = json.loads(env).get("measuring", {}).get("harness", {})
     return {int(k): v for k, v in found.items()}
-
-
-@contextlib.contextmanager
-def slurm_testbed() -> Iterator[None]:
-    """SLURM_CONF of the test bed; started here when needed, and then stopped here."""
-    if os.environ.get("SLURM_CONF"):
-        yield
-        return
-    done = subprocess.run(
-        [str(ROOT / "testbeds" / "slurm" / "start")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    line = next(x for x in done.stdout.splitlines() if x.startswith("export SLURM_CONF="))
-    os.environ["SLURM_CONF"] = line.split("=", 1)[1]
-    try:
-        yield
-    finally:
-        if "already running" not in done.stderr:  # leave the machine as it was
-            stop = ROOT / "testbeds" / "slurm" / "stop"
-            subprocess.run([str(stop)], capture_output=True, timeout=120, check=False)
 
 
 def slurm_part(sizes: list[int]) -> dict[int, dict[str, float]]:

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
+from _testbed import slurm_testbed  # benchmarks/, run as scripts
 from dask_bench.report.analysis.scenarios import ScenarioSummary, scenario_summaries
 from dask_bench.runner import run_study
 from dask_bench.runner.checks import build_study
 from dask_bench.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
 WORKLOAD = {"workload": "tasks/map-sleep", "chunks": 24, "options": {"sleep_seconds": 0.2}}
 
 
@@ -106,21 +104,6 @@ def adaptive(db: str, repeats: int, where: str, **deployment: Any) -> None:
     )
 
 
-def _slurm_conf() -> tuple[str, bool]:
-    """SLURM_CONF of the test bed, and whether this script started it (then it stops it)."""
-    if os.environ.get("SLURM_CONF"):
-        return os.environ["SLURM_CONF"], False
-    done = subprocess.run(
-        [str(ROOT / "testbeds" / "slurm" / "start")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    line = next(x for x in done.stdout.splitlines() if x.startswith("export SLURM_CONF="))
-    return line.split("=", 1)[1], "already running" not in done.stderr
-
-
 def main() -> None:
     """Run the scenarios and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -133,14 +116,13 @@ def main() -> None:
         worker_loss(f"{folder}/loss.db", args.repeats)
         adaptive(f"{folder}/adaptive.db", args.repeats, "local")
         if args.slurm:
-            os.environ["SLURM_CONF"], started = _slurm_conf()
             options = {
                 "queue": "debug",
                 "walltime": "00:10:00",
                 "scheduler_options": {"host": "127.0.0.1"},
                 "log_directory": f"{folder}/jobs",
             }
-            try:
+            with slurm_testbed():
                 adaptive(
                     f"{folder}/slurm.db",
                     args.repeats,
@@ -149,10 +131,6 @@ def main() -> None:
                     startup_timeout=60,
                     options=options,
                 )
-            finally:
-                if started:  # leave the machine as it was
-                    stop = ROOT / "testbeds" / "slurm" / "stop"
-                    subprocess.run([str(stop)], capture_output=True, timeout=120, check=False)
     print(
         f"({time.perf_counter() - start:.0f} s; load average {load:.2f} before, "
         f"{os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores)"
