@@ -135,3 +135,58 @@ def test_plan_and_script_check_a_env_file_without_running(tmp_path, monkeypatch)
     # because batch systems do not
     made = {"study.yaml", "out"}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, *made])
+
+
+def test_manifest_of_the_seed_as_shipped_carries_its_certificates(tmp_path, monkeypatch):
+    import yaml
+    from click.testing import CliRunner
+
+    from dask_bench.cli import cli
+
+    path = env(tmp_path, SEED.read_text())  # KUBE=True, USE_SSL=True, CERT_DIR='./certs'
+    (tmp_path / "certs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(cli, ["manifest", "--env-file", str(path), "-o", "m.yaml"])
+    assert out.exit_code == 0, out.output
+    made = sorted(p.name for p in (tmp_path / "certs").iterdir())
+    assert made == ["ca.pem", "cert.pem", "key.pem"]
+    assert f"certificates made in {tmp_path / 'certs'}" in out.output
+    documents = list(yaml.safe_load_all((tmp_path / "m.yaml").read_text()))
+    secret, cluster = documents[0], documents[1]
+    assert secret["kind"] == "Secret" and secret["metadata"]["namespace"] == "daskbench"
+    assert cluster["kind"] == "DaskCluster"
+    assert cluster["metadata"]["name"] == "benchmark-dask-cluster"
+    # made once: a second manifest uses the same certificates, and says nothing of making
+    first = (tmp_path / "certs" / "cert.pem").read_bytes()
+    out = CliRunner().invoke(cli, ["manifest", "--env-file", str(path)])
+    assert out.exit_code == 0 and "certificates made" not in out.output
+    assert (tmp_path / "certs" / "cert.pem").read_bytes() == first
+
+
+def test_manifest_of_a_env_file_not_on_kubernetes_makes_nothing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dask_bench.cli import cli
+
+    path = env(tmp_path, SEED.read_text().replace("KUBE=True", "KUBE=False"))
+    (tmp_path / "certs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(cli, ["manifest", "--env-file", str(path)])
+    assert out.exit_code != 0
+    assert not list((tmp_path / "certs").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("kube", "backend", "per_worker"),
+    [("True", "slurm", 300 * 10**9 // 24), ("False", "kubernetes", 300 * 2**30 // 24)],
+)
+def test_a_flag_choosing_the_other_kind_of_back_end_reads_its_unit(
+    tmp_path, kube, backend, per_worker
+):
+    text = SEED.read_text().replace("KUBE=True", f"KUBE={kube}").replace("USE_SSL=True", "")
+    study, m = build_run_study(None, {"deployment.backend": backend}, str(env(tmp_path, text)))
+    assert study.deployment.backend == backend
+    assert study.deployment.memory_per_worker == per_worker
+    assert m is not None
+    unit = "GB (the seed's unit on Slurm)" if backend == "slurm" else "GiB (the seed's unit on"
+    assert unit in m.notes["deployment.memory_per_worker"]

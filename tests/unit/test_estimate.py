@@ -41,3 +41,18 @@ def test_variants_add_up_and_text_reads_well() -> None:
     assert (two.low, two.high) == (2 * one.low, 2 * one.high)
     assert one.text().startswith("about ")
     assert " s" in one.text() or "min" in one.text()
+
+
+def test_a_graph_of_a_million_tasks_takes_about_a_millisecond_a_task() -> None:
+    spec = {
+        "mode": "strong",
+        "deployment": {"workers": [2]},
+        "suites": {"scheduler": {"workloads": ["map"], "chunk_size": 1_000_000, "total": 1}},
+        "measurement": {"hardware_baseline": False, "warmup": 0, "min_repeats": 2},
+    }
+    est = estimate_duration(plan_study(build_study(spec)))
+    # two repetitions of 1,010,101 tasks (leaves and their tree) at 1 ms, no calibration
+    assert 2 * 1010 <= est.low <= 2 * 1010 + 10
+    small = {**spec, "suites": {"scheduler": {"workloads": ["map"], "chunk_size": 10}}}
+    est = estimate_duration(plan_study(build_study(small)))
+    assert est.low < 10  # tiny graphs last the shortest repetition worth timing

@@ -283,14 +283,19 @@ def build_run_study(
 
 
 def load_with_env(
-    study_file: str | None, overrides: Mapping[str, Any], env_file: str | None
+    study_file: str | None,
+    overrides: Mapping[str, Any],
+    env_file: str | None,
+    *,
+    make: bool = False,
 ) -> Study:
     """The study of a command that runs nothing (``plan``, ``script``, ``manifest``).
 
-    With a ``.env`` file, what it set and ignored is listed on stderr, as ``run`` does;
-    nothing is written (certificates for an empty ``CERT_DIR`` are made by ``run`` only).
+    With a ``.env`` file, what it set and ignored is listed on stderr, as ``run`` does.
+    Nothing is written unless ``make``: ``manifest`` makes the certificates of an empty
+    ``CERT_DIR``, as ``run`` does, because its Secret carries them.
     """
-    study, env = build_run_study(study_file, overrides, env_file)
+    study, env = build_run_study(study_file, overrides, env_file, make=make)
     if env is not None:
         notes = Console(stderr=True, highlight=False, soft_wrap=True)
         for line in env.lines():

@@ -174,11 +174,17 @@ def study_from_env(path: str | Path) -> EnvMapping:
     elif memory is not None and cores is not None:
         if memory // cores <= 0:
             raise bad("MEM_PER_NODE", f"enough for {cores} workers (CORES_PER_NODE)", "64GB")
-        given = values["MEM_PER_NODE"] + (
-            f" {unit} (the seed's unit on {'Kubernetes' if kube else 'Slurm'})" if unit else ""
-        )
-        note = f"{given} / {cores} cores = {format_bytes(memory // cores)}"
-        m._apply("MEM_PER_NODE", "deployment.memory_per_worker", memory // cores, note)
+        for on_kube in (bool(kube), not kube):
+            memory, unit = node_memory(values["MEM_PER_NODE"], on_kube)
+            where = "Kubernetes" if on_kube else "Slurm"
+            given = values["MEM_PER_NODE"] + (
+                f" {unit} (the seed's unit on {where})" if unit else ""
+            )
+            note = f"{given} / {cores} cores = {format_bytes(memory // cores)}"
+            if on_kube == bool(kube):
+                m._apply("MEM_PER_NODE", "deployment.memory_per_worker", memory // cores, note)
+            elif unit:  # a bare number means another size on the other kind of back-end
+                m.if_other_kind["deployment.memory_per_worker"] = (memory // cores, note)
 
     obs = get("OBS_PER_ITER", _COUNT, "10")
     if obs is not None and obs < 2:

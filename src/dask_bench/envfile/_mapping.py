@@ -29,6 +29,9 @@ class EnvMapping:
     notes: dict[str, str] = field(default_factory=dict)
     #: CERT_DIR, when its certificates are to be made there as the run starts (the seed did).
     certificates_to_make: str | None = None
+    #: Study key -> (value, note) when a flag moves the study to the other kind of back-end
+    #: than KUBE said: a bare MEM_PER_NODE is GB on Slurm and Gi on Kubernetes.
+    if_other_kind: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     def _apply(self, key: str, study_key: str, value: Any, note: str | None = None) -> None:
         self.overrides[study_key] = value

@@ -47,12 +47,17 @@ def merge_env(
     env_backend = env.overrides.get("deployment.backend")
     backend = flags.get("deployment.backend") or env_backend or study_backend
     ignored = list(env.ignored)
+    overrides, notes = dict(env.overrides), dict(env.notes)
+    if (env_backend == "kubernetes") != (_launcher(backend) is Launcher.OPERATOR):
+        # a flag chose the other kind of back-end than KUBE: read the seed's units for it
+        for key, (value, note) in env.if_other_kind.items():
+            overrides[key], notes[key] = value, note
     if backend == env_backend != study_backend and deployment.get("options"):
         # The study file's options were written for another back-end.
         del deployment["options"]
         ignored.append(("deployment.options of the study file", f"for back-end {study_backend!r}"))
     dropped: dict[str, str] = {}
-    for key, value in env.overrides.items():
+    for key, value in overrides.items():
         if flags.get(key) is not None:
             dropped[key] = f"a command-line flag sets {key}"
         elif key.startswith("deployment.options.") and (why := _option_unused(key, backend)):
@@ -80,7 +85,8 @@ def merge_env(
             ignored.append((k, dropped[study_key]))
     return raw, replace(
         env,
-        overrides={k: v for k, v in env.overrides.items() if k not in dropped},
+        overrides={k: v for k, v in overrides.items() if k not in dropped},
+        notes=notes,
         applied=[(k, s) for k, s in env.applied if s not in dropped],
         ignored=ignored,
     )

@@ -4,7 +4,8 @@ Nothing is known of the workloads' speed before they run, so the estimate rests 
 what the settings guarantee: every repetition lasts at least about
 ``min_repetition_seconds`` (default sizes are calibrated to it), a point takes its
 warm-ups and at least ``min_repeats`` timed repetitions, and at most its
-``point_budget`` (or ``max_repeats`` repetitions). Each size adds the time its
+``point_budget`` (or ``max_repeats`` repetitions). A workload that knows its task count
+(the ``scheduler`` suite's) lasts at least about 1 ms per task. Each size adds the time its
 workers take to arrive, the run a hardware baseline; a study ``time_budget`` caps
 the measuring part. A scenario takes a warm-up and two repetitions per pair (the one
 with the event up to twice as long), and its workers' return after each pair.
@@ -14,15 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dask_bench.runner.plan import Plan
+from dask_bench.runner.calibrate import Calibration
+from dask_bench.runner.plan import Plan, PlannedPoint
 
 #: Seconds a size's workers typically take to arrive on a local machine (a guess:
 #: batch queues and clouds take longer, which the estimate cannot know).
 _SCALE_SECONDS = 3.0
 #: Seconds of client.benchmark_hardware() on a small machine.
 _BASELINE_SECONDS = 15.0
-#: Extra repetitions calibration takes at the smallest size, per point (its growth steps).
+#: Extra repetitions calibration takes at the smallest size, per point of a suite left at
+#: its default sizes (its growth steps).
 _CALIBRATION_REPS = 3
+#: Scheduler seconds per task, for workloads that say how many tasks they run (Dask's
+#: rule of thumb is about 1 ms; 0.8 to 2.7 ms were measured on a 2-core machine).
+_SECONDS_PER_TASK = 1e-3
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,13 @@ def estimate_duration(plan: Plan) -> Estimate:
     s = plan.study.measurement
     rep = s.min_repetition_seconds
     first = plan.steps[0].workers if plan.steps else None
+    calibration_of = Calibration(plan.study)
     low = high = 0.0
     for step in plan.steps:
-        for _point in step.points:
-            calibration = _CALIBRATION_REPS * rep if step.workers == first else 0.0
+        for point in step.points:
+            rep = _repetition_seconds(point, s.min_repetition_seconds)
+            calibrated = step.workers == first and calibration_of.automatic(point)
+            calibration = _CALIBRATION_REPS * rep if calibrated else 0.0
             low += (s.warmup + s.min_repeats) * rep + calibration
             timed = s.point_budget if s.point_budget is not None else s.max_repeats * rep
             high += (max(s.warmup, 1) + 1) * rep + max(timed, s.min_repeats * rep) + calibration
@@ -77,6 +86,14 @@ def estimate_duration(plan: Plan) -> Estimate:
         high += 2 * reps * rep + scenario.repeats * _SCALE_SECONDS
     fixed = _SCALE_SECONDS * len(plan.steps) + (_BASELINE_SECONDS if s.hardware_baseline else 0)
     return Estimate(low + fixed, high + fixed, capped)
+
+
+def _repetition_seconds(point: PlannedPoint, shortest: float) -> float:
+    """A repetition of ``point``: the shortest worth timing, or its tasks' scheduling."""
+    tasks = point.workload.tasks
+    if tasks is None:
+        return shortest
+    return max(shortest, tasks(point.chunks, point.chunk_size) * _SECONDS_PER_TASK)
 
 
 def estimate_runs(plans: list[Plan]) -> Estimate:

@@ -255,6 +255,10 @@ class Workload:
         Declared options and their defaults.
     metric
         Its figure of merit: throughput (the default) or latency.
+    tasks
+        About how many tasks a repetition runs, from ``(chunks, chunk_size)``, where
+        that is known before it runs (graphs of many tiny tasks); ``plan`` then
+        estimates the repetition from the scheduler's cost per task.
     """
 
     suite: Suite
@@ -264,6 +268,7 @@ class Workload:
     version: int = 1
     options: Mapping[str, OptionValue] = field(default_factory=dict)
     metric: Metric = Metric.THROUGHPUT
+    tasks: Callable[[int, int], int] | None = None
 
     @property
     def key(self) -> str:
@@ -291,6 +296,7 @@ def workload(
     version: int = 1,
     options: Mapping[str, OptionValue] | None = None,
     metric: Metric = Metric.THROUGHPUT,
+    tasks: Callable[[int, int], int] | None = None,
 ) -> Callable[[WorkloadFunc], WorkloadFunc]:
     """Register a workload function.
 
@@ -310,6 +316,9 @@ def workload(
     metric
         Its figure of merit: :attr:`Metric.THROUGHPUT` (work per second, the
         default) or :attr:`Metric.LATENCY` (seconds per repetition).
+    tasks
+        About how many tasks a repetition runs, from ``(chunks, chunk_size)``, for
+        workloads whose time is mostly the scheduler's (see :class:`Workload`).
 
     Returns
     -------
@@ -329,7 +338,7 @@ def workload(
         if key in _REGISTRY:
             raise ValueError(f"workload {key} is registered twice")
         _REGISTRY[key] = Workload(
-            suite, name, description, func, version, dict(options or {}), metric
+            suite, name, description, func, version, dict(options or {}), metric, tasks
         )
         return func
 

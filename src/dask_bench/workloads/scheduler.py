@@ -28,6 +28,16 @@ from dask_bench.workloads.registry import Trial, WorkloadContext, workload
 _OPTIONS: dict[str, int | float | str] = {"fan_in": 100}
 
 
+def _leaves_and_tree(chunks: int, chunk_size: int) -> int:
+    """About the tasks of ``n`` leaves and their tree at the default fan-in (for ``plan``)."""
+    return tree_tasks(chunks * chunk_size, int(_OPTIONS["fan_in"]))
+
+
+def _blocks_and_tree(chunks: int, chunk_size: int) -> int:
+    """The same with the array's creation, a task per chunk too."""
+    return chunks * chunk_size + _leaves_and_tree(chunks, chunk_size)
+
+
 def inc(x: int) -> int:
     """Return ``x + 1`` (the tiny task)."""
     return x + 1
@@ -86,6 +96,7 @@ def _check(n: int, expected: int) -> Any:
     "delayed",
     "chunks x chunk_size dask.delayed tiny tasks summed by a tree of fan-in fan_in",
     options=_OPTIONS,
+    tasks=_leaves_and_tree,
 )
 def delayed_tree(ctx: WorkloadContext) -> Trial[int]:
     """One ``dask.delayed`` call per leaf and per node of the tree, computed at once."""
@@ -112,6 +123,7 @@ def delayed_tree(ctx: WorkloadContext) -> Trial[int]:
     "blockwise",
     "dask.array of chunks x chunk_size one-element chunks, blockwise +1, then sum",
     options=_OPTIONS,
+    tasks=_blocks_and_tree,
 )
 def blockwise(ctx: WorkloadContext) -> Trial[int]:
     """``sum(blockwise(inc, arange(n, chunks=1)))``: a graph Dask ships symbolically."""
@@ -138,6 +150,7 @@ def blockwise(ctx: WorkloadContext) -> Trial[int]:
     "map",
     "client.map of chunks x chunk_size tiny tasks, summed by client.map of fan_in-lists",
     options=_OPTIONS,
+    tasks=_leaves_and_tree,
 )
 def map_futures(ctx: WorkloadContext) -> Trial[int]:
     """Futures all the way: ``client.map`` of the leaves, then of each level's groups."""
