@@ -80,3 +80,19 @@ def test_show_prints_the_figures(stored):
     text = console.file.getvalue()
     assert "scheduler — scheduler side" in text and "tasks — scheduler side" in text
     assert "µs/task" in text
+
+
+def test_memory_samples_the_scheduler_lost_end_nothing_but_the_samples(client, caplog):
+    from dask_bench.runner.memory import SizeMemory
+
+    memory = SizeMemory(client, "lost")
+
+    def forget(dask_scheduler=None):
+        # what a scheduler that dropped the client at a million tasks was left with
+        dask_scheduler.extensions["memory_sampler"].samples.clear()
+
+    client.run_on_scheduler(forget)
+    with caplog.at_level("WARNING", logger="dask_bench.runner.memory"):
+        memory.stop()  # the scheduler answers KeyError: a warning, not the study's end
+    assert "worker memory samples lost (KeyError" in caplog.text
+    assert memory.within([(0.0, 1e12)]) == (None, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,8 @@ from distributed.diagnostics.memory_sampler import MemorySampler
 
 if TYPE_CHECKING:
     from distributed import Client
+
+logger = logging.getLogger(__name__)
 
 #: Seconds between memory samples while a point's timed repetitions run.
 MEMORY_INTERVAL = 0.1
@@ -31,10 +34,15 @@ class SizeMemory:
         self._sampling.__enter__()
 
     def stop(self) -> None:
-        """Stop sampling (also when the size failed)."""
+        """Stop sampling (also when the size failed); samples the scheduler lost are none."""
         if self._sampling is not None:
             sampling, self._sampling = self._sampling, None
-            sampling.__exit__(None, None, None)
+            try:
+                sampling.__exit__(None, None, None)
+            except Exception as exc:  # memory figures are not worth the study
+                # e.g. KeyError: the scheduler dropped the sampler's state when it lost the
+                # client (seen at a million tasks), or the connection is gone
+                logger.warning("worker memory samples lost (%s: %s)", type(exc).__name__, exc)
 
     def within(self, windows: list[tuple[float, float]]) -> tuple[float | None, float | None]:
         """Peak and mean of the samples taken inside these wall-clock windows."""

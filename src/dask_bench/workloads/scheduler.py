@@ -17,6 +17,8 @@ while ``measurement.breakdown`` is on (:mod:`dask_bench.runner.scheduler_probe`)
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -73,6 +75,17 @@ def tree_tasks(n: int, fan_in: int) -> int:
     return total
 
 
+def _quiet(run: Callable[[], int]) -> Callable[[], int]:
+    """``run`` without distributed's "Sending large graph" warning: large graphs are the point."""
+
+    def quiet() -> int:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+            return run()
+
+    return quiet
+
+
 def _setup(ctx: WorkloadContext) -> tuple[int, int, int]:
     """``n``, the fan-in and the expected sum of ``i + 1`` for ``i < n``."""
     n = ctx.chunks * ctx.chunk_size
@@ -115,7 +128,7 @@ def delayed_tree(ctx: WorkloadContext) -> Trial[int]:
         result: int = ctx.compute(level[0])
         return result
 
-    return Trial(run, _check(n, expected), nbytes=0, ntasks=tree_tasks(n, fan_in))
+    return Trial(_quiet(run), _check(n, expected), nbytes=0, ntasks=tree_tasks(n, fan_in))
 
 
 @workload(
@@ -142,7 +155,7 @@ def blockwise(ctx: WorkloadContext) -> Trial[int]:
         result: int = ctx.compute(build(fresh_name("sched-blockwise")))
         return result
 
-    return Trial(run, _check(n, expected), nbytes=0, ntasks=ntasks)
+    return Trial(_quiet(run), _check(n, expected), nbytes=0, ntasks=ntasks)
 
 
 @workload(
@@ -172,4 +185,4 @@ def map_futures(ctx: WorkloadContext) -> Trial[int]:
         del held
         return result
 
-    return Trial(run, _check(n, expected), nbytes=0, ntasks=tree_tasks(n, fan_in))
+    return Trial(_quiet(run), _check(n, expected), nbytes=0, ntasks=tree_tasks(n, fan_in))
