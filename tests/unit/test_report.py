@@ -26,6 +26,7 @@ from dask_bench.report import (
 )
 from dask_bench.report.analysis.suites import suite_frames
 from dask_bench.report.figures._canvas import panels_of
+from dask_bench.store.listing import RunListing
 from tests.unit.report_data import (
     GIB,
     NBYTES,
@@ -228,7 +229,7 @@ def test_run_header_and_runs_table(tmp_path: Path) -> None:
     )
     header = render(run_header(other))
     assert "s9, variant tls" in header and "tls:// (TLS, temporary certificates)" in header
-    listing = render(runs_table(store.runs()))
+    listing = render(runs_table([RunListing.of(r) for r in store.runs()]))
     cells = [
         [c.strip() for c in re.split("[│┃]", line)[1:-1]]
         for line in listing.splitlines()

@@ -42,10 +42,10 @@ def list_(what: str, database: str) -> None:
             )
         out.print(table)
     else:
-        from dask_bench.report import runs_table
+        from dask_bench.report.console.runs_list import runs_table
+        from dask_bench.store.listing import list_runs
 
-        with open_store(database) as store:
-            out.print(runs_table(store.runs()))
+        out.print(runs_table(list_runs(database)))
 
 
 @cli.command()

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from dask_bench.report.console.check import check_table
     from dask_bench.report.console.compare import comparison_table
     from dask_bench.report.console.history import history_table
-    from dask_bench.report.console.run_info import run_header, runs_table
+    from dask_bench.report.console.run_info import run_header
+    from dask_bench.report.console.runs_list import runs_table
     from dask_bench.report.console.tables import suite_tables
     from dask_bench.report.export import EXPORT_FORMATS, export_run
     from dask_bench.report.figures._plot import run_colors
@@ -90,7 +91,7 @@ _EXPORTS = {
     "printable": "dask_bench.report._format",
     "run_colors": "dask_bench.report.figures._plot",
     "run_header": "dask_bench.report.console.run_info",
-    "runs_table": "dask_bench.report.console.run_info",
+    "runs_table": "dask_bench.report.console.runs_list",
     "save_comparison_page": "dask_bench.report.html.compare",
     "save_figure": "dask_bench.report.figures.output",
     "startup_figure": "dask_bench.report.figures.startup",

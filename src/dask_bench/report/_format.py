@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from dask_bench.report._values import finite, is_missing
-from dask_bench.store.schema import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Ending, PointStatus
+from dask_bench.store.states import BREAKDOWN_CATEGORIES, BREAKDOWN_LABELS, Ending, PointStatus
 
 #: Longest error text shown in a table cell; the full text stays in the database.
 ERROR_WIDTH = 60

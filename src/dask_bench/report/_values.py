@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dask_bench.store.schema import Run
+if TYPE_CHECKING:
+    from dask_bench.store.schema import Run
 
 
 def is_missing(value: Any) -> bool:

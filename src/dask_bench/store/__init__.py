@@ -1,7 +1,8 @@
 """The results database: every measurement with its provenance.
 
-The frames of :mod:`.read` (pandas, and scipy through the statistics) are loaded on
-first use (PEP 562), so that opening the database to list its runs stays quick.
+:class:`Store` (SQLAlchemy) and the frames of :mod:`.read` (pandas, and scipy through
+the statistics) are loaded on first use (PEP 562): listing runs (:mod:`.listing`)
+reads a SQLite file with the standard library and needs neither.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from dask_bench.store._opening import check_writable, database_url
-from dask_bench.store.db import Store
-from dask_bench.store.schema import SCHEMA_VERSION, Ending, PointStatus, RunStatus, ScenarioRole
+from dask_bench.store._versions import SCHEMA_VERSION
+from dask_bench.store.states import Ending, PointStatus, RunStatus, ScenarioRole
 
 if TYPE_CHECKING:
+    from dask_bench.store.db import Store
     from dask_bench.store.read import (
         measurements_frame,
         point_summaries,
@@ -21,7 +23,14 @@ if TYPE_CHECKING:
         timed_samples,
     )
 
-_READ = {"measurements_frame", "point_summaries", "run_summaries", "timed_samples"}
+#: Attribute -> the module that holds it, imported on first use.
+_LAZY = {
+    "Store": "dask_bench.store.db",
+    **{
+        name: "dask_bench.store.read"
+        for name in ("measurements_frame", "point_summaries", "run_summaries", "timed_samples")
+    },
+}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -40,6 +49,6 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _READ:
+    if name not in _LAZY:
         raise AttributeError(f"module 'dask_bench.store' has no attribute {name!r}")
-    return getattr(importlib.import_module("dask_bench.store.read"), name)
+    return getattr(importlib.import_module(_LAZY[name]), name)

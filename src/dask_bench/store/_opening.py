@@ -16,15 +16,15 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any
 
 from dask_bench._flock import flocked
 from dask_bench._mounts import filesystem_type
 from dask_bench.errors import StoreError
-from dask_bench.store.schema import SCHEMA_VERSION
+from dask_bench.store._versions import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 #: Every SQLite 3 database file starts with these 16 bytes.
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -221,6 +221,8 @@ def sqlite_pragmas(path: Path | None) -> dict[str, str]:
 
 
 def set_sqlite_pragmas(engine: Engine, pragmas: dict[str, str]) -> None:
+    from sqlalchemy import event  # here: listing runs reads SQLite without SQLAlchemy
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from dask_bench.report._format import printable
-from dask_bench.store.schema import PointStatus, RunStatus
+from dask_bench.store.states import PointStatus, RunStatus
 
 #: Colour of each run or point status.
 STATUS_STYLES: dict[str, str] = {

@@ -5,7 +5,7 @@ Shown by ``show`` and ``list runs``; the HTML report has its own provenance sect
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -21,9 +21,8 @@ from dask_bench.report._format import (
 from dask_bench.report._values import package_version, placement_text
 from dask_bench.report.analysis.hardware import KINDS, bandwidths, baseline_error
 from dask_bench.report.analysis.trust import dask_config_line, warnings_of
-from dask_bench.report.console._fit import Fitted
 from dask_bench.report.console._style import STATUS_STYLES, styled
-from dask_bench.store.schema import PointStatus, Run
+from dask_bench.store.schema import Run
 
 
 def hardware_line(run: Run) -> str | None:
@@ -100,71 +99,3 @@ def _transport(run: Run) -> str:
     if security.dashboard:
         text += f"; dashboard on {', '.join(security.dashboard)}"
     return text
-
-
-def _points_text(run: Run) -> str:
-    total = len(run.points)
-    failed = sum(p.status == PointStatus.FAILED for p in run.points)
-    return f"{total} ({failed} failed)" if failed else str(total)
-
-
-def runs_table(runs: Iterable[Run]) -> RenderableType:
-    """A table listing runs: id, name, study, status, mode, back-end, start time and points.
-
-    One row a run, a column a field, where the console is wide enough; in a narrower one
-    (80 columns) each run's fields are lines of one cell instead, so that names, study
-    ids and dates stay whole rather than end in "…".
-
-    Parameters
-    ----------
-    runs
-        Runs as returned by :meth:`dask_bench.store.Store.runs`.
-
-    Returns
-    -------
-    rich renderable
-        A :class:`rich.table.Table`, laid out when printed.
-    """
-    listed = list(runs)
-    return Fitted(lambda tier: [_runs_wide(listed) if tier else _runs_narrow(listed)], tiers=1)
-
-
-def _runs_wide(runs: list[Run]) -> Table:
-    table = Table(title="runs", title_justify="left")
-    table.add_column("id", justify="right", no_wrap=True)
-    for header in ("name", "study", "status", "mode", "backend", "started"):
-        table.add_column(header, no_wrap=True)
-    table.add_column("points", justify="right", no_wrap=True)
-    for run in runs:
-        table.add_row(
-            styled(str(run.id)),
-            styled(run.name),
-            styled(run.study_id or ""),
-            styled(run.status, STATUS_STYLES.get(run.status, "")),
-            styled(run.mode),
-            styled(run.backend),
-            styled(format_date(run.started_at)),
-            styled(_points_text(run)),
-        )
-    return table
-
-
-def _runs_narrow(runs: list[Run]) -> Table:
-    table = Table(title="runs", title_justify="left")
-    table.add_column("id", justify="right", no_wrap=True)
-    table.add_column("run", overflow="fold")
-    for run in runs:
-        study = [styled(f"study {run.study_id}"), styled(" · ")] if run.study_id else []
-        cell = Text("\n").join(
-            [
-                styled(run.name),
-                Text.assemble(
-                    *study,
-                    styled(run.status, STATUS_STYLES.get(run.status, "")),
-                    styled(f" · {run.mode} · {run.backend}"),
-                ),
-                styled(f"started {format_date(run.started_at)} · points {_points_text(run)}"),
-            ]
-        )
-        table.add_row(styled(str(run.id)), cell)
-    return table
