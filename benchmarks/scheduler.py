@@ -10,7 +10,10 @@ average. A point that fails or passes ``--timeout`` is printed as such and the o
 on. Asserts nothing: too slow for the tests (the 1M points take minutes).
 
 Run: ``make bench-scheduler`` or
-``python benchmarks/scheduler.py [--sizes 10000,100000,1000000] [--builds delayed,map]``.
+``python benchmarks/scheduler.py [--sizes 10000,100000,1000000] [--builds delayed,map]
+[--config KEY=VALUE ...]``. At 1M tasks on 2 cores, taking the graph in blocks the
+scheduler's event loop past distributed's 30 s TCP timeout, which drops the client and
+its futures: pass ``--config distributed.comm.timeouts.tcp=600s``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import time
 import warnings
 from typing import Any
 
+import dask.config
+import yaml
 from distributed import Client, LocalCluster
 
 from dask_bench.report._format import format_bytes, format_seconds
@@ -82,12 +87,29 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--memory", default="4GiB", help="memory limit of each worker")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per repetition")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Dask config for scheduler and workers (repeatable), e.g. what 1M tasks need "
+        "here: distributed.comm.timeouts.tcp=600s distributed.scheduler.worker-saturation=50",
+    )
     args = parser.parse_args()
+    config = {}
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--config {item!r}: expected KEY=VALUE")
+        config[key] = yaml.safe_load(value)  # 50 -> 50, .inf -> inf, 600s -> '600s'
+    dask.config.set(config)  # the nannies hand it to the workers
     logging.getLogger("distributed").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", "Sending large graph", UserWarning)  # that is the point
     sizes = [int(s) for s in args.sizes.split(",")]
     builds = args.builds.split(",")
     print(f"{_load()} on {os.cpu_count()} cores; {args.workers} workers x 1 thread")
+    if config:
+        print("dask config: " + ", ".join(f"{k}={v}" for k, v in config.items()))
     header = (
         f"{'build':<10}{'n':>10}{'tasks':>10}{'wall':>11}{'sub µs':>9}{'exe µs':>9}"
         f"{'sched CPU':>11}{'sched mem':>11}{'max tick':>11}{'1st task':>11}"
