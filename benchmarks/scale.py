@@ -7,14 +7,17 @@
    (``measuring.harness``): the time spent on a point outside its repetitions' timed
    regions and outside preparing its data, including the checks after its scale step.
    The ratio 64 / 4 must stay at most 16 (linear in the workers).
-2. On a LocalCluster, what the harness adds per task: a repetition's Dask span, the
-   result check, the breakdown's readings (per point, divided by its tasks), and, for
-   fixed pools measured on a subset of their workers, the worker restriction (per task
-   and per listed worker), with graphs of 10k to 100k tiny tasks.
+2. On a LocalCluster, what the harness adds per task: the result check and the
+   breakdown's readings (per point, divided by its tasks), timed directly; a
+   repetition's Dask span and, for fixed pools measured on a subset of their workers,
+   the worker restriction (per task and per listed worker), as the median of paired
+   differences of whole runs, with their range (2,000 tiny tasks, 5 rounds); the
+   readings at 2,000 and 20,000 tasks, split into a part per point and one per task.
 3. What a 1,000-worker, 1M-task point would spend in the harness, extrapolated linearly.
 
-Run: ``make bench-scale`` or ``python benchmarks/scale.py [--workers 4,64] [--tasks 10000,100000]
-[--no-slurm]``. About 6 minutes on 2 cores (the 64 workers take 1-2 minutes to start).
+Run: ``make bench-scale`` or ``python benchmarks/scale.py [--workers 4,64] [--tasks 2000,20000]
+[--rounds 5] [--no-slurm]``. About 7 minutes on 2 cores (the 64 workers take 1-2 minutes
+to start).
 Everything started here (jobs, clusters, the test bed) is stopped on errors and Ctrl-C too.
 """
 
@@ -110,17 +113,33 @@ def slurm_part(sizes: list[int]) -> dict[int, dict[str, float]]:
 _NOT_SHOWN = {"points", "wall_seconds", "prepare_seconds"}
 
 
-def _median_time(func: Callable[[], Any], rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def _timed(func: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    func()
+    return time.perf_counter() - t0
 
 
-def local_part(task_counts: list[int]) -> dict[str, float]:
-    """Part 2: seconds per task of each per-task harness cost, the largest graph's."""
+def _paired(label: str, deltas: list[float], n: int) -> tuple[float, str]:
+    """The median paired difference per task, and how it reads against the noise."""
+    median = statistics.median(deltas) / n
+    low, high = min(deltas) / n, max(deltas) / n
+    shown = f"{median * 1e6:+.1f} us (paired rounds {low * 1e6:+.1f} to {high * 1e6:+.1f})"
+    if low <= 0 <= high:
+        shown += ": within this machine's noise"
+    return median, f"  {label:<30}{shown}"
+
+
+def local_part(task_counts: list[int], rounds: int) -> dict[str, float]:
+    """Part 2: seconds per task of each per-task harness cost, the largest graph's.
+
+    The check and the breakdown's readings are timed directly. The span and the worker
+    restriction act inside the scheduler, so they are differences of whole runs: the
+    three runs of a round (plain, in a span, restricted) follow each other, and the
+    median of the rounds' paired differences is reported with their range, since a
+    drift of the machine moves whole runs by more than these costs. The scheduler sends
+    every task at once (worker-saturation inf): the workers then never wait on its round
+    trips, which would add milliseconds of noise per task.
+    """
     import dask
     from distributed import Client, LocalCluster, span, wait
 
@@ -130,9 +149,9 @@ def local_part(task_counts: list[int]) -> dict[str, float]:
 
     per_task: dict[str, float] = {}
     fake = [f"tcp://10.255.{i // 250}.{i % 250 + 1}:4000" for i in range(64)]
-    print("\nper task on a LocalCluster of 2 workers (microseconds per task)")
-    print(f"  {'tasks':>8} {'plain':>8} {'span':>8} {'check':>8} {'readings':>9} {'restrict':>9}")
+    print(f"\nper task on a LocalCluster of 2 workers ({rounds} rounds of paired runs)")
     with (
+        dask.config.set({"distributed.scheduler.worker-saturation": float("inf")}),
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
@@ -142,36 +161,54 @@ def local_part(task_counts: list[int]) -> dict[str, float]:
             wait(futures)
             return client.gather(futures)
 
-        for n in task_counts:
-            base = _median_time(lambda n=n: plain(n))
+        def spanned(n: int) -> Any:
             with span("bench-scale"):
-                spanned = _median_time(lambda n=n: plain(n))
-            # the workload's own check of its result, as after every repetition
-            ctx = WorkloadContext(client=client, units=1, chunks=n, chunk_size=1, options={})
-            trial = get_workload("tasks", "map-tiny").func(ctx)
-            result = trial.run()
-            check = _median_time(lambda trial=trial, result=result: trial.check(result))
-            # the breakdown's readings of a point of one repetition of n tasks
-            observer = PointObserver(client, ("bench-scale", str(n)))
-            observer.steady()  # the first timed repetition: bracketed by cluster-wide readings
-            with observer.repetition(0, False):
-                plain(n)
-            _, readings = finish_points(client, [observer], [[1.0]], [2], None)
+                return plain(n)
+
+        def restricted(n: int) -> Any:
             # a subset of a fixed pool: every task restricted to 64 listed workers (none of
             # which exists, so that the tasks still run anywhere: the cost is the listing)
             with dask.annotate(workers=fake, allow_other_workers=True):
-                restricted = _median_time(lambda n=n: plain(n))
-            us = 1e6 / n
-            print(
-                f"  {n:>8} {base * us:>8.1f} {(spanned - base) * us:>8.1f} {check * us:>8.2f}"
-                f" {readings * us:>9.2f} {(restricted - base) * us:>9.1f}"
-            )
-            per_task = {
-                "span": max(0.0, spanned - base) / n,
-                "check": check / n,
-                "readings": readings / n,
-                "restriction_per_worker": max(0.0, restricted - base) / n / len(fake),
-            }
+                return plain(n)
+
+        n = min(task_counts)
+        plain(n)  # warm-up
+        base, span_d, restrict_d = [], [], []
+        for _ in range(rounds):
+            b = _timed(lambda: plain(n))
+            span_d.append(_timed(lambda: spanned(n)) - b)
+            restrict_d.append(_timed(lambda: restricted(n)) - b)
+            base.append(b)
+        # the workload's own check of its result, as after every repetition
+        ctx = WorkloadContext(client=client, units=1, chunks=n, chunk_size=1, options={})
+        trial = get_workload("tasks", "map-tiny").func(ctx)
+        result = trial.run()
+        check = statistics.median(_timed(lambda: trial.check(result)) for _ in range(3))
+        print(f" {n:,} tasks: a plain run {statistics.median(base) / n * 1e6:.0f} us a task")
+        print(f"  {'result check':<30}{check / n * 1e6:.2f} us (timed directly)")
+        span_cost, line = _paired("span", span_d, n)
+        print(line)
+        restrict_cost, line = _paired("restriction to 64 workers", restrict_d, n)
+        print(line)
+        # the breakdown's readings of a point of one repetition, at each graph size: a
+        # fixed part per point and a part per task, by least squares
+        readings = []
+        for size in task_counts:
+            observer = PointObserver(client, ("bench-scale", str(size)))
+            observer.steady()  # the first timed repetition: bracketed by cluster-wide readings
+            with observer.repetition(0, False):
+                plain(size)
+            readings.append((size, finish_points(client, [observer], [[1.0]], [2], None)[1]))
+            print(f"  breakdown readings, {size:>7,} tasks: {readings[-1][1]:.3f} s a point")
+        fixed, slope = fit_linear(readings) if len(task_counts) > 1 else (readings[0][1], 0.0)
+        print(f"  {'breakdown readings':<30}{fixed:.3f} s a point + {slope * 1e6:.2f} us a task")
+        per_task = {
+            "span": max(0.0, span_cost),
+            "check": check / n,
+            "readings": slope,
+            "readings_per_point": fixed,
+            "restriction_per_worker": max(0.0, restrict_cost) / len(fake),
+        }
     return per_task
 
 
@@ -179,13 +216,16 @@ def main() -> None:
     """Run the parts and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", default="4,64", help="sizes on the Slurm test bed")
-    parser.add_argument("--tasks", default="10000,100000", help="graph sizes on a LocalCluster")
+    parser.add_argument(
+        "--tasks", default="2000,20000", help="graph sizes on a LocalCluster (rounds: the first)"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds per graph size")
     parser.add_argument("--no-slurm", action="store_true", help="only the LocalCluster part")
     args = parser.parse_args()
     start, load = time.perf_counter(), os.getloadavg()
     sizes = [int(x) for x in args.workers.split(",")]
     figures = {} if args.no_slurm else slurm_part(sizes)
-    per_task = local_part([int(x) for x in args.tasks.split(",")])
+    per_task = local_part([int(x) for x in args.tasks.split(",")], args.rounds)
     print()
     if len(figures) >= 2:
         small, large = min(figures), max(figures)
@@ -201,7 +241,10 @@ def main() -> None:
     task_cost = per_task["span"] + per_task["check"] + per_task["readings"]
     print(f"per task: {task_cost * 1e6:.2f} us (span, result check, breakdown readings)")
     # a point of 1M tasks per repetition runs 7 of them (1 warm-up, min_repeats 6)
-    total = extrapolate(fixed, per_worker, task_cost, workers=1000, tasks=7 * 1_000_000)
+    total = extrapolate(
+        fixed + per_task["readings_per_point"], per_worker, task_cost, workers=1000,
+        tasks=7 * 1_000_000,
+    )  # fmt: skip
     print(f"1,000 workers, 1M tasks, 7 repetitions: about {total:.1f} s of harness per point")
     restrict = per_task["restriction_per_worker"] * 1_000_000 * 1000
     print(
