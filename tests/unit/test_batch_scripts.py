@@ -54,7 +54,10 @@ CASES = [
         "#SBATCH -J dask-bench-42",
         ("#SBATCH -p debug", "#SBATCH -A proj-7", "#SBATCH -t 00:30:00",
          "#SBATCH --exclusive", "#SBATCH --constraint=haswell"),
-        lambda w: ["#SBATCH -n 1", f"#SBATCH --cpus-per-task={2 * w}", f"#SBATCH --mem={w}G"],
+        # the workers' 1 GiB each and their nannies' 256 MiB
+        lambda w: [
+            "#SBATCH -n 1", f"#SBATCH --cpus-per-task={2 * w}", f"#SBATCH --mem={1280 * w}M"
+        ],
     ),
     Batch(
         "pbs",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from dask_bench.deploy.jobqueue._alloc import NANNY_HEADROOM, mib
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
@@ -46,3 +49,23 @@ class SlurmBackend(JobQueueBackend):
 
     cluster_class = "SLURMCluster"
     batch = Slurm()
+
+    def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
+        """The job's shape, asking Slurm for the nannies' memory beyond the workers' limits.
+
+        SLURMCluster asks ``--mem`` = the workers' limits, so a memory-enforcing Slurm
+        would kill the job when its workers alone reach them. ``job_mem`` in the options
+        (or dask-jobqueue's config) is taken as written.
+        """
+        shape = super()._shape(workers, group)
+        given = self._job_options(group).get("job_mem")
+        if given is None:  # what dask-jobqueue would take from its own config
+            import dask.config
+
+            given = dask.config.get("jobqueue.slurm.job-mem", None)
+        if given is None:
+            memory = self.layout.memory_per_worker
+            if group is not None:
+                memory = self.layout.group(group).memory_per_worker
+            shape["job_mem"] = f"{mib(workers * (memory + NANNY_HEADROOM))}M"
+        return shape
