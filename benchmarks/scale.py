@@ -63,6 +63,9 @@ def slurm_study(folder: str, sizes: list[int]) -> dict[str, Any]:
                 "queue": "debug",
                 "walltime": "00:30:00",
                 "job_cpu": 1,  # 8 jobs per node (4 per CPU): 64 workers fit the test bed
+                # the workers' limits only: with the nannies' 256 MiB a job, 8 jobs would
+                # ask for more than a test-bed node's memory (the 96 processes use 6.5 GiB)
+                "job_mem": "512M",
                 "scheduler_options": {"host": "127.0.0.1"},
                 "log_directory": f"{folder}/jobs",
             },

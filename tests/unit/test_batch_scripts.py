@@ -54,9 +54,9 @@ CASES = [
         "#SBATCH -J dask-bench-42",
         ("#SBATCH -p debug", "#SBATCH -A proj-7", "#SBATCH -t 00:30:00",
          "#SBATCH --exclusive", "#SBATCH --constraint=haswell"),
-        # the workers' 1 GiB each and their nannies' 256 MiB
+        # the workers' 1 GiB each and 256 MiB for the process that holds their nannies
         lambda w: [
-            "#SBATCH -n 1", f"#SBATCH --cpus-per-task={2 * w}", f"#SBATCH --mem={1280 * w}M"
+            "#SBATCH -n 1", f"#SBATCH --cpus-per-task={2 * w}", f"#SBATCH --mem={1024 * w + 256}M"
         ],
     ),
     Batch(

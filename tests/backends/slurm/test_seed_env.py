@@ -74,8 +74,8 @@ def test_the_seed_env_runs_a_study_on_slurm_with_its_own_certificates(tmp_path):
     assert f"source {sys.prefix}/bin/activate" in scripts
     assert f"--tls-cert {tmp_path / 'certs' / 'cert.pem'}" in scripts
     # MEM_PER_NODE=2 is 2 GB on Slurm: 1 GB (0.93 GiB) per worker; a job of two asks for
-    # their 2 GB and 256 MiB for each nanny
-    assert "--memory-limit 0.93GiB" in scripts and "#SBATCH --mem=2420M" in scripts
+    # their 2 GB and 256 MiB for the process that holds their nannies
+    assert "--memory-limit 0.93GiB" in scripts and "#SBATCH --mem=2164M" in scripts
     points = query(db, "select workers, status from points where run_id = ?", run_id)
     assert sorted(points) == [(1, "ok"), (2, "ok")]
     reps = query(

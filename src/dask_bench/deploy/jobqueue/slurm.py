@@ -51,7 +51,7 @@ class SlurmBackend(JobQueueBackend):
     batch = Slurm()
 
     def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
-        """The job's shape, asking Slurm for the nannies' memory beyond the workers' limits.
+        """The job's shape, asking Slurm for the nannies' process beyond the workers' limits.
 
         SLURMCluster asks ``--mem`` = the workers' limits, so a memory-enforcing Slurm
         would kill the job when its workers alone reach them. ``job_mem`` in the options
@@ -67,5 +67,6 @@ class SlurmBackend(JobQueueBackend):
             memory = self.layout.memory_per_worker
             if group is not None:
                 memory = self.layout.group(group).memory_per_worker
-            shape["job_mem"] = f"{mib(workers * (memory + NANNY_HEADROOM))}M"
+            # one 'dask worker' process holds the job's nannies, outside every worker's limit
+            shape["job_mem"] = f"{mib(workers * memory + NANNY_HEADROOM)}M"
         return shape
