@@ -211,6 +211,7 @@ def local_part(task_counts: list[int], rounds: int) -> dict[str, float]:
             "readings": slope,
             "readings_per_point": fixed,
             "restriction_per_worker": max(0.0, restrict_cost) / len(fake),
+            "restriction_in_noise": float(min(restrict_d) <= 0 <= max(restrict_d)),
         }
     return per_task
 
@@ -250,6 +251,8 @@ def main() -> None:
     )  # fmt: skip
     print(f"1,000 workers, 1M tasks, 7 repetitions: about {total:.1f} s of harness per point")
     restrict = per_task["restriction_per_worker"] * 1_000_000 * 1000
+    if per_task["restriction_in_noise"]:
+        print("  (the restriction below is within this machine's noise: not a measurement)")
     print(
         f"  plus, on a subset of a fixed pool only, the scheduler's worker restriction: "
         f"{per_task['restriction_per_worker'] * 1e9:.1f} ns per task and listed worker, "
