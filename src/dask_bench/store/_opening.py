@@ -72,6 +72,14 @@ def check_sqlite_file(path: Path, *, create: bool = False) -> None:
         )
 
 
+def damaged(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """The one-line error of a file SQLite cannot read as a database."""
+    return StoreError(
+        f"{path} is damaged or not a dask-bench database ({exc}); restore it from a "
+        "copy, or choose another --db"
+    )
+
+
 def _schema_state(path: Path) -> str:
     """``new`` (no tables), ``ok``, or ``creating``; raises for anything else."""
     # immutable: no lock, no -wal/-shm file created next to a file we may refuse; but
@@ -92,10 +100,7 @@ def _schema_state(path: Path) -> str:
             )
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path} is damaged or not a dask-bench database ({exc}); restore it from a "
-            "copy, or choose another --db"
-        ) from None
+        raise damaged(path, exc) from None
     finally:
         con.close()
     if row is None:

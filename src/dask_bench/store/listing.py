@@ -18,8 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dask_bench.errors import StoreError
-from dask_bench.store._opening import check_sqlite_file, database_url, sqlite_path
+from dask_bench.store._opening import check_sqlite_file, damaged, database_url, sqlite_path
 from dask_bench.store._versions import SCHEMA_VERSION
 from dask_bench.store.states import PointStatus, RunStatus
 
@@ -110,10 +109,7 @@ def _read_sqlite(path: Path) -> list[RunListing] | None:
             return None  # to be migrated first: Store does that
         rows = con.execute(_QUERY, (PointStatus.FAILED.value,)).fetchall()
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path} is damaged or not a dask-bench database ({exc}); restore it from a "
-            "copy, or choose another --db"
-        ) from None
+        raise damaged(path, exc) from None
     finally:
         con.close()
     return [
