@@ -223,7 +223,9 @@ def test_a_worker_reaching_its_lifetime_retires_without_losing_work(tmp_path: Pa
     assert len(events) == 2
     for f in events:
         assert f["happened"] and f["retired"] >= 1 and "1 of 2 workers" in f["how"]
-        assert 0 < f["event_at"] < 4.5  # within lifetime + stagger of the workers' start
+        # lifetime + stagger after the workers' start, plus the graceful retirement itself
+        # (its data moved to the other worker), which took up to 1 s more in CI on 2 busy cores
+        assert 0 < f["event_at"] < 3 + 0.5 + 2.5
         assert f["lost"] == 0  # graceful: its results went to the worker that stayed
         assert f["replaced_after"] is not None  # lifetime_restart: the nanny started it again
     assert query(db, "select ok, correct from scenario_repetitions where pair >= 0") == [(1, 1)] * 4
