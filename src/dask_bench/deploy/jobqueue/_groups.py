@@ -59,13 +59,22 @@ def group_options(
             "cluster, not to one group's jobs; set them in deployment.options"
         )
     merged = {**options, **spec.options}
-    extra = merged.get("worker_extra_args")
-    if extra is None:
-        import dask.config
-
-        extra = dask.config.get(f"jobqueue.{config_name}.worker-extra-args", None) or []
+    extra = option_or_config(merged, "worker_extra_args", config_name) or []
     merged["worker_extra_args"] = [*extra, *resources_argument(spec.resources)]
     return merged
+
+
+def option_or_config(options: Mapping[str, Any], key: str, config_name: str) -> Any:
+    """``options[key]``, else what dask-jobqueue takes from its config section ``config_name``.
+
+    ``None`` when neither sets it.
+    """
+    value = options.get(key)
+    if value is None:
+        import dask.config
+
+        value = dask.config.get(f"jobqueue.{config_name}.{key.replace('_', '-')}", None)
+    return value
 
 
 def job_shape(layout: WorkerLayout, workers: int, group: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue._groups import option_or_config
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 from dask_bench.errors import BackendError, ConfigError
 
@@ -157,11 +158,9 @@ class SGEBackend(JobQueueBackend):
         """
         shape = super()._shape(workers, group)
         if self.parallel_environment and shape["cores"] > 1:
-            given = self._job_options(group).get("job_extra_directives")
-            if given is None:  # what dask-jobqueue would take from its own config
-                import dask.config
-
-                given = dask.config.get("jobqueue.sge.job-extra-directives", None) or []
+            options = self._job_options(group)
+            section = options.get("config_name") or self._job_class().config_name
+            given = option_or_config(options, "job_extra_directives", section) or []
             pe = f"-pe {self.parallel_environment} {shape['cores']}"
             shape["job_extra_directives"] = [*given, pe]
         return shape

@@ -6,6 +6,7 @@ from typing import Any
 
 from dask_bench.deploy.jobqueue._alloc import NANNY_HEADROOM, mib
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue._groups import option_or_config
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
 #: squeue fields: id, name, state, pending reason, nodes, submit and start time.
@@ -58,12 +59,9 @@ class SlurmBackend(JobQueueBackend):
         (or dask-jobqueue's config) is taken as written.
         """
         shape = super()._shape(workers, group)
-        given = self._job_options(group).get("job_mem")
-        if given is None:  # what dask-jobqueue would take from its own config
-            import dask.config
-
-            given = dask.config.get("jobqueue.slurm.job-mem", None)
-        if given is None:
+        options = self._job_options(group)
+        section = options.get("config_name") or self._job_class().config_name
+        if option_or_config(options, "job_mem", section) is None:
             memory = self.layout.memory_per_worker
             if group is not None:
                 memory = self.layout.group(group).memory_per_worker
