@@ -51,9 +51,11 @@ def stored_repetitions(db: Path) -> int:
         return 0
 
 
-def dask_bench(*args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess[str]:
-    """Run the installed command line."""
-    env = {**os.environ, "COLUMNS": "200"}
+def dask_bench(
+    *args: str, timeout: float = 300, extra_env: dict[str, str] | None = None, **kw
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed command line (``extra_env``: more environment variables)."""
+    env = {**os.environ, "COLUMNS": "200", **(extra_env or {})}
     return subprocess.run(
         [str(BIN / "dask-bench"), *args],
         capture_output=True,

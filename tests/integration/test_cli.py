@@ -29,7 +29,8 @@ def finished(tmp_path_factory):
     spec = tiny_study(db, report=True)
     study = folder / "study.yaml"
     study.write_text(yaml.safe_dump(spec))
-    proc = dask_bench("run", str(study), "--name", "try1", "--quiet", cwd=folder)
+    cache = {"DASK_BENCH_CACHE_DIR": str(folder / "cache")}
+    proc = dask_bench("run", str(study), "--name", "try1", "--quiet", cwd=folder, extra_env=cache)
     return folder, db, proc
 
 
@@ -70,6 +71,18 @@ def test_show_latest_and_by_name(finished):
     assert by_name.returncode == 0 and latest.returncode == 0
     assert by_name.stdout == latest.stdout
     assert "map-sleep" in latest.stdout
+
+
+def test_show_after_run_prints_what_run_kept(finished):
+    folder, db, proc = finished
+    cache = folder / "cache"
+    kept = sorted(cache.iterdir())
+    assert len(kept) == 1  # what the run printed at its end
+    shown = dask_bench("show", "--db", str(db), extra_env={"DASK_BENCH_CACHE_DIR": str(cache)})
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(cache.iterdir()) == kept  # read, not made again
+    assert shown.stdout == kept[0].read_text(encoding="utf-8")
+    assert proc.stdout.startswith(shown.stdout)  # the run's summary, then its report line
 
 
 def test_dask_bench_is_also_dask_bench_subcommand(finished):

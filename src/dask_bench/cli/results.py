@@ -57,6 +57,10 @@ def show(run_ref: str | None, study_id: str | None, database: str) -> None:
 
     With --study, every variant of the study is shown and compared with the first.
     """
+    from dask_bench.report.reuse import print_kept_show
+
+    if print_kept_show(database, run_ref, study_id, Console()):
+        return  # the same runs, unchanged since they were last shown
     from dask_bench.report import summarise_runs
 
     with open_store(database) as store:
@@ -93,8 +97,14 @@ def export(run_ref: str, fmt: str, level: str, output: Path, database: str) -> N
     its confidence interval, how the point ended, what was left out as disturbed,
     efficiency with its interval, where the worker time went, memory, tasks/s and notes.
     """
-    from dask_bench.report import export_run
+    from dask_bench.report.reuse import export_key, keep_export, write_kept_export
 
-    with open_store(database) as store:
-        path = export_run(store, store.run(run_ref), fmt, output, level=level)
+    key = export_key(database, run_ref, fmt, level)
+    path = write_kept_export(key, output)
+    if path is None:  # not kept: read the run the full way
+        from dask_bench.report import export_run
+
+        with open_store(database) as store:
+            path = export_run(store, store.run(run_ref), fmt, output, level=level)
+        keep_export(key, path)
     click.echo(f"wrote {path}")

@@ -192,7 +192,12 @@ def run(
         else:
             results = run_variants(study, reporter)
     complete = all(r.status == RunStatus.COMPLETE for r in results)
-    summarise_runs(study.database, [r.run_id for r in results], write=study.report and complete)
+    summarise_runs(
+        study.database,
+        [r.run_id for r in results],
+        write=study.report and complete,
+        keep_last=True,
+    )
     err = Console(stderr=True, highlight=False)
     for result in results:
         if result.error is not None:

@@ -82,12 +82,13 @@ def list_runs(database: str | os.PathLike[str]) -> list[RunListing]:
     StoreError
         With one line, when the database is missing, foreign or damaged.
     """
-    path = sqlite_path(database_url(database))
-    if path is not None and path.is_file() and path.stat().st_size > 0:
-        check_sqlite_file(path)  # refuses, untouched, what Store would refuse
-        rows = _read_sqlite(path)
-        if rows is not None:
-            return rows
+    opened = connect_current(database)
+    if opened is not None:
+        con, path = opened
+        try:
+            return _read_sqlite(con, path)
+        finally:
+            con.close()
     from dask_bench.store.db import Store
 
     store = Store(database)
@@ -97,21 +98,45 @@ def list_runs(database: str | os.PathLike[str]) -> list[RunListing]:
         store.close()
 
 
-def _read_sqlite(path: Path) -> list[RunListing] | None:
-    """The runs of a current-schema SQLite file; ``None`` when Store must open it."""
+def connect_current(
+    database: str | os.PathLike[str],
+) -> tuple[sqlite3.Connection, Path] | None:
+    """A read-only standard-library connection to a current-schema SQLite file, and its path.
+
+    ``None`` when :class:`~dask_bench.store.Store` must open the database instead: a
+    server URL, a missing or empty file (Store words its error), or an older schema
+    that Store migrates first.
+
+    Raises
+    ------
+    StoreError
+        With one line, for a foreign or damaged file (refused untouched, as Store would).
+    """
+    path = sqlite_path(database_url(database))
+    if path is None or not path.is_file() or path.stat().st_size == 0:
+        return None
+    check_sqlite_file(path)  # refuses, untouched, what Store would refuse
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
     except sqlite3.Error:
         return None
     try:
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None or str(version[0]) != str(SCHEMA_VERSION):
-            return None  # to be migrated first: Store does that
+    except sqlite3.DatabaseError as exc:
+        con.close()
+        raise damaged(path, exc) from None
+    if version is None or str(version[0]) != str(SCHEMA_VERSION):
+        con.close()
+        return None  # to be migrated first: Store does that
+    return con, path
+
+
+def _read_sqlite(con: sqlite3.Connection, path: Path) -> list[RunListing]:
+    """The runs of a current-schema SQLite file, oldest first."""
+    try:
         rows = con.execute(_QUERY, (PointStatus.FAILED.value,)).fetchall()
     except sqlite3.DatabaseError as exc:
         raise damaged(path, exc) from None
-    finally:
-        con.close()
     return [
         RunListing(
             id=int(row[0]),

@@ -1,0 +1,95 @@
+"""``show`` and ``export`` answered from :mod:`dask_bench.report.cache` when nothing changed.
+
+Only the standard library, rich and the store's SQLite reader are imported here; the
+full way (pandas, SQLAlchemy, the statistics) is loaded only when the cache has no
+output for the request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dask_bench.report import cache
+from dask_bench.report._files import atomic_output
+from dask_bench.store.fingerprint import runs_digest, stored_view
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _console_parts(out: Console) -> tuple[object, ...]:
+    """What decides how ``out`` draws the same tables."""
+    return (
+        out.width,
+        out.color_system,
+        out.is_terminal,
+        out.encoding,
+        out.no_color,
+        out.legacy_windows,
+        out.is_jupyter,
+    )
+
+
+def show_key(run_ids: Sequence[int], digest: str, out: Console) -> str:
+    """The cache key of ``show``'s output of ``run_ids`` on ``out``."""
+    return cache.key("show", digest, list(run_ids), *_console_parts(out))
+
+
+def print_kept_show(database: str, ref: str | None, study_id: str | None, out: Console) -> bool:
+    """Print the kept output of ``show`` for these arguments; False when there is none."""
+    if not cache.enabled() or out.legacy_windows or out.is_jupyter:
+        return False
+    found = stored_view(database, ref, study_id)
+    if found is None:
+        return False
+    ids, digest = found
+    data = cache.load(show_key(ids, digest, out))
+    if data is None:
+        return False
+    out.file.write(data.decode("utf-8"))
+    out.file.flush()
+    return True
+
+
+def keep_show(database: str, run_ids: Sequence[int], out: Console, text: str) -> None:
+    """Keep ``text``, what ``show`` of ``run_ids`` printed on ``out``."""
+    if not cache.enabled() or out.legacy_windows or out.is_jupyter:
+        return
+    digest = runs_digest(database, run_ids)
+    if digest is not None:
+        cache.save(show_key(run_ids, digest, out), text.encode("utf-8"))
+
+
+def export_key(database: str, ref: str, fmt: str, level: str) -> str | None:
+    """The cache key of an export, or None when the database is not read quickly."""
+    if not cache.enabled():
+        return None
+    found = stored_view(database, ref, None)
+    if found is None:
+        return None
+    ids, digest = found
+    return cache.key("export", digest, ids, fmt.lower().lstrip("."), level)
+
+
+def write_kept_export(key: str | None, output: str | os.PathLike[str]) -> Path | None:
+    """Write the kept export of ``key`` to ``output``; None when none is kept."""
+    data = cache.load(key) if key is not None else None
+    if data is None:
+        return None
+    with atomic_output(output) as tmp:
+        tmp.write_bytes(data)
+    return Path(output).expanduser()
+
+
+def keep_export(key: str | None, written: Path) -> None:
+    """Keep the file an export just wrote, under ``key``."""
+    if key is None:
+        return
+    try:
+        data = written.read_bytes()
+    except OSError:
+        return
+    cache.save(key, data)
