@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from dask_bench.deploy import make_backend, resolve_layout
+from dask_bench.deploy import get_backend, make_backend, resolve_layout
 from dask_bench.deploy.jobqueue._groups import group_options, job_shape, split
 from dask_bench.deploy.jobqueue.sbatch import allocation_script
 from dask_bench.deploy.layout import GroupLayout, WorkerLayout, group_of, resources_argument
@@ -141,6 +143,29 @@ def test_slurm_job_scripts_show_each_group_shape():
     assert "--nthreads 2" in big
     small = next(s for s in scripts if "BIGMEM" not in s)
     assert "bigmem" not in small and "--nworkers 2" in small
+
+
+@pytest.mark.parametrize(
+    ("backend", "options", "big", "small"),
+    [
+        ("slurm", {}, "#SBATCH --mem=4352M", "#SBATCH --mem=2304M"),
+        ("pbs", {}, "#PBS -l select=1:ncpus=2:mem=4352MB", "#PBS -l select=1:ncpus=2:mem=2304MB"),
+        ("lsf", {"lsf_units": "mb"}, "#BSUB -M 4564", "#BSUB -M 2416"),
+        ("htcondor", {"disk": "1GB"}, "RequestMemory = 4352", "RequestMemory = 2304"),
+    ],
+    ids=["slurm", "pbs", "lsf", "htcondor"],
+)
+def test_each_group_s_jobs_ask_for_its_workers_limits_and_the_nannies_headroom(
+    backend, options, big, small
+):
+    # HTCondor has no queues: the big group differs by its workers' shape only
+    layout = WorkerLayout(1, GIB, (LAYOUT.groups[0], replace(LAYOUT.groups[1], options={})))
+    scripts = get_backend(backend)(layout, options, cores_per_node=2).job_scripts(3)
+    (big_script,) = [s for s in scripts if "BIGMEM" in s]
+    (small_script,) = [s for s in scripts if "BIGMEM" not in s]
+    # one job of a 4 GiB worker, one of two 1 GiB workers: each + 256 MiB for the nannies
+    assert big in big_script.splitlines() and small in small_script.splitlines()
+    assert "--memory-limit 4.00GiB" in big_script and "--memory-limit 1.00GiB" in small_script
 
 
 def test_one_allocation_cannot_hold_groups():
