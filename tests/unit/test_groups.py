@@ -194,3 +194,28 @@ def test_placement_is_judged_against_what_the_tasks_need():
     ]
     assert judge(seen, LAYOUT, {"heavy": {"BIGMEM": 2}}).violations[0].startswith("7 'heavy'")
     assert judge(seen, LAYOUT, {}).violations == []
+
+
+def test_an_htcondor_group_s_own_submit_keys_keep_the_run_s_name_and_memory():
+    big = replace(LAYOUT.groups[1], options={"job_extra_directives": {"+Site": '"gpu-row"'}})
+    layout = WorkerLayout(1, GIB, (LAYOUT.groups[0], big))
+    options = {"disk": "1GB", "job_extra_directives": {"+Project": '"p"'}}
+    backend = get_backend("htcondor")(layout, options)
+    shape = backend._shape(1, "big")
+    # what request() puts over the group's options when it submits the group's job
+    assert shape["job_extra_directives"] == {
+        "+Project": '"p"',
+        "+Site": '"gpu-row"',
+        "batch_name": backend.tag,
+        "RequestMemory": 4352,
+    }
+    (script,) = [s for s in backend.job_scripts(3) if "BIGMEM" in s]
+    for line in ('+Site = "gpu-row"', '+Project = "p"', f"batch_name = {backend.tag}"):
+        assert line in script.splitlines(), line
+
+
+def test_an_htcondor_group_may_not_rename_its_jobs():
+    big = replace(LAYOUT.groups[1], options={"job_extra_directives": {"batch_name": "mine"}})
+    backend = get_backend("htcondor")(WorkerLayout(1, GIB, (LAYOUT.groups[0], big)), {})
+    with pytest.raises(ConfigError, match=r"groups\.big\.options\.job_extra_directives"):
+        backend._shape(1, "big")

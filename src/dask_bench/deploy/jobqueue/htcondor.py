@@ -154,7 +154,21 @@ class HTCondorBackend(JobQueueBackend):
         return {**given, "batch_name": self.tag}
 
     def _job_options(self, group: str | None = None) -> dict[str, Any]:
-        return {**super()._job_options(group), "job_extra_directives": self._directives()}
+        """The job options, with the run's submit-file keys, the group's over them, the name."""
+        own = self.layout.group(group).options.get("job_extra_directives") if group else None
+        where = f"deployment.groups.{group}.options.job_extra_directives"
+        if own is not None and not isinstance(own, Mapping):
+            raise ConfigError(
+                f"'{where}' must be a mapping of submit-file keys to values for "
+                f"HTCondorCluster, not {type(own).__name__}"
+            )
+        if own and _NAME_KEYS & {str(k).lower() for k in own}:
+            raise ConfigError(
+                f"'{where}' must not set batch_name: dask-bench names the jobs "
+                "dask-bench-<run id>, so that 'dask-bench cleanup' finds them"
+            )
+        directives = {**self._directives(), **(own or {}), "batch_name": self.tag}
+        return {**super()._job_options(group), "job_extra_directives": directives}
 
     def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
         """The job's shape, asking HTCondor for the nannies' process beyond the workers' limits.
@@ -171,8 +185,12 @@ class HTCondorBackend(JobQueueBackend):
         section = options.get("config_name") or self._job_class().config_name
         given = _MEMORY_KEYS & {str(key).lower() for key in directives}
         if not given and _REQUEST_MEMORY not in directives_skip(options, section):
-            memory = mib(job_memory(self.layout, workers, group))
-            shape["job_extra_directives"] = {**directives, _REQUEST_MEMORY: memory}
+            directives = {
+                **directives,
+                _REQUEST_MEMORY: mib(job_memory(self.layout, workers, group)),
+            }
+        # always: a group's own keys, merged over the run's, must keep the batch name
+        shape["job_extra_directives"] = directives
         return shape
 
     def start(self) -> Client:
