@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import dask
 import pytest
 
 from dask_bench.deploy import get_backend
+from dask_bench.deploy.jobqueue._alloc import NANNY_HEADROOM
 from dask_bench.deploy.jobqueue.core import JobQueueBackend
 from dask_bench.deploy.jobqueue.htcondor import HTCondorBackend, parse_condor_q
 from dask_bench.deploy.jobqueue.lsf import parse_bjobs
@@ -66,7 +68,8 @@ CASES = [
         "#PBS -N dask-bench-42",
         ("#PBS -q workq", "#PBS -A proj-7", "#PBS -l walltime=00:30:00", "#PBS -m n",
          "#PBS -l place=scatter"),
-        lambda w: [f"#PBS -l select=1:ncpus={2 * w}:mem={1024 * w}MB"],
+        # dask-jobqueue's request, with 256 MiB for the process that holds the nannies
+        lambda w: [f"#PBS -l select=1:ncpus={2 * w}:mem={1024 * w + 256}MB"],
     ),
     Batch(
         "sge",
@@ -82,9 +85,9 @@ CASES = [
         "#BSUB -J dask-bench-42",
         ("#BSUB -q normal", '#BSUB -P "proj-7"', "#BSUB -W 00:30", "#BSUB -u me@example.org",
          "#BSUB -x"),
-        # -M in the site's unit (here MB, 10^6 bytes), rounded up
+        # -M in the site's unit (here MB, 10^6 bytes), rounded up; the nannies' 256 MiB too
         lambda w: [f"#BSUB -n {2 * w}", '#BSUB -R "span[hosts=1]"',
-                   f"#BSUB -M {math.ceil(w * GIB / 1e6)}"],
+                   f"#BSUB -M {math.ceil((w * GIB + NANNY_HEADROOM) / 1e6)}"],
     ),
     Batch(
         "htcondor",
@@ -93,8 +96,9 @@ CASES = [
         "batch_name = dask-bench-42",
         ('+ProjectName = "proj-7"', 'requirements = OpSys == "LINUX"',
          "MY.DaskWorkerDisk = 4000000000"),
+        # RequestMemory in MiB: the workers' limits (DaskWorkerMemory) and the nannies' 256
         lambda w: ["RequestCpus = MY.DaskWorkerCores", f"MY.DaskWorkerCores = {2 * w}",
-                   f"MY.DaskWorkerMemory = {w * GIB}"],
+                   f"MY.DaskWorkerMemory = {w * GIB}", f"RequestMemory = {1024 * w + 256}"],
         prologue_lines=False,
     ),
 ]  # fmt: skip
@@ -188,6 +192,133 @@ def test_an_unknown_option_is_a_one_line_error(case: Batch) -> None:
     assert get_backend(case.name).cluster_class in str(info.value)  # type: ignore[attr-defined]
 
 
+# --- memory: the workers' limits plus the nannies' headroom, unless the user asks ---
+
+
+#: The request of a job of 2 workers of 1 GiB (2 threads each): 2 GiB + 256 MiB.
+HEADROOM = {
+    "slurm": ["#SBATCH --mem=2304M"],
+    "pbs": ["#PBS -l select=1:ncpus=4:mem=2304MB"],
+    "lsf": ["#BSUB -M 2416"],  # MB of 10^6 bytes: 2415919104 bytes, rounded up
+    "htcondor": ["RequestMemory = 2304", "MY.DaskWorkerMemory = 2147483648"],
+    "sge": [],  # SGECluster asks for no memory unless resource_spec is given
+}
+
+
+def memory_lines(script: str) -> list[str]:
+    """The lines of a script that speak of memory, the worker command left out."""
+    words = ("mem", "-M ", "Memory")
+    lines = script.splitlines()
+    return [ln for ln in lines if any(w in ln for w in words) and "dask_worker" not in ln]
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_a_job_asks_for_its_workers_limits_and_the_nannies_headroom(case: Batch) -> None:
+    assert NANNY_HEADROOM == 256 * 2**20  # one 'dask worker' process holds a job's nannies
+    (script,) = make(case, cores_per_node=4).job_scripts(2)
+    assert memory_lines(script) == HEADROOM[case.name], script
+    # the workers' own limits stay the study's
+    assert " --memory-limit 1.00GiB --nworkers 2 " in worker_command(script)
+
+
+#: A memory request the user gives in the options: the lines it makes, taken as written.
+GIVEN = [
+    ("slurm", {"job_mem": "8G"}, ["#SBATCH --mem=8G"]),
+    ("pbs", {"resource_spec": "select=1:ncpus=4:mem=8gb"}, ["#PBS -l select=1:ncpus=4:mem=8gb"]),
+    ("lsf", {"mem": 8 * 10**9}, ["#BSUB -M 8000"]),
+    ("htcondor", {"job_extra_directives": {"RequestMemory": 8192}}, ["RequestMemory = 8192"]),
+    # another spelling of the request: dask-jobqueue's own line stays (the workers' limits)
+    ("htcondor", {"job_extra_directives": {"request_memory": "8 GB"}},
+     ["RequestMemory = floor(MY.DaskWorkerMemory / 1048576)", "request_memory = 8 GB"]),
+    ("htcondor", {"job_extra_directives": {"+RequestMemory": 8192}},
+     ["RequestMemory = floor(MY.DaskWorkerMemory / 1048576)", "+RequestMemory = 8192"]),
+    ("sge", {"resource_spec": "h_vmem=4G"}, ["#$ -l h_vmem=4G"]),
+]  # fmt: skip
+
+
+def _case(name: str) -> Batch:
+    return next(c for c in CASES if c.name == name)
+
+
+def _given(rows: list[tuple[str, dict[str, Any], list[str]]]) -> list[Any]:
+    return [pytest.param(n, o, e, id=f"{n}-{next(iter(o.values()))}") for n, o, e in rows]
+
+
+@pytest.mark.parametrize(("name", "options", "expected"), _given(GIVEN))
+def test_a_memory_request_in_the_options_is_taken_as_written(
+    name: str, options: dict[str, Any], expected: list[str]
+) -> None:
+    case = _case(name)
+    if "job_extra_directives" in options:  # HTCondor: the case's own keys stay as well
+        given = {**case.options["job_extra_directives"], **options["job_extra_directives"]}
+        options = {"job_extra_directives": given}
+    (script,) = make(case, options, cores_per_node=4).job_scripts(2)
+    assert [ln for ln in memory_lines(script) if "DaskWorkerMemory =" not in ln] == expected
+    assert " --memory-limit 1.00GiB --nworkers 2 " in worker_command(script)
+
+
+#: The same requests in dask-jobqueue's config: (back-end, config key, value, the lines).
+CONFIG = [
+    ("slurm", "jobqueue.slurm.job-mem", "8G", ["#SBATCH --mem=8G"]),
+    ("pbs", "jobqueue.pbs.resource-spec", "select=1:ncpus=4:mem=8gb",
+     ["#PBS -l select=1:ncpus=4:mem=8gb"]),
+    ("lsf", "jobqueue.lsf.mem", 8 * 10**9, ["#BSUB -M 8000"]),
+    ("htcondor", "jobqueue.htcondor.job-extra-directives", {"RequestMemory": 8192},
+     ["RequestMemory = 8192"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "key", "value", "expected"), CONFIG, ids=[r[0] for r in CONFIG])
+def test_a_memory_request_in_dask_jobqueue_s_config_is_taken_as_written(
+    name: str, key: str, value: Any, expected: list[str]
+) -> None:
+    case = _case(name)
+    options = {k: v for k, v in case.options.items() if k != "job_extra_directives"}
+    cls = get_backend(name)
+    with dask.config.set({key: value}):
+        backend = cls(LAYOUT, options, cores_per_node=4)
+        backend.tag = TAG
+        (script,) = backend.job_scripts(2)
+    assert [ln for ln in memory_lines(script) if "DaskWorkerMemory =" not in ln] == expected
+
+
+@pytest.mark.parametrize("skip", [["select"], ["mem="]])
+def test_pbs_with_the_select_line_skipped_asks_only_what_the_user_wrote(skip: list[str]) -> None:
+    # NCI Gadi style: the site's own -l lines, dask-jobqueue's select line left out
+    gadi = {"job_directives_skip": skip, "job_extra_directives": ["-l ncpus=48", "-l mem=192GB"]}
+    (script,) = make(_case("pbs"), gadi, cores_per_node=4).job_scripts(2)
+    lines = script.splitlines()
+    requests = [ln for ln in lines if ln.startswith("#PBS -l") and "walltime" not in ln]
+    assert requests == ["#PBS -l ncpus=48", "#PBS -l mem=192GB"]
+    assert " --memory-limit 1.00GiB --nworkers 2 " in worker_command(script)
+    with dask.config.set({"jobqueue.pbs.job-directives-skip": skip}):
+        (script,) = make(_case("pbs"), cores_per_node=4).job_scripts(2)
+    assert not any("select" in ln for ln in script.splitlines())
+
+
+def test_htcondor_with_request_memory_skipped_asks_for_none() -> None:
+    backend = make(_case("htcondor"), {"job_directives_skip": ["RequestMemory"]}, cores_per_node=4)
+    (script,) = backend.job_scripts(2)
+    assert memory_lines(script) == ["MY.DaskWorkerMemory = 2147483648"]
+
+
+@pytest.mark.parametrize("case", params([_case("pbs"), _case("lsf")]))
+def test_the_started_cluster_s_jobs_ask_for_the_headroom(case: Batch) -> None:
+    backend = make(case, cores_per_node=4)
+    given = dict(backend.options)
+    backend.start()  # a real scheduler; no job is submitted until a request
+    cluster = backend._cluster
+    try:
+        assert cluster is not None
+        script = cluster.job_script()  # type: ignore[attr-defined]
+        expected = case.resources(1) if case.resources else []
+        assert set(expected) <= set(script.splitlines()), script  # 1 GiB + 256 MiB
+        assert backend.describe()["options"] == given  # the request is no option of the user's
+    finally:
+        with contextlib.suppress(BackendError):  # no qstat or bjobs here
+            backend.close()
+
+
 # --- HTCondor: the batch name is the tag ---
 
 
@@ -214,7 +345,8 @@ def test_htcondor_submits_with_the_tag_and_records_the_options_as_given() -> Non
         assert cluster is not None
         ((_, spec),) = cluster.new_worker_spec().items()
         directives = spec["options"]["job_extra_directives"]
-        assert directives == {**HTCONDOR.options["job_extra_directives"], "batch_name": TAG}
+        given_keys = HTCONDOR.options["job_extra_directives"]
+        assert directives == {**given_keys, "batch_name": TAG, "RequestMemory": 1024 + 256}
         assert f"batch_name = {TAG}" in cluster.job_script().splitlines()  # type: ignore[attr-defined]
         assert backend.options == given
         assert backend.describe()["options"] == given

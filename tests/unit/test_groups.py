@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from dask_bench.deploy import make_backend, resolve_layout
+from dask_bench.deploy import get_backend, make_backend, resolve_layout
 from dask_bench.deploy.jobqueue._groups import group_options, job_shape, split
 from dask_bench.deploy.jobqueue.sbatch import allocation_script
 from dask_bench.deploy.layout import GroupLayout, WorkerLayout, group_of, resources_argument
@@ -143,6 +145,29 @@ def test_slurm_job_scripts_show_each_group_shape():
     assert "bigmem" not in small and "--nworkers 2" in small
 
 
+@pytest.mark.parametrize(
+    ("backend", "options", "big", "small"),
+    [
+        ("slurm", {}, "#SBATCH --mem=4352M", "#SBATCH --mem=2304M"),
+        ("pbs", {}, "#PBS -l select=1:ncpus=2:mem=4352MB", "#PBS -l select=1:ncpus=2:mem=2304MB"),
+        ("lsf", {"lsf_units": "mb"}, "#BSUB -M 4564", "#BSUB -M 2416"),
+        ("htcondor", {"disk": "1GB"}, "RequestMemory = 4352", "RequestMemory = 2304"),
+    ],
+    ids=["slurm", "pbs", "lsf", "htcondor"],
+)
+def test_each_group_s_jobs_ask_for_its_workers_limits_and_the_nannies_headroom(
+    backend, options, big, small
+):
+    # HTCondor has no queues: the big group differs by its workers' shape only
+    layout = WorkerLayout(1, GIB, (LAYOUT.groups[0], replace(LAYOUT.groups[1], options={})))
+    scripts = get_backend(backend)(layout, options, cores_per_node=2).job_scripts(3)
+    (big_script,) = [s for s in scripts if "BIGMEM" in s]
+    (small_script,) = [s for s in scripts if "BIGMEM" not in s]
+    # one job of a 4 GiB worker, one of two 1 GiB workers: each + 256 MiB for the nannies
+    assert big in big_script.splitlines() and small in small_script.splitlines()
+    assert "--memory-limit 4.00GiB" in big_script and "--memory-limit 1.00GiB" in small_script
+
+
 def test_one_allocation_cannot_hold_groups():
     with pytest.raises(ConfigError, match="one kind of worker"):
         allocation_script("study.yaml", 3, LAYOUT)
@@ -169,3 +194,28 @@ def test_placement_is_judged_against_what_the_tasks_need():
     ]
     assert judge(seen, LAYOUT, {"heavy": {"BIGMEM": 2}}).violations[0].startswith("7 'heavy'")
     assert judge(seen, LAYOUT, {}).violations == []
+
+
+def test_an_htcondor_group_s_own_submit_keys_keep_the_run_s_name_and_memory():
+    big = replace(LAYOUT.groups[1], options={"job_extra_directives": {"+Site": '"gpu-row"'}})
+    layout = WorkerLayout(1, GIB, (LAYOUT.groups[0], big))
+    options = {"disk": "1GB", "job_extra_directives": {"+Project": '"p"'}}
+    backend = get_backend("htcondor")(layout, options)
+    shape = backend._shape(1, "big")
+    # what request() puts over the group's options when it submits the group's job
+    assert shape["job_extra_directives"] == {
+        "+Project": '"p"',
+        "+Site": '"gpu-row"',
+        "batch_name": backend.tag,
+        "RequestMemory": 4352,
+    }
+    (script,) = [s for s in backend.job_scripts(3) if "BIGMEM" in s]
+    for line in ('+Site = "gpu-row"', '+Project = "p"', f"batch_name = {backend.tag}"):
+        assert line in script.splitlines(), line
+
+
+def test_an_htcondor_group_may_not_rename_its_jobs():
+    big = replace(LAYOUT.groups[1], options={"job_extra_directives": {"batch_name": "mine"}})
+    backend = get_backend("htcondor")(WorkerLayout(1, GIB, (LAYOUT.groups[0], big)), {})
+    with pytest.raises(ConfigError, match=r"groups\.big\.options\.job_extra_directives"):
+        backend._shape(1, "big")

@@ -45,6 +45,16 @@ def memory_per_task(layout: WorkerLayout) -> int:
     return layout.memory_per_worker + NANNY_HEADROOM
 
 
+def job_memory(layout: WorkerLayout, workers: int, group: str | None = None) -> int:
+    """Bytes a dask-jobqueue job of ``workers`` workers (of ``group``) asks of the batch system.
+
+    The workers' limits plus one :data:`NANNY_HEADROOM`: a job's workers are started by
+    one ``dask worker`` process, which holds their nannies outside every worker's limit.
+    """
+    memory = layout.memory_per_worker if group is None else layout.group(group).memory_per_worker
+    return workers * memory + NANNY_HEADROOM
+
+
 def mib(nbytes: float) -> int:
     """Whole MiB, rounded up (batch systems take integers)."""
     return math.ceil(nbytes / 2**20)

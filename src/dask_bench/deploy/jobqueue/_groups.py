@@ -77,6 +77,16 @@ def option_or_config(options: Mapping[str, Any], key: str, config_name: str) -> 
     return value
 
 
+def directives_skip(options: Mapping[str, Any], config_name: str) -> list[str]:
+    """The ``job_directives_skip`` dask-jobqueue applies: the options', else its config's.
+
+    When both leave it empty, the deprecated ``header_skip`` (options, else config).
+    """
+    skip = option_or_config(options, "job_directives_skip", config_name)
+    skip = skip or option_or_config(options, "header_skip", config_name)
+    return [str(s) for s in skip or ()]
+
+
 def job_shape(layout: WorkerLayout, workers: int, group: str | None = None) -> dict[str, Any]:
     """``cores``, ``processes`` and ``memory`` of a job of ``workers`` workers (of ``group``)."""
     threads, memory = layout.threads_per_worker, layout.memory_per_worker

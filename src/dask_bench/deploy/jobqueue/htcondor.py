@@ -2,8 +2,9 @@
 
 HTCondor has no job name: dask-jobqueue sets the submit file's ``batch_name`` to the
 worker's name. dask-bench sets ``batch_name = dask-bench-<run id>`` instead (through
-``job_extra_directives``, which dask-jobqueue writes after its own keys), so that the
-jobs of a run are found by ``JobBatchName`` as on the other batch systems.
+``job_extra_directives``, which dask-jobqueue merges over its own keys), so that the
+jobs of a run are found by ``JobBatchName`` as on the other batch systems. The same way
+it sets ``RequestMemory`` (MiB) to the workers' limits plus the nannies' headroom.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from dask_bench.deploy.jobqueue._alloc import job_memory, mib
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo
+from dask_bench.deploy.jobqueue._groups import directives_skip
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 from dask_bench.errors import ConfigError
 
@@ -44,6 +47,10 @@ _STATES = {
 _ENDED = {"3", "4"}
 #: Submit-file keys that would rename the jobs (submit keys are case-insensitive).
 _NAME_KEYS = {"batch_name", "+jobbatchname", "my.jobbatchname"}
+#: Submit-file keys that set the job's memory request (dask-jobqueue writes RequestMemory).
+_MEMORY_KEYS = {"requestmemory", "request_memory", "+requestmemory", "my.requestmemory"}
+#: dask-jobqueue's key for the memory request, in its header (which job_directives_skip names).
+_REQUEST_MEMORY = "RequestMemory"
 
 
 def parse_condor_q(text: str) -> list[JobInfo]:
@@ -105,7 +112,8 @@ class HTCondor(BatchSystem):
 class HTCondorBackend(JobQueueBackend):
     """HTCondorCluster with the study's layout; ``options`` go to HTCondorCluster unchanged.
 
-    The one addition is ``batch_name`` among the submit-file keys (see the module).
+    The additions are ``batch_name`` and ``RequestMemory`` among the submit-file keys
+    (see the module).
     """
 
     cluster_class = "HTCondorCluster"
@@ -146,7 +154,44 @@ class HTCondorBackend(JobQueueBackend):
         return {**given, "batch_name": self.tag}
 
     def _job_options(self, group: str | None = None) -> dict[str, Any]:
-        return {**super()._job_options(group), "job_extra_directives": self._directives()}
+        """The job options, with the run's submit-file keys, the group's over them, the name."""
+        own = self.layout.group(group).options.get("job_extra_directives") if group else None
+        where = f"deployment.groups.{group}.options.job_extra_directives"
+        if own is not None and not isinstance(own, Mapping):
+            raise ConfigError(
+                f"'{where}' must be a mapping of submit-file keys to values for "
+                f"HTCondorCluster, not {type(own).__name__}"
+            )
+        if own and _NAME_KEYS & {str(k).lower() for k in own}:
+            raise ConfigError(
+                f"'{where}' must not set batch_name: dask-bench names the jobs "
+                "dask-bench-<run id>, so that 'dask-bench cleanup' finds them"
+            )
+        directives = {**self._directives(), **(own or {}), "batch_name": self.tag}
+        return {**super()._job_options(group), "job_extra_directives": directives}
+
+    def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
+        """The job's shape, asking HTCondor for the nannies' process beyond the workers' limits.
+
+        dask-jobqueue's ``RequestMemory`` is the workers' limits (``MY.DaskWorkerMemory``),
+        so a pool that enforces memory would evict the job when its workers alone reach
+        them: the submit-file keys get ``RequestMemory`` = that plus :data:`NANNY_HEADROOM`,
+        in MiB. A memory request among the user's keys (options or dask-jobqueue's config),
+        or ``RequestMemory`` in ``job_directives_skip``, is taken as written.
+        """
+        shape = super()._shape(workers, group)
+        options = self._job_options(group)
+        directives = options["job_extra_directives"]
+        section = options.get("config_name") or self._job_class().config_name
+        given = _MEMORY_KEYS & {str(key).lower() for key in directives}
+        if not given and _REQUEST_MEMORY not in directives_skip(options, section):
+            directives = {
+                **directives,
+                _REQUEST_MEMORY: mib(job_memory(self.layout, workers, group)),
+            }
+        # always: a group's own keys, merged over the run's, must keep the batch name
+        shape["job_extra_directives"] = directives
+        return shape
 
     def start(self) -> Client:
         """Start HTCondorCluster, its jobs carrying ``batch_name = <tag>``."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
+from dask_bench.deploy.jobqueue._alloc import job_memory
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue._groups import option_or_config
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
 #: bjobs fields; the free-text pending reason comes last so that it may hold anything.
@@ -83,3 +86,18 @@ class LSFBackend(JobQueueBackend):
 
     cluster_class = "LSFCluster"
     batch = LSF()
+
+    def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
+        """The job's shape, asking LSF for the nannies' process beyond the workers' limits.
+
+        LSFCluster's ``mem`` (bytes, written as ``-M`` in the site's ``lsf_units``) is
+        the workers' limits by default, so an LSF that enforces memory would kill the job
+        when its workers alone reach them: it is set to :data:`NANNY_HEADROOM` more. A
+        ``mem`` in the options (or dask-jobqueue's config) is taken as written.
+        """
+        shape = super()._shape(workers, group)
+        options = self._job_options(group)
+        section = options.get("config_name") or self._job_class().config_name
+        if option_or_config(options, "mem", section) is None:
+            shape["mem"] = job_memory(self.layout, workers, group)
+        return shape

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from dask_bench.deploy.jobqueue._alloc import NANNY_HEADROOM, job_memory, skipped
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
+from dask_bench.deploy.jobqueue._groups import directives_skip, option_or_config
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
 
 #: ``qstat -f`` times, e.g. ``Mon Jan  8 10:15:02 2024`` (ctime style, same in PBS Pro and Torque).
@@ -99,3 +103,30 @@ class PBSBackend(JobQueueBackend):
 
     cluster_class = "PBSCluster"
     batch = PBS()
+
+    def _shape(self, workers: int, group: str | None = None) -> dict[str, Any]:
+        """The job's shape, asking PBS for the nannies' process beyond the workers' limits.
+
+        PBSCluster's default request is ``select=1:ncpus=<cores>:mem=<the workers' limits>``,
+        so a PBS that enforces memory would kill the job when its workers alone reach them:
+        the same request is made with :data:`NANNY_HEADROOM` more memory. A ``resource_spec``
+        in the options (or dask-jobqueue's config) is taken as written, and so is a request
+        that ``job_directives_skip`` leaves out (``[select]``, where the site's ``-l mem=``
+        goes in ``job_extra_directives``).
+        """
+        shape = super()._shape(workers, group)
+        options = self._job_options(group)
+        section = options.get("config_name") or self._job_class().config_name
+        if option_or_config(options, "resource_spec", section) is not None:
+            return shape
+        from dask_jobqueue.pbs import pbs_format_bytes_ceil  # PBS's MB and GB, i.e. MiB and GiB
+
+        memory = job_memory(self.layout, workers, group)
+        ours, default = (
+            f"select=1:ncpus={shape['cores']}:mem={pbs_format_bytes_ceil(nbytes)}"
+            for nbytes in (memory, memory - NANNY_HEADROOM)
+        )
+        lines = [f"#PBS -l {ours}", f"#PBS -l {default}"]
+        if skipped(lines, {"job_directives_skip": directives_skip(options, section)}) == lines:
+            shape["resource_spec"] = ours
+        return shape

@@ -133,7 +133,15 @@ class SGE(BatchSystem):
 
 @batch_backend("sge", "Sun Grid Engine")
 class SGEBackend(JobQueueBackend):
-    """SGECluster with the study's layout; ``options`` go to SGECluster unchanged."""
+    """SGECluster with the study's layout; ``options`` go to SGECluster unchanged.
+
+    Memory: SGECluster asks Grid Engine for none unless ``resource_spec`` is given (its
+    resource names, ``h_vmem``, ``mem_free``, ..., are the site's), so nothing is added
+    here, headroom included. Where the site enforces memory, a ``resource_spec`` should
+    cover the workers' limits plus :data:`~dask_bench.deploy.jobqueue._alloc.NANNY_HEADROOM`
+    for the ``dask worker`` process that holds the job's nannies (divided by the job's
+    slots where the site counts ``h_vmem`` per slot of the parallel environment).
+    """
 
     cluster_class = "SGECluster"
     batch = SGE()

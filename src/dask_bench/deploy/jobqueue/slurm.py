@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dask_bench.deploy.jobqueue._alloc import NANNY_HEADROOM, mib
+from dask_bench.deploy.jobqueue._alloc import job_memory, mib
 from dask_bench.deploy.jobqueue._batch import BatchSystem, JobInfo, parse_time
 from dask_bench.deploy.jobqueue._groups import option_or_config
 from dask_bench.deploy.jobqueue.core import JobQueueBackend, batch_backend
@@ -62,9 +62,5 @@ class SlurmBackend(JobQueueBackend):
         options = self._job_options(group)
         section = options.get("config_name") or self._job_class().config_name
         if option_or_config(options, "job_mem", section) is None:
-            memory = self.layout.memory_per_worker
-            if group is not None:
-                memory = self.layout.group(group).memory_per_worker
-            # one 'dask worker' process holds the job's nannies, outside every worker's limit
-            shape["job_mem"] = f"{mib(workers * memory + NANNY_HEADROOM)}M"
+            shape["job_mem"] = f"{mib(job_memory(self.layout, workers, group))}M"
         return shape
