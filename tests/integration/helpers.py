@@ -43,6 +43,14 @@ def query(db: Path, sql: str, *args):
         return con.execute(sql, args).fetchall()
 
 
+def run_tag(db: Path, run_id: int) -> str:
+    """The name of the jobs and clusters of a stored run (``dask-bench-<run>-<study>``)."""
+    from dask_bench.deploy import job_tag
+
+    ((study_id,),) = query(db, "select study_id from runs where id = ?", run_id)
+    return job_tag(run_id, study_id)
+
+
 def stored_repetitions(db: Path) -> int:
     """Timed repetitions stored so far; 0 while the study has not created its tables."""
     try:

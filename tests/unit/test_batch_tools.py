@@ -174,3 +174,12 @@ def test_schema_2_database_gains_the_scale_event_columns(tmp_path):
         0.5,
         '{"jobs": []}',
     )
+
+
+def test_a_run_s_tag_keeps_two_databases_runs_of_one_id_apart():
+    from dask_bench.deploy import job_tag
+
+    assert job_tag(1, "3f9a1c2b7d4e") == "dask-bench-1-3f9a1c"
+    assert job_tag(1, "0123456789ab") != job_tag(1, "3f9a1c2b7d4e")
+    assert job_tag(1) == "dask-bench-1"  # a run stored without a study id
+    assert job_tag() == "dask-bench-<run id>"  # what plan shows before the run exists

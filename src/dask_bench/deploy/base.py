@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 JOB_PREFIX = "dask-bench-"
 #: What stands for the run id before a run exists (``dask-bench plan`` shows it).
 RUN_PLACEHOLDER = "<run id>"
+#: Characters of the study id in a run's tag: enough that two databases' runs differ.
+STUDY_CHARS = 6
 
 
-def job_tag(run: int | str = RUN_PLACEHOLDER) -> str:
+def job_tag(run: int | str = RUN_PLACEHOLDER, study_id: str | None = None) -> str:
     """The name of what a run submits, which ``dask-bench cleanup`` looks for.
 
     Parameters
@@ -37,13 +39,20 @@ def job_tag(run: int | str = RUN_PLACEHOLDER) -> str:
     run
         The run's id; before a run exists, what stands for it: the placeholder that
         ``plan`` shows, or the study's run name for ``dask-bench manifest``.
+    study_id
+        The run's study id (random, see ``dask-bench list runs``): its first
+        :data:`STUDY_CHARS` characters follow the run id. Run ids start at 1 in every
+        database, so without it run 1 of two databases would share a name, and the one
+        that closes or is cleaned up would cancel the other's jobs.
 
     Returns
     -------
     str
-        ``dask-bench-<run>``, e.g. ``dask-bench-42``.
+        ``dask-bench-<run>-<study>``, e.g. ``dask-bench-42-3f9a1c``; ``dask-bench-<run>``
+        without a study id.
     """
-    return f"{JOB_PREFIX}{run}"
+    study = f"-{study_id[:STUDY_CHARS]}" if study_id else ""
+    return f"{JOB_PREFIX}{run}{study}"
 
 
 class Launcher(Enum):

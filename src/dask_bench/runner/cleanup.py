@@ -66,7 +66,7 @@ def cleanup_run(store: Store, run: Run, force: bool = False) -> Cleaned:
         )
     backend = get_backend(run.backend)
     options = dict((run.study or {}).get("deployment", {}).get("options", {}))
-    cancelled = backend.cleanup(job_tag(run.id), options)
+    cancelled = backend.cleanup(job_tag(run.id, run.study_id), options)
     marked = False
     if run.status == RunStatus.RUNNING:
         message = (

@@ -320,7 +320,7 @@ def run_study(
             raise
         plan, calibration = left.plan, left.calibration
         run = apply_resume(store, left)
-    backend.tag = job_tag(run.id)
+    backend.tag = job_tag(run.id, run.study_id)
     # a resumed run keeps what it recorded
     store.update_provenance(
         run,

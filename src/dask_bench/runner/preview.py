@@ -122,7 +122,7 @@ def preview_study(study: Study) -> StudyPreview:
     """
     plan = plan_study(study)
     dep = study.deployment
-    backend = make_backend(study, layout=plan.layout)  # jobs named dask-bench-<run id>
+    backend = make_backend(study, layout=plan.layout)  # jobs named dask-bench-<run id>-<study>
     label = backend.script_label
     batch = label == "job script"
     seen: set[JobShape] = set()

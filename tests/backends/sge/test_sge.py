@@ -12,7 +12,7 @@ import pytest
 
 from dask_bench import build_study, run_study
 from dask_bench.errors import DaskBenchError
-from tests.integration.helpers import query
+from tests.integration.helpers import query, run_tag
 
 from .helpers import job_ids, wait_gone
 
@@ -54,7 +54,7 @@ def test_weak_scaling_on_sge_jobs(tmp_path):
     db = tmp_path / "results.db"
     result = run_study(build_study(sge_study(tmp_path, db, [1, 2])))
     assert (result.status, result.failed_points, result.points) == ("complete", 0, 2)
-    tag = f"dask-bench-{result.run_id}"
+    tag = run_tag(db, result.run_id)
 
     events = query(
         db,
@@ -102,7 +102,7 @@ def test_held_jobs_time_out_with_their_state_and_reason(tmp_path):
     ((run_id, status, stored),) = query(db, "select id, status, message from runs")
     assert status == "failed" and stored == message
     # Closing the cluster deleted the held job.
-    assert wait_gone(job_ids(f"dask-bench-{run_id}"), within=10) == []
+    assert wait_gone(job_ids(run_tag(db, run_id)), within=10) == []
 
 
 def test_a_job_of_several_workers_asks_for_their_slots_in_a_parallel_environment(tmp_path):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dask_bench import build_study, run_study
-from tests.integration.helpers import query
+from tests.integration.helpers import query, run_tag
 
 from .helpers import job_ids, wait_gone
 from .test_slurm import slurm_study
@@ -33,7 +33,7 @@ def test_two_partitions_hold_two_groups_and_the_heavy_step_runs_on_the_big_one(t
     }
     spec["suites"] = {"resources": {"chunk_size": 2000, "per_unit": 1}}
     result = run_study(build_study(spec))
-    tag = f"dask-bench-{result.run_id}"
+    tag = run_tag(db, result.run_id)
 
     points = query(db, "select workers, units, status, placement from points order by workers")
     assert [p[:3] for p in points] == [(2, 3, "ok"), (3, 4, "ok")]

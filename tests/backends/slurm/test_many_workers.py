@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dask_bench import build_study, run_study
-from tests.integration.helpers import query
+from tests.integration.helpers import query, run_tag
 
 from .helpers import job_ids, wait_gone
 from .test_slurm import slurm_study
@@ -45,4 +45,4 @@ def test_sixteen_workers_spread_over_all_nodes(tmp_path: Path) -> None:
     for key in ("harness_seconds", "after_scale_seconds", "per_point_seconds", "between_seconds"):
         assert figures[key] >= 0, key
     assert figures["workload_seconds"] > 0
-    assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []
+    assert wait_gone(job_ids(run_tag(db, result.run_id)), within=30) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dask_bench import build_study, run_study
-from tests.integration.helpers import query
+from tests.integration.helpers import query, run_tag
 
 from .helpers import job_ids, wait_gone
 from .test_slurm import slurm_study
@@ -54,7 +54,7 @@ def test_scancel_of_a_worker_s_job_is_recovered_and_measured(tmp_path: Path) -> 
         # a new job was submitted after the pair, and its worker arrived from the queue
         assert f["restored_after"] > 0
     # three jobs per pair at most ever ran; closing cancelled every one of them
-    assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []
+    assert wait_gone(job_ids(run_tag(db, result.run_id)), within=30) == []
 
 
 def test_a_resubmitted_job_arrives_through_the_queue(tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_a_scale_up_waits_for_its_job_in_the_queue(tmp_path: Path) -> None:
         (job,) = f["jobs"]
         assert job["workers"] == 1 and job["job_id"]
         assert f["all_arrived_after"] >= f["queue_seconds"]
-    assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []
+    assert wait_gone(job_ids(run_tag(db, result.run_id)), within=30) == []
 
 
 def test_adaptive_scaling_waits_for_slurm_s_queue(tmp_path: Path) -> None:
@@ -122,4 +122,4 @@ def test_adaptive_scaling_waits_for_slurm_s_queue(tmp_path: Path) -> None:
         # the second worker came as a new job through Slurm's queue
         assert f["queue_seconds"] is not None and f["queue_seconds"] >= 0
         assert f["ramp_90"] is not None and f["ramp_90"] > 0
-    assert wait_gone(job_ids(f"dask-bench-{result.run_id}"), within=30) == []
+    assert wait_gone(job_ids(run_tag(db, result.run_id)), within=30) == []

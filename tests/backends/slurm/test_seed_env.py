@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import dask_bench, query
+from tests.integration.helpers import dask_bench, query, run_tag
 
 from .helpers import job_ids, wait_gone
 
@@ -86,4 +86,4 @@ def test_the_seed_env_runs_a_study_on_slurm_with_its_own_certificates(tmp_path):
     )
     assert reps == [(4,)]  # OBS_PER_ITER=2: exactly two timed repetitions per point
     assert any((tmp_path / "out").iterdir())  # OUT_DIR: the job logs
-    assert wait_gone(job_ids(f"dask-bench-{run_id}"), within=15) == []
+    assert wait_gone(job_ids(run_tag(db, run_id)), within=15) == []

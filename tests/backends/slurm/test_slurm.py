@@ -19,9 +19,9 @@ import psutil
 import pytest
 import yaml
 
-from dask_bench import build_study, run_study
+from dask_bench import Store, build_study, run_study
 from dask_bench.errors import WorkersTimeout
-from tests.integration.helpers import alive, dask_bench, descendants, query, start_study
+from tests.integration.helpers import alive, dask_bench, descendants, query, run_tag, start_study
 
 from .helpers import job_ids, queue, wait_gone, wait_until
 
@@ -94,7 +94,7 @@ def test_weak_scaling_spreads_jobs_over_nodes(tmp_path):
     with dask.config.set({"distributed.deploy.lost-worker-timeout": "1s"}):
         result = run_study(build_study(spec))
     assert (result.status, result.failed_points, result.points) == ("complete", 0, 3)
-    tag = f"dask-bench-{result.run_id}"
+    tag = run_tag(db, result.run_id)
 
     events = query(
         db,
@@ -161,7 +161,7 @@ def test_cleanup_cancels_the_jobs_of_a_killed_study(tmp_path):
         stored = wait_until(lambda: _first_run(db) is not None, 30)
         assert stored, proc.communicate() if proc.poll() is not None else "the study stored no run"
         run_id = _first_run(db)
-        tag = f"dask-bench-{run_id}"
+        tag = run_tag(db, run_id)
 
         def measuring() -> bool:
             # both jobs run, and their workers arrived: the study measures
@@ -180,6 +180,22 @@ def test_cleanup_cancels_the_jobs_of_a_killed_study(tmp_path):
         assert len(jobs) == 2
         assert job_processes(tag), "the jobs run no process"
         assert run_row(db, run_id)[0] == "running"
+
+        # Another database's run of the same id, left running by a dead study: its
+        # cleanup cancels its own jobs (none), never this study's.
+        other = tmp_path / "other.db"
+        store = Store(str(other), create=True)
+        stray = store.create_run(
+            name="other", mode="weak", backend="slurm", layout={}, study={}, version="0",
+            study_id="0123456789ab",
+        )  # fmt: skip
+        store.update_provenance(stray, process={"host": "elsewhere", "pid": 1})
+        store.close()
+        assert stray.id == run_id
+        elsewhere = dask_bench("cleanup", str(run_id), "--db", str(other), timeout=60)
+        assert elsewhere.returncode == 0, elsewhere.stderr
+        assert f"run {run_id} (slurm): cancelled jobs: none left; marked failed" in elsewhere.stdout
+        assert sorted(job_ids(tag)) == jobs
 
         done = dask_bench("cleanup", str(run_id), "--db", str(db), timeout=60)
         assert done.returncode == 0, done.stderr
@@ -224,7 +240,7 @@ def test_pending_jobs_time_out_with_their_state_and_reason(tmp_path):
     status, _, stored, _ = run_row(db, run_id)
     assert status == "failed" and stored == message
     # Closing the cluster cancelled the pending job.
-    assert wait_gone(job_ids(f"dask-bench-{run_id}"), within=10) == []
+    assert wait_gone(job_ids(run_tag(db, run_id)), within=10) == []
 
 
 def test_a_refused_submission_stops_the_study_at_once_with_sbatch_s_words(tmp_path):
@@ -337,5 +353,5 @@ def test_tls_certificates_reach_the_jobs_through_the_shared_directory(tmp_path, 
     for text in scripts.values():
         assert "--protocol tls" in text or "tls://" in text
         assert f"--tls-ca-file {tmp_path}/.dask-jobqueue.worker.ca_file." in text
-    tag = f"dask-bench-{result.run_id}"
+    tag = run_tag(db, result.run_id)
     assert wait_gone(job_ids(tag), within=10) == []

@@ -4,7 +4,7 @@
 ``account``, ``walltime``, ``interface``, ``job_extra_directives``, ...), so a
 dask-jobqueue user feels at home. The study owns what makes runs comparable: the
 worker layout (``cores``, ``processes`` and ``memory`` of every job follow from it)
-and the job name (``dask-bench-<run id>``, which ``dask-bench cleanup`` looks for).
+and the job name (``dask-bench-<run id>-<study>``, which ``dask-bench cleanup`` looks for).
 
 Jobs are described as data, as in distributed's ``SpecCluster``: a size's jobs
 follow :func:`~dask_bench.deploy.jobqueue.nodes.node_split`, one job per node (or one per
@@ -54,7 +54,7 @@ _OWNERS = {
     "processes": "deployment.threads_per_worker and deployment.cores_per_node",
     "memory": "deployment.memory_per_worker",
     "n_workers": "deployment.workers",
-    "job_name": "dask-bench (dask-bench-<run id>, so that 'dask-bench cleanup' finds the jobs)",
+    "job_name": "dask-bench (dask-bench-<run id>-<study>, which 'dask-bench cleanup' finds)",
     "security": "the study's security.tls",
 }
 #: Keywords of the cluster class that a single job does not take (for ``plan``).

@@ -1,7 +1,7 @@
 """The ``htcondor`` back-end: dask-jobqueue's HTCondorCluster, with condor_q's view of the jobs.
 
 HTCondor has no job name: dask-jobqueue sets the submit file's ``batch_name`` to the
-worker's name. dask-bench sets ``batch_name = dask-bench-<run id>`` instead (through
+worker's name. dask-bench sets ``batch_name = dask-bench-<run id>-<study>`` instead (through
 ``job_extra_directives``, which dask-jobqueue merges over its own keys), so that the
 jobs of a run are found by ``JobBatchName`` as on the other batch systems. The same way
 it sets ``RequestMemory`` (MiB) to the workers' limits plus the nannies' headroom.
@@ -131,7 +131,7 @@ class HTCondorBackend(JobQueueBackend):
             if given is not None and _NAME_KEYS & {str(k).lower() for k in given}:
                 raise ConfigError(
                     f"'deployment.options.{key}' must not set batch_name: dask-bench names "
-                    "the jobs dask-bench-<run id>, so that 'dask-bench cleanup' finds them"
+                    "the jobs dask-bench-<run id>-<study>, so that 'dask-bench cleanup' finds them"
                 )
 
     def _directives(self) -> dict[str, Any]:
@@ -165,7 +165,7 @@ class HTCondorBackend(JobQueueBackend):
         if own and _NAME_KEYS & {str(k).lower() for k in own}:
             raise ConfigError(
                 f"'{where}' must not set batch_name: dask-bench names the jobs "
-                "dask-bench-<run id>, so that 'dask-bench cleanup' finds them"
+                "dask-bench-<run id>-<study>, so that 'dask-bench cleanup' finds them"
             )
         directives = {**self._directives(), **(own or {}), "batch_name": self.tag}
         return {**super()._job_options(group), "job_extra_directives": directives}
