@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from datetime import datetime
@@ -155,9 +157,12 @@ def test_existing_file_is_replaced(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("level", ["repetitions", "points"])
 def test_crash_while_writing_keeps_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: str
 ) -> None:
+    import csv
+
     store, run = build_store(tmp_path)
     target = tmp_path / "x.csv"
     target.write_text("previous export\n")
@@ -166,9 +171,22 @@ def test_crash_while_writing_keeps_old_file(
         Path(path).write_text("run_id,run_na")  # a partial file, then the crash
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", half_write)
+    class HalfWriter:
+        """csv.writer that writes the header, then the disk is full."""
+
+        def __init__(self, f: Any, **kwargs: Any) -> None:
+            self.f = f
+
+        def writerow(self, row: Any) -> None:
+            self.f.write("run_id,run_na")
+
+        def writerows(self, rows: Any) -> None:
+            raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_write)  # the points' table
+    monkeypatch.setattr(csv, "writer", HalfWriter)  # the repetitions' rows
     with pytest.raises(OSError, match="disk full"):
-        export_run(store, run, "csv", target)
+        export_run(store, run, "csv", target, level=level)
     assert target.read_text() == "previous export\n"
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
         "r.db",
@@ -256,3 +274,60 @@ def test_cli_exports_points(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out)) == 4
+
+
+# --- the repetitions, read with sqlite3 alone ---
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_command_s_quick_way_writes_the_same_file_as_store(tmp_path: Path, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from dask_bench.cli import cli
+    from dask_bench.report.reuse import quick_export
+
+    store, run = build_store(tmp_path)
+    full = export_run(store, run, fmt, tmp_path / f"full.{fmt}")
+    store.close()
+    database = str(tmp_path / "r.db")
+    quick = quick_export(database, "export-run", fmt, "repetitions", tmp_path / f"q.{fmt}")
+    assert quick is not None and quick.read_bytes() == full.read_bytes()
+    check_frame(read_back(fmt, quick), run)
+    result = CliRunner().invoke(cli, ["export", "1", "--format", fmt, "-o", "c", "--db", database])
+    assert result.exit_code == 0, result.output
+    assert Path("c").read_bytes() == full.read_bytes()
+
+
+def test_values_are_written_as_stored(tmp_path: Path) -> None:
+    store, run = build_store(tmp_path)
+    point = run.points[0]
+    store.add_measurement(point, repetition=9, warmup=False, seconds=0.1234567890123456, ok=True)
+    text = export_run(store, run, "csv", tmp_path / "x.csv").read_text()
+    records = json.loads(export_run(store, run, "json", tmp_path / "x.json").read_text())
+    store.close()
+    # every digit of the seconds (pandas' JSON kept 10)
+    (added,) = [r for r in records if r["repetition"] == 9]
+    assert added["seconds"] == 0.1234567890123456 and "0.1234567890123456" in text
+    # a column with missing values keeps its integers (pandas made it a float column)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["nbytes"] for r in rows[:3]] == ["", "", ""]  # tasks: no bytes
+    assert "1000000" in {r["nbytes"] for r in rows} and "1000000.0" not in text
+    assert {r["ntasks"] for r in rows} >= {"400", ""}
+    by_suite = {r["suite"]: r["nbytes"] for r in records if r["units"] == 2}
+    assert by_suite == {"tasks": None, "arrays": 1000000}
+
+
+def test_quick_export_leaves_other_outputs_to_the_full_way(tmp_path: Path) -> None:
+    from dask_bench.report.reuse import quick_export
+
+    store, _ = build_store(tmp_path)
+    store.close()
+    database = str(tmp_path / "r.db")
+    assert quick_export(database, "1", "parquet", "repetitions", tmp_path / "x") is None
+    assert quick_export(database, "1", "csv", "points", tmp_path / "x") is None
+    assert quick_export(database, "nope", "csv", "repetitions", tmp_path / "x") is None
+    with pytest.raises(ConfigError, match="does not exist"):
+        quick_export(database, "1", "csv", "repetitions", tmp_path / "no" / "x.csv")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "r.db"
+    ]

@@ -144,32 +144,39 @@ def test_a_kept_show_imports_neither_pandas_nor_sqlalchemy(database: str) -> Non
     assert loaded.isdisjoint({"pandas", "sqlalchemy", "numpy", "scipy", "pydantic"}), loaded
 
 
-def test_export_keeps_the_file_and_follows_changes(database: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args", [["--level", "points"], ["--format", "parquet"]], ids=["points", "parquet"]
+)
+def test_export_keeps_the_file_and_follows_changes(
+    database: str, tmp_path: Path, args: list[str]
+) -> None:
     def export(name: str) -> bytes:
         out = tmp_path / name
-        result = CliRunner().invoke(cli, ["export", "1", "-o", str(out), "--db", database])
+        result = CliRunner().invoke(cli, ["export", "1", *args, "-o", str(out), "--db", database])
         assert result.exit_code == 0, result.output
         return out.read_bytes()
 
-    first = export("one.csv")
-    assert export("two.csv") == first
+    first = export("one")
+    assert export("two") == first
     assert len(kept(tmp_path)) == 1
     change(database, "UPDATE measurements SET seconds = 123.25 WHERE id = 2")
-    third = export("three.csv")
-    assert b"123.25" in third and third != first
-    # a level or format is a different output
-    result = CliRunner().invoke(
-        cli, ["export", "1", "--level", "points", "-o", str(tmp_path / "p.csv"), "--db", database]
-    )
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "p.csv").read_bytes() != first
+    assert export("three") != first
+    assert len(kept(tmp_path)) == 2
+
+
+def test_the_repetitions_as_csv_or_json_need_no_cache(database: str, tmp_path: Path) -> None:
+    for fmt in ("csv", "json"):
+        args = ["export", "1", "--format", fmt, "-o", str(tmp_path / fmt), "--db", database]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    assert kept(tmp_path) == []  # read with sqlite3 each time: nothing to keep
 
 
 def test_a_kept_export_to_a_missing_folder_is_one_line(database: str, tmp_path: Path) -> None:
-    CliRunner().invoke(cli, ["export", "1", "-o", str(tmp_path / "x.csv"), "--db", database])
-    result = CliRunner().invoke(
-        cli, ["export", "1", "-o", str(tmp_path / "no" / "x.csv"), "--db", database]
-    )
+    points = ["export", "1", "--level", "points", "--db", database]
+    CliRunner().invoke(cli, [*points, "-o", str(tmp_path / "x.csv")])
+    assert len(kept(tmp_path)) == 1
+    result = CliRunner().invoke(cli, [*points, "-o", str(tmp_path / "no" / "x.csv")])
     assert result.exit_code != 0
     assert "does not exist" in result.output and "Traceback" not in result.output
 

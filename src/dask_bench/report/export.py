@@ -14,8 +14,10 @@ import pandas as pd
 
 from dask_bench.errors import ConfigError
 from dask_bench.report._files import ISO_FORMAT, atomic_output, check_output
+from dask_bench.report._rows import spreadsheet_cell, write_rows
 from dask_bench.report.analysis.export import points_export
 from dask_bench.store import Store, measurements_frame, run_summaries
+from dask_bench.store.columns import MEASUREMENT_COLUMNS, repetition_rows
 from dask_bench.store.schema import Run
 
 #: Formats :func:`export_run` writes.
@@ -64,6 +66,9 @@ def export_run(
             f"unknown export level {level!r}; choose one of {', '.join(EXPORT_LEVELS)}"
         )
     target = check_output(path)
+    if level == "repetitions" and kind != "parquet":
+        # plain rows: every digit and type as stored (see dask_bench.report._rows)
+        return write_rows(repetition_rows(store, run.id), MEASUREMENT_COLUMNS, kind, target)
     if level == "points":
         frame = points_export(run_summaries(store, [run]), [run])
     else:
@@ -79,10 +84,6 @@ def export_run(
     return target
 
 
-#: A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with text cells that a spreadsheet would run as formulas quoted with ``'``.
 
@@ -92,7 +93,5 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
+            out[column] = out[column].map(spreadsheet_cell)
     return out

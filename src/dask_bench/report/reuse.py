@@ -1,20 +1,28 @@
-"""``show`` and ``export`` answered from :mod:`dask_bench.report.cache` when nothing changed.
+"""``show`` and ``export`` answered without pandas or SQLAlchemy where they can be.
+
+- ``export`` of a run's repetitions as CSV or JSON reads its rows with ``sqlite3`` and
+  writes them with the standard library (:func:`quick_export`);
+- any other output (``show``, the points' table, Parquet) is answered from
+  :mod:`dask_bench.report.cache` when nothing it was made from changed.
 
 Only the standard library, rich and the store's SQLite reader are imported here; the
-full way (pandas, SQLAlchemy, the statistics) is loaded only when the cache has no
-output for the request.
+full way (pandas, SQLAlchemy, the statistics) is loaded only when neither answers.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dask_bench.report import cache
-from dask_bench.report._files import atomic_output
-from dask_bench.store.fingerprint import runs_digest, stored_view
+from dask_bench.report._files import atomic_output, check_output
+from dask_bench.report._rows import write_rows
+from dask_bench.store.columns import MEASUREMENT_COLUMNS, repetition_rows
+from dask_bench.store.fingerprint import resolve_runs, runs_digest, stored_view
+from dask_bench.store.listing import connect_current
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,3 +101,37 @@ def keep_export(key: str | None, written: Path) -> None:
     except OSError:
         return
     cache.save(key, data)
+
+
+def quick_export(
+    database: str, ref: str, fmt: str, level: str, output: str | os.PathLike[str]
+) -> Path | None:
+    """Write a run's repetitions as CSV or JSON, read with ``sqlite3``; None when it cannot.
+
+    The same rows and writer as :func:`~dask_bench.report.export_run` (see
+    :mod:`dask_bench.store.columns`), so the file is the same either way. None for the
+    points' table, Parquet, a database that is not a current-schema SQLite file, or a
+    run reference that names no run (the full way words that error).
+
+    Raises
+    ------
+    ConfigError
+        When the output's folder is missing.
+    """
+    kind = fmt.lower().lstrip(".")
+    if level != "repetitions" or kind not in ("csv", "json"):
+        return None
+    opened = connect_current(database)
+    if opened is None:
+        return None
+    con, _ = opened
+    try:
+        ids = resolve_runs(con, ref, None)
+        if not ids:
+            return None
+        rows = repetition_rows(con, ids[0])
+    except sqlite3.Error:
+        return None  # the full way opens it again and words what is wrong
+    finally:
+        con.close()
+    return write_rows(rows, MEASUREMENT_COLUMNS, kind, check_output(output))

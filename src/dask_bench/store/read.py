@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from dask_bench.stats import efficiency, efficiency_ci, summarize, throughput
+from dask_bench.store.columns import MEASUREMENT_COLUMNS, POINT_FIELDS, repetition_rows
 from dask_bench.store.db import Store
 from dask_bench.store.schema import (
     BREAKDOWN_CATEGORIES,
@@ -21,43 +22,6 @@ from dask_bench.store.schema import (
 )
 from dask_bench.study.catalogue import suite_unit
 
-#: Point attributes carried by both frames below, in column order.
-POINT_FIELDS = (
-    "suite",
-    "workload",
-    "workload_version",
-    "workers",
-    "threads_per_worker",
-    "memory_per_worker",
-    "units",
-    "chunks",
-    "chunk_size",
-    "nbytes",
-    "ntasks",
-)
-#: Repetition attributes of :func:`measurements_frame`.
-REPETITION_FIELDS = (
-    "repetition",
-    "warmup",
-    "seconds",
-    "ok",
-    "error",
-    "started_at",
-    "disturbed",
-    "disturbance",
-)
-#: Columns of :func:`measurements_frame`, in order.
-MEASUREMENT_COLUMNS = [
-    "run_id",
-    "run_name",
-    "backend",
-    "mode",
-    "point_id",
-    *POINT_FIELDS,
-    "point_status",
-    "stopped_by",
-    *REPETITION_FIELDS,
-]
 #: Attributes of :class:`~dask_bench.stats.Summary` carried by :func:`point_summaries`.
 _SUMMARY_FIELDS = ("n", "median", "mean", "std", "min", "max", "ci_low", "ci_high", "ci_halfwidth")
 
@@ -68,24 +32,7 @@ def _point_columns(p: Point) -> dict[str, Any]:
 
 def measurements_frame(store: Store, run: Run) -> pd.DataFrame:
     """Every repetition of a run (warm-ups included, flagged), one row each."""
-    stmt = (
-        select(Point, Measurement)
-        .join(Measurement, Measurement.point_id == Point.id)
-        .where(Point.run_id == run.id)
-        .order_by(Point.id, Measurement.id)
-    )
-    head = {"run_id": run.id, "run_name": run.name, "backend": run.backend, "mode": run.mode}
-    rows = [
-        {
-            **head,
-            **_point_columns(p),
-            "point_status": p.status,
-            "stopped_by": p.stopped_by,
-            **{f: getattr(m, f) for f in REPETITION_FIELDS},
-        }
-        for p, m in store.session.execute(stmt)
-    ]
-    return pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS)
+    return pd.DataFrame(repetition_rows(store, run.id), columns=MEASUREMENT_COLUMNS)
 
 
 def _only(stmt: Any, suite: str | None, workload: str | None) -> Any:

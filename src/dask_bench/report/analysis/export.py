@@ -11,9 +11,9 @@ from dask_bench._defaults import DEFAULT_CONFIDENCE
 from dask_bench.report._format import ending_text
 from dask_bench.report.analysis.metric import metrics_of
 from dask_bench.report.analysis.plausibility import plausibility_notes
+from dask_bench.store.columns import POINT_FIELDS
 from dask_bench.store.read import (
     BREAKDOWN_PREFIX,
-    POINT_FIELDS,
     SCALING_FIELDS,
     SCHED_COLUMNS,
     SCHEDULER_FIELDS,
