@@ -21,8 +21,7 @@ from dask_bench.report import cache
 from dask_bench.report._files import atomic_output, check_output
 from dask_bench.report._rows import write_rows
 from dask_bench.store.columns import MEASUREMENT_COLUMNS, repetition_rows
-from dask_bench.store.fingerprint import resolve_runs, runs_digest, stored_view
-from dask_bench.store.listing import connect_current
+from dask_bench.store.fingerprint import read_quickly, resolve_runs, runs_digest, stored_view
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -121,17 +120,12 @@ def quick_export(
     kind = fmt.lower().lstrip(".")
     if level != "repetitions" or kind not in ("csv", "json"):
         return None
-    opened = connect_current(database)
-    if opened is None:
-        return None
-    con, _ = opened
-    try:
+
+    def read(con: sqlite3.Connection) -> list[tuple[object, ...]] | None:
         ids = resolve_runs(con, ref, None)
-        if not ids:
-            return None
-        rows = repetition_rows(con, ids[0])
-    except sqlite3.Error:
-        return None  # the full way opens it again and words what is wrong
-    finally:
-        con.close()
+        return repetition_rows(con, ids[0]) if ids else None
+
+    rows = read_quickly(database, read)
+    if rows is None:
+        return None  # the full way words what is wrong
     return write_rows(rows, MEASUREMENT_COLUMNS, kind, check_output(output))

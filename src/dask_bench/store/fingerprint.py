@@ -18,9 +18,12 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from dask_bench.store.listing import connect_current
+
+_T = TypeVar("_T")
 
 #: How each table's rows are tied to a set of runs, by the first column it has.
 _LINKS = (
@@ -59,15 +62,31 @@ def stored_view(
         ``(run ids, digest)``; None when the database is not a current-schema SQLite
         file or names no such run (the full path words that error).
     """
+
+    def view(con: sqlite3.Connection) -> tuple[list[int], str] | None:
+        ids = resolve_runs(con, ref, study_id)
+        return (ids, digest(con, ids)) if ids else None
+
+    return read_quickly(database, view)
+
+
+def read_quickly(
+    database: str | os.PathLike[str], read: Callable[[sqlite3.Connection], _T]
+) -> _T | None:
+    """``read`` over a read-only ``sqlite3`` connection to ``database``; None when it cannot.
+
+    None when the database is not a current-schema SQLite file, or when SQLite fails
+    (the full way, through :class:`~dask_bench.store.Store`, opens it again and words
+    what is wrong).
+    """
     opened = connect_current(database)
     if opened is None:
         return None
     con, _ = opened
     try:
-        ids = resolve_runs(con, ref, study_id)
-        return (ids, digest(con, ids)) if ids else None
+        return read(con)
     except sqlite3.Error:
-        return None  # the full path opens it again and words what is wrong
+        return None
     finally:
         con.close()
 
@@ -118,13 +137,4 @@ def digest(con: sqlite3.Connection, run_ids: Sequence[int]) -> str:
 
 def runs_digest(database: str | os.PathLike[str], run_ids: Sequence[int]) -> str | None:
     """:func:`digest` of ``run_ids`` in ``database``; None when it is not read quickly."""
-    opened = connect_current(database)
-    if opened is None:
-        return None
-    con, _ = opened
-    try:
-        return digest(con, run_ids)
-    except sqlite3.Error:
-        return None
-    finally:
-        con.close()
+    return read_quickly(database, lambda con: digest(con, run_ids))
