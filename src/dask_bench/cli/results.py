@@ -58,16 +58,21 @@ def show(run_ref: str | None, study_id: str | None, database: str) -> None:
     With --study, every variant of the study is shown and compared with the first.
     """
     from dask_bench.report.reuse import print_kept_show
+    from dask_bench.store.fingerprint import stored_view
 
-    if print_kept_show(database, run_ref, study_id, Console()):
+    view = stored_view(database, run_ref, study_id)  # None: read through Store
+    if print_kept_show(view, Console()):
         return  # the same runs, unchanged since they were last shown
     from dask_bench.report import summarise_runs
 
-    with open_store(database) as store:
-        if study_id is not None:
-            ids = [r.id for r in store.study_runs(study_id)]
-        else:
-            ids = [store.run(run_ref).id]
+    if view is not None:
+        ids = list(view[0])
+    else:
+        with open_store(database) as store:
+            if study_id is not None:
+                ids = [r.id for r in store.study_runs(study_id)]
+            else:
+                ids = [store.run(run_ref).id]
     summarise_runs(database, ids, write=False)
 
 

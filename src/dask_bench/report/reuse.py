@@ -45,14 +45,15 @@ def show_key(run_ids: Sequence[int], digest: str, out: Console) -> str:
     return cache.key("show", digest, list(run_ids), *_console_parts(out))
 
 
-def print_kept_show(database: str, ref: str | None, study_id: str | None, out: Console) -> bool:
-    """Print the kept output of ``show`` for these arguments; False when there is none."""
-    if not cache.enabled() or out.legacy_windows or out.is_jupyter:
+def print_kept_show(view: tuple[Sequence[int], str] | None, out: Console) -> bool:
+    """Print the kept output of ``show`` of a view; False when there is none.
+
+    ``view`` is what :func:`~dask_bench.store.fingerprint.stored_view` found: the run
+    ids ``show`` names, and the digest of their rows.
+    """
+    if view is None or not cache.enabled() or out.legacy_windows or out.is_jupyter:
         return False
-    found = stored_view(database, ref, study_id)
-    if found is None:
-        return False
-    ids, digest = found
+    ids, digest = view
     data = cache.load(show_key(ids, digest, out))
     if data is None:
         return False

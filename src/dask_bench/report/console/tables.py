@@ -7,6 +7,7 @@ report, so that the terminal and the file show the same numbers in the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -65,7 +66,30 @@ def _ending_cell(row: Mapping[str, Any]) -> Text:
 OPTIONAL_COLUMNS = ("mostly", "throughput", "eff_ci", "ended")
 
 
-def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[str] = ()) -> Table:
+@dataclass(frozen=True)
+class _Facts:
+    """What a suite's table shows, read from its points once for every width tried."""
+
+    records: list[dict[str, Any]]
+    notes: dict[int, list[str]]
+    bases: set[int]
+    latency: set[str]
+
+    @classmethod
+    def of(cls, suite: str, points: pd.DataFrame) -> _Facts:
+        records = table_rows(points)
+        latency = {str(r["workload"]) for r in records if is_latency(suite, str(r["workload"]))}
+        return cls(records, plausibility_notes(points), base_points(points), latency)
+
+
+def suite_table(
+    run: Run,
+    suite: str,
+    points: pd.DataFrame,
+    *,
+    hide: Iterable[str] = (),
+    facts: _Facts | None = None,
+) -> Table:
     """The table of one suite's points (rows of :func:`dask_bench.store.point_summaries`).
 
     Every point shows its median with the median's confidence interval, how its
@@ -78,14 +102,12 @@ def suite_table(run: Run, suite: str, points: pd.DataFrame, *, hide: Iterable[st
     """
     hidden = set(hide)
     strong = run.mode == "strong"
-    records = table_rows(points)
+    facts = facts or _Facts.of(suite, points)
+    records, notes, bases, latency = facts.records, facts.notes, facts.bases, facts.latency
     unit = str(records[0]["throughput_unit"]) if records else ""
     ci = ci_label(run.confidence)
-    notes = plausibility_notes(points)
-    bases = base_points(points)
     given = {text for texts in notes.values() for text in texts}
     numbers = {text: i + 1 for i, text in enumerate(t for t in NOTES if t in given)}
-    latency = {str(r["workload"]) for r in records if is_latency(suite, str(r["workload"]))}
     show_status = any(r["status"] != PointStatus.OK for r in records)
     dominant = {str(r["dominant"]) for r in records if isinstance(r.get("dominant"), str)}
     if "mostly" in hidden:
@@ -176,7 +198,8 @@ _COLUMN_NAMES = {
 
 def fitted_table(run: Run, suite: str, points: pd.DataFrame, width: int | None) -> Table:
     """:func:`suite_table`, leaving out optional columns until it fits ``width`` characters."""
-    table = suite_table(run, suite, points)
+    facts = _Facts.of(suite, points)
+    table = suite_table(run, suite, points, facts=facts)
     if width is None:
         return table
     from rich.console import Console
@@ -186,7 +209,7 @@ def fitted_table(run: Run, suite: str, points: pd.DataFrame, width: int | None) 
     for n in range(1, len(OPTIONAL_COLUMNS) + 1):
         if Measurement.get(console, console.options, table).maximum <= width:
             break
-        table = suite_table(run, suite, points, hide=OPTIONAL_COLUMNS[:n])
+        table = suite_table(run, suite, points, hide=OPTIONAL_COLUMNS[:n], facts=facts)
     return table
 
 
