@@ -227,7 +227,7 @@ def test_a_study_keeps_what_a_bare_show_prints_next(
 ) -> None:
     from dask_bench.report import summarise_runs
 
-    summarise_runs(database, [2, 3], write=False, keep_last=True)
+    summarise_runs(database, [2, 3], write=False, study_end=True)
     assert len(kept(tmp_path)) == 2  # the study, and its last run alone
 
     def full_way(*args: object) -> None:
@@ -241,3 +241,19 @@ def test_a_study_keeps_what_a_bare_show_prints_next(
     store.close()
     result = CliRunner().invoke(cli, ["show", "--db", database])
     assert isinstance(result.exception, AssertionError)  # changed: made again
+
+
+def test_a_study_ending_on_a_terminal_keeps_what_show_prints_into_a_pipe(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dask_bench.report import summarise_runs
+
+    monkeypatch.setenv("COLUMNS", "132")
+    monkeypatch.setenv("FORCE_COLOR", "1")  # the study's own output: a terminal
+    summarise_runs(database, [1], write=False, study_end=True)
+    assert len(kept(tmp_path)) == 2  # in colour, and plain
+    monkeypatch.delenv("FORCE_COLOR")
+    before = kept(tmp_path)
+    piped = shown(database, "1")  # CliRunner: not a terminal, as 'show | less'
+    assert kept(tmp_path) == before  # read, not made again
+    assert "\x1b[" not in piped and max(map(len, piped.splitlines())) <= 132

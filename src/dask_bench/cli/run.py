@@ -196,7 +196,7 @@ def run(
         study.database,
         [r.run_id for r in results],
         write=study.report and complete,
-        keep_last=True,
+        study_end=True,
     )
     err = Console(stderr=True, highlight=False)
     for result in results:

@@ -8,15 +8,18 @@ again; a study's summary also keeps its last run alone, what a bare ``show`` pri
 
 from __future__ import annotations
 
+import io
+
 from rich.console import Console
 
 from dask_bench.report.console.runs import show_runs
 from dask_bench.report.reuse import keep_show
 from dask_bench.store import Store
+from dask_bench.store.schema import Run
 
 
 def summarise_runs(
-    database: str, run_ids: list[int], *, write: bool, keep_last: bool = False
+    database: str, run_ids: list[int], *, write: bool, study_end: bool = False
 ) -> None:
     """Print each run's header and tables, compare each with the first, write the report.
 
@@ -28,9 +31,10 @@ def summarise_runs(
         The runs of one study, in order (one per variant).
     write
         Also write one HTML report of all the runs, beside the database.
-    keep_last
-        Also keep what a bare ``show`` will print next, the last run alone (a study
-        that just ended).
+    study_end
+        The study just ended: also keep what ``show`` will print next (the last run
+        alone, a bare ``show``), and on a terminal, what it prints into a pipe or a
+        file (``show | less``: the same width, no colours).
     """
     store = Store(database)
     try:
@@ -42,11 +46,14 @@ def summarise_runs(
         out.file.write(text)
         out.file.flush()
         keep_show(database, run_ids, out, text)
-        if keep_last and len(runs) > 1:
-            # what a bare 'show' prints next: the last variant alone
-            with out.capture() as last:
-                show_runs(out, store, runs[-1:])
-            keep_show(database, run_ids[-1:], out, last.get())
+        if study_end:
+            # what 'show' prints next: a bare 'show' is the last run alone (variants),
+            # and 'show | less' the same width without colours
+            views = [runs, runs[-1:]] if len(runs) > 1 else [runs]
+            for console in [out, *_plain_twin(out)]:
+                for view in views:
+                    if not (console is out and view is runs):  # printed and kept above
+                        _keep_rendered(database, store, view, console)
         if write:
             # only now: the report's figures import matplotlib, which `show` never needs
             from dask_bench.report.html.build import build_report, default_report_dir
@@ -55,3 +62,18 @@ def summarise_runs(
             out.print(f"report: {path}")
     finally:
         store.close()
+
+
+def _plain_twin(out: Console) -> list[Console]:
+    """On a terminal, a console of its width without colours: how ``show | less`` prints."""
+    if not out.is_terminal:
+        return []
+    plain = Console(file=io.StringIO(), width=out.width, color_system=None, force_terminal=False)
+    return [plain] if not plain.is_terminal else []
+
+
+def _keep_rendered(database: str, store: Store, runs: list[Run], console: Console) -> None:
+    """Keep what ``show`` of ``runs`` prints on ``console``, without printing it."""
+    with console.capture() as captured:
+        show_runs(console, store, runs)
+    keep_show(database, [r.id for r in runs], console, captured.get())
