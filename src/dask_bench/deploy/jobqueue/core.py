@@ -34,6 +34,7 @@ from dask_bench.deploy.jobqueue._groups import (
     split,
 )
 from dask_bench.deploy.jobqueue._loss import job_of, jobs_holding
+from dask_bench.deploy.jobqueue._owned import CLUSTER_ONLY, OWNERS
 from dask_bench.deploy.registry import register_backend
 from dask_bench.deploy.scaling import worker_count
 from dask_bench.deploy.spec_cluster import SpecClusterBackend
@@ -48,29 +49,6 @@ if TYPE_CHECKING:
 
     from dask_bench.deploy.registry import B
 
-#: Set by the study (its worker layout, its run's job name), with who sets it.
-_OWNERS = {
-    "cores": "deployment.threads_per_worker and deployment.cores_per_node",
-    "processes": "deployment.threads_per_worker and deployment.cores_per_node",
-    "memory": "deployment.memory_per_worker",
-    "n_workers": "deployment.workers",
-    "job_name": "dask-bench (dask-bench-<run id>-<study>, which 'dask-bench cleanup' finds)",
-    "security": "the study's security.tls",
-}
-#: Keywords of the cluster class that a single job does not take (for ``plan``).
-_CLUSTER_ONLY = {
-    "scheduler_options",
-    "shared_temp_directory",
-    "silence_logs",
-    "name",
-    "asynchronous",
-    "loop",
-    "dashboard_address",
-    "host",
-    "scheduler_cls",
-    "job_cls",
-    "security",
-}
 #: Placeholder for the scheduler address in job scripts shown before submission.
 SCHEDULER_PLACEHOLDER = "tcp://<scheduler-address>:8786"
 #: Seconds to wait for the workers of cancelled jobs to leave before a new layout.
@@ -99,7 +77,7 @@ class JobQueueBackend(SpecClusterBackend):
     supports_tls = True
     events = frozenset({"worker-loss", "scale-up", "adaptive"})
     owned_options: ClassVar[Mapping[str, str]] = {
-        key: f"{owner}; remove it from the options" for key, owner in _OWNERS.items()
+        key: f"{owner}; remove it from the options" for key, owner in OWNERS.items()
     }
     dask_config_via = "dask-bench's process, which runs the scheduler, and job script exports"
 
@@ -116,13 +94,17 @@ class JobQueueBackend(SpecClusterBackend):
         return job_shape(self.layout, workers, group)
 
     def _job_options(self, group: str | None = None) -> dict[str, Any]:
-        options = {k: v for k, v in self._with_exports().items() if k not in _CLUSTER_ONLY}
+        options = {k: v for k, v in self._with_exports().items() if k not in CLUSTER_ONLY}
         return {**self._group_options(group, options), "job_name": self.tag}
 
     def _group_options(self, group: str | None, options: Mapping[str, Any]) -> dict[str, Any]:
         """The options of ``group``'s jobs (``options`` themselves without groups)."""
-        name = options.get("config_name") or self._job_class().config_name
-        return group_options(self.layout, group, options, config_name=name, skip=_CLUSTER_ONLY)
+        name = self._config_section(options)
+        return group_options(self.layout, group, options, config_name=name, skip=CLUSTER_ONLY)
+
+    def _config_section(self, options: Mapping[str, Any]) -> str:
+        """dask-jobqueue's config section for these options (``jobqueue.<section>``)."""
+        return str(options.get("config_name") or self._job_class().config_name)
 
     def _with_exports(self) -> dict[str, Any]:
         """The options, with the study's Dask config exported at the end of the prologue.

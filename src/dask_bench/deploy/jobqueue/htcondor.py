@@ -182,7 +182,7 @@ class HTCondorBackend(JobQueueBackend):
         shape = super()._shape(workers, group)
         options = self._job_options(group)
         directives = options["job_extra_directives"]
-        section = options.get("config_name") or self._job_class().config_name
+        section = self._config_section(options)
         given = _MEMORY_KEYS & {str(key).lower() for key in directives}
         if not given and _REQUEST_MEMORY not in directives_skip(options, section):
             directives = {

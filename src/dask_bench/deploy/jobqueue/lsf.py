@@ -97,7 +97,7 @@ class LSFBackend(JobQueueBackend):
         """
         shape = super()._shape(workers, group)
         options = self._job_options(group)
-        section = options.get("config_name") or self._job_class().config_name
+        section = self._config_section(options)
         if option_or_config(options, "mem", section) is None:
             shape["mem"] = job_memory(self.layout, workers, group)
         return shape

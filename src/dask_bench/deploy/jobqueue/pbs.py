@@ -116,7 +116,7 @@ class PBSBackend(JobQueueBackend):
         """
         shape = super()._shape(workers, group)
         options = self._job_options(group)
-        section = options.get("config_name") or self._job_class().config_name
+        section = self._config_section(options)
         if option_or_config(options, "resource_spec", section) is not None:
             return shape
         from dask_jobqueue.pbs import pbs_format_bytes_ceil  # PBS's MB and GB, i.e. MiB and GiB

@@ -167,7 +167,7 @@ class SGEBackend(JobQueueBackend):
         shape = super()._shape(workers, group)
         if self.parallel_environment and shape["cores"] > 1:
             options = self._job_options(group)
-            section = options.get("config_name") or self._job_class().config_name
+            section = self._config_section(options)
             given = option_or_config(options, "job_extra_directives", section) or []
             pe = f"-pe {self.parallel_environment} {shape['cores']}"
             shape["job_extra_directives"] = [*given, pe]

@@ -60,7 +60,7 @@ class SlurmBackend(JobQueueBackend):
         """
         shape = super()._shape(workers, group)
         options = self._job_options(group)
-        section = options.get("config_name") or self._job_class().config_name
+        section = self._config_section(options)
         if option_or_config(options, "job_mem", section) is None:
             shape["job_mem"] = f"{mib(job_memory(self.layout, workers, group))}M"
         return shape
