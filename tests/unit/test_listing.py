@@ -86,3 +86,30 @@ def test_a_missing_database_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="run 'dask-bench run' first"):
         list_runs(str(tmp_path / "none.db"))
     assert not list(tmp_path.iterdir())
+
+
+def test_reading_leaves_no_write_ahead_log_files_behind(tmp_path: Path) -> None:
+    database = three_runs(tmp_path / "r.db")
+    for args in (["list", "runs"], ["show", "1"], ["export", "1", "-o", str(tmp_path / "x")]):
+        result = CliRunner().invoke(cli, [*args, "--db", database])
+        assert result.exit_code == 0, result.output
+    (tmp_path / "x").unlink()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("r.db")) == ["r.db"]
+
+
+def test_a_database_the_user_may_not_write_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = three_runs(tmp_path / "r.db")
+    connect = sqlite3.connect
+    modes = []
+
+    def no_writing(database: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+        modes.append(database.rpartition("mode=")[2])
+        if "mode=rw" in database:  # as SQLite answers for a file the user may not write
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return connect(database, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", no_writing)
+    assert [r.name for r in list_runs(database)] == ["first", "empty", "variant"]
+    assert modes[-2:] == ["rw", "ro"]

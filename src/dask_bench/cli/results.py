@@ -102,12 +102,14 @@ def export(run_ref: str, fmt: str, level: str, output: Path, database: str) -> N
     its confidence interval, how the point ended, what was left out as disturbed,
     efficiency with its interval, where the worker time went, memory, tasks/s and notes.
     """
+    from dask_bench.report._files import check_output
     from dask_bench.report.reuse import export_key, keep_export, quick_export, write_kept_export
 
     path = quick_export(database, run_ref, fmt, level, output)
     if path is not None:
         click.echo(f"wrote {path}")
         return
+    check_output(output)  # before the database is read: a refused output touches nothing
     key = export_key(database, run_ref, fmt, level)
     path = write_kept_export(key, output)
     if path is None:  # not kept: read the run the full way

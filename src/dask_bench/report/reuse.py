@@ -121,6 +121,7 @@ def quick_export(
     kind = fmt.lower().lstrip(".")
     if level != "repetitions" or kind not in ("csv", "json"):
         return None
+    target = check_output(output)  # before reading: a refused output touches nothing
 
     def read(con: sqlite3.Connection) -> list[tuple[object, ...]] | None:
         ids = resolve_runs(con, ref, None)
@@ -129,4 +130,4 @@ def quick_export(
     rows = read_quickly(database, read)
     if rows is None:
         return None  # the full way words what is wrong
-    return write_rows(rows, MEASUREMENT_COLUMNS, kind, check_output(output))
+    return write_rows(rows, MEASUREMENT_COLUMNS, kind, target)

@@ -73,7 +73,7 @@ def stored_view(
 def read_quickly(
     database: str | os.PathLike[str], read: Callable[[sqlite3.Connection], _T]
 ) -> _T | None:
-    """``read`` over a read-only ``sqlite3`` connection to ``database``; None when it cannot.
+    """``read`` over a ``sqlite3`` connection to ``database``; None when it cannot.
 
     None when the database is not a current-schema SQLite file, or when SQLite fails
     (the full way, through :class:`~dask_bench.store.Store`, opens it again and words

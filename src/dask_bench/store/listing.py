@@ -2,7 +2,7 @@
 
 Importing SQLAlchemy alone takes 0.3 to 0.4 s on a small machine, more than the whole
 command should. A SQLite file of the current schema version is therefore read here with
-the standard library, read-only, after the same checks :class:`~dask_bench.store.Store`
+the standard library, without writing, after the same checks :class:`~dask_bench.store.Store`
 makes before it opens a file (a foreign or damaged file is refused untouched). Any other
 database (a server URL, an older schema that must be migrated first, a missing file
 whose error :class:`~dask_bench.store.Store` words) goes through
@@ -101,7 +101,7 @@ def list_runs(database: str | os.PathLike[str]) -> list[RunListing]:
 def connect_current(
     database: str | os.PathLike[str],
 ) -> tuple[sqlite3.Connection, Path] | None:
-    """A read-only standard-library connection to a current-schema SQLite file, and its path.
+    """A standard-library connection to a current-schema SQLite file, to read; and its path.
 
     ``None`` when :class:`~dask_bench.store.Store` must open the database instead: a
     server URL, a missing or empty file (Store words its error), or an older schema
@@ -116,9 +116,8 @@ def connect_current(
     if path is None or not path.is_file() or path.stat().st_size == 0:
         return None
     check_sqlite_file(path)  # refuses, untouched, what Store would refuse
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
-    except sqlite3.Error:
+    con = _connect(path)
+    if con is None:
         return None
     try:
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -129,6 +128,27 @@ def connect_current(
         con.close()
         return None  # to be migrated first: Store does that
     return con, path
+
+
+def _connect(path: Path) -> sqlite3.Connection | None:
+    """A connection that only reads, and leaves no ``-wal``/``-shm`` file behind.
+
+    Opened for writing where it may be (nothing is written): SQLite removes the
+    write-ahead log's files when the last such connection closes, as Store's do. A
+    read-only connection would leave them beside the database after every command.
+    """
+    for mode in ("rw", "ro"):  # ro: a database the user may not write
+        try:
+            con = sqlite3.connect(f"file:{path}?mode={mode}", uri=True, timeout=5.0)
+        except sqlite3.Error:
+            continue
+        try:
+            con.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.Error:
+            con.close()
+            continue
+        return con
+    return None
 
 
 def _read_sqlite(con: sqlite3.Connection, path: Path) -> list[RunListing]:
