@@ -32,8 +32,6 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import dask_bench
-
 #: Outputs kept; older ones are removed when a new one is written.
 KEEP = 64
 #: An output larger than this (a very large export) is not kept.
@@ -62,7 +60,7 @@ def code_stamp() -> str:
     global _code_stamp
     if _code_stamp is None:
         h = hashlib.sha256(sys.version.encode())
-        roots = [Path(dask_bench.__file__).parent]
+        roots = [Path(__file__).resolve().parents[1]]  # the dask_bench package
         for name in _LIBRARIES:
             spec = importlib.util.find_spec(name)  # finds, does not import
             if spec is not None and spec.origin:
