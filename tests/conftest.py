@@ -1,20 +1,20 @@
 import os
-import shutil
-import tempfile
 
 import pytest
 
-#: Where commands keep outputs during the tests, never the user's cache (see below).
-_CACHE = tempfile.mkdtemp(prefix="dask-bench-test-cache-")
 
-
-def pytest_configure(config):
-    # also for fixtures wider than one test, which start before the per-test one below
-    os.environ["DASK_BENCH_CACHE_DIR"] = _CACHE
-
-
-def pytest_unconfigure(config):
-    shutil.rmtree(_CACHE, ignore_errors=True)
+@pytest.fixture(scope="session", autouse=True)
+def _test_cache(tmp_path_factory):
+    # Commands keep outputs in a cache: during the tests, never the user's. Session-wide
+    # for the fixtures wider than one test, which start before the per-test one below;
+    # under pytest's own temporary folder, which pytest prunes.
+    before = os.environ.get("DASK_BENCH_CACHE_DIR")
+    os.environ["DASK_BENCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("dask-bench-cache"))
+    yield
+    if before is None:
+        os.environ.pop("DASK_BENCH_CACHE_DIR", None)
+    else:
+        os.environ["DASK_BENCH_CACHE_DIR"] = before
 
 
 @pytest.fixture(autouse=True)
