@@ -68,8 +68,7 @@ def _plain_twin(out: Console) -> list[Console]:
     """On a terminal, a console of its width without colours: how ``show | less`` prints."""
     if not out.is_terminal:
         return []
-    plain = Console(file=io.StringIO(), width=out.width, color_system=None, force_terminal=False)
-    return [plain] if not plain.is_terminal else []
+    return [Console(file=io.StringIO(), width=out.width, color_system=None, force_terminal=False)]
 
 
 def _keep_rendered(database: str, store: Store, runs: list[Run], console: Console) -> None:
